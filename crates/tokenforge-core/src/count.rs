@@ -1,0 +1,284 @@
+//! Counting pre-tokens: documents in, `{piece bytes: count}` out, on all cores.
+//!
+//! Documents may arrive in segments (a huge text file is streamed in blocks). A segment that does not
+//! end its document holds back its last piece, which is re-split together with the next segment, so a
+//! segment boundary never changes the pieces: splitting from a piece start depends only on the text
+//! after it, so once the re-split reaches a piece start of the next segment's own split, both agree.
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use crate::error::Result;
+use crate::pretokenize::Pretokenizer;
+
+/// Pre-token counts: the input of BPE training. Counts are 64-bit.
+#[derive(Debug, Default, Clone)]
+pub struct WordCounts {
+    map: FxHashMap<Vec<u8>, u64>,
+}
+
+impl WordCounts {
+    /// Adds `n` occurrences of `piece`.
+    pub fn add(&mut self, piece: &[u8], n: u64) {
+        if let Some(c) = self.map.get_mut(piece) {
+            *c += n;
+        } else {
+            self.map.insert(piece.to_vec(), n);
+        }
+    }
+
+    /// Adds all counts of `other`.
+    pub fn merge(&mut self, other: WordCounts) {
+        if other.map.len() > self.map.len() {
+            let mine = std::mem::replace(&mut self.map, other.map);
+            for (k, v) in mine {
+                *self.map.entry(k).or_insert(0) += v;
+            }
+        } else {
+            for (k, v) in other.map {
+                *self.map.entry(k).or_insert(0) += v;
+            }
+        }
+    }
+
+    /// Number of distinct pieces.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// True when nothing was counted.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// `(piece, count)` pairs in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], u64)> {
+        self.map.iter().map(|(k, &v)| (k.as_slice(), v))
+    }
+}
+
+/// One segment of a document: its bytes, and whether the document ends with it.
+pub struct Segment<'a> {
+    pub data: &'a [u8],
+    pub ends_document: bool,
+}
+
+/// How far past a piece's end a pattern may look before the piece is certain. A segment that does not end
+/// its document holds back everything after its last piece start that lies at least this far from its end.
+const LOOKAHEAD: usize = 1024;
+
+/// Streams segments into [`WordCounts`] with one pre-tokenizer.
+pub struct Counter {
+    pre: Pretokenizer,
+    counts: WordCounts,
+    /// Held-back text of an unfinished document; it starts at a piece start.
+    pending: Vec<u8>,
+}
+
+impl Counter {
+    /// An empty counter.
+    pub fn new(pre: Pretokenizer) -> Self {
+        Counter {
+            pre,
+            counts: WordCounts::default(),
+            pending: Vec::new(),
+        }
+    }
+
+    /// Counts a batch of segments (in order): splits them in parallel, stitches the boundaries, counts in
+    /// parallel.
+    pub fn feed(&mut self, segments: &[Segment<'_>]) -> Result<()> {
+        let pre = &self.pre;
+        let splits: Vec<Result<Vec<usize>>> = segments
+            .par_iter()
+            .map(|s| piece_starts(pre, s.data))
+            .collect();
+        let mut splits = splits.into_iter().collect::<Result<Vec<_>>>()?;
+        let mut ranges = Vec::with_capacity(segments.len());
+        for (seg, starts) in segments.iter().zip(splits.iter_mut()) {
+            let len = seg.data.len();
+            let first = if self.pending.is_empty() {
+                0
+            } else {
+                self.stitch(seg, starts)?
+            };
+            let hold = if seg.ends_document || first == len {
+                len
+            } else {
+                let limit = len.saturating_sub(LOOKAHEAD);
+                let i = starts.partition_point(|&s| s <= limit);
+                starts[..i]
+                    .last()
+                    .copied()
+                    .filter(|&s| s > first)
+                    .unwrap_or(first)
+            };
+            self.pending.extend_from_slice(&seg.data[hold..]);
+            starts.push(len);
+            let lo = starts.partition_point(|&s| s < first);
+            let hi = starts.partition_point(|&s| s <= hold);
+            ranges.push((lo, hi));
+        }
+        let local = segments
+            .par_iter()
+            .zip(splits.par_iter().zip(ranges.par_iter()))
+            .map(|(seg, (starts, &(lo, hi)))| {
+                let mut c = WordCounts::default();
+                for w in starts[lo..hi].windows(2) {
+                    c.add(&seg.data[w[0]..w[1]], 1);
+                }
+                c
+            })
+            .reduce(WordCounts::default, |mut a, b| {
+                a.merge(b);
+                a
+            });
+        self.counts.merge(local);
+        Ok(())
+    }
+
+    /// Re-splits the held-back text together with the start of `seg`, counts the joined pieces up to the
+    /// first piece start that `seg`'s own split shares (from there both are splits of the same text), and
+    /// returns that offset into `seg`. Without such a start, the whole segment joins the held-back text.
+    fn stitch(&mut self, seg: &Segment<'_>, starts: &[usize]) -> Result<usize> {
+        let data = seg.data;
+        let tail = self.pending.len();
+        let mut window = (4 * LOOKAHEAD).min(data.len());
+        loop {
+            let whole = window == data.len();
+            // Joined pieces are certain only if they end at least LOOKAHEAD bytes before the window's end.
+            let reliable = if whole && seg.ends_document {
+                Some(data.len())
+            } else {
+                window.checked_sub(LOOKAHEAD)
+            };
+            self.pending.extend_from_slice(&data[..window]);
+            let mut pieces = Vec::new();
+            self.pre.split_bytes(&self.pending, &mut pieces)?;
+            let mut off = 0;
+            let mut sync = None;
+            for (i, p) in pieces.iter().enumerate() {
+                if off >= tail {
+                    let at = off - tail;
+                    if reliable.is_none_or(|r| at > r) {
+                        break;
+                    }
+                    if starts.binary_search(&at).is_ok() {
+                        sync = Some((i, at));
+                        break;
+                    }
+                }
+                off += p.len();
+            }
+            if sync.is_none() && whole && seg.ends_document {
+                sync = Some((pieces.len(), data.len()));
+            }
+            if let Some((i, at)) = sync {
+                for p in &pieces[..i] {
+                    self.counts.add(p, 1);
+                }
+                self.pending.clear();
+                return Ok(at);
+            }
+            if whole {
+                return Ok(data.len());
+            }
+            self.pending.truncate(tail);
+            window = (window * 4).min(data.len());
+        }
+    }
+
+    /// Ends the stream: counts whatever is still held back.
+    pub fn finish(&mut self) -> Result<()> {
+        let pending = std::mem::take(&mut self.pending);
+        let c = count_range(&self.pre, &pending)?;
+        self.counts.merge(c);
+        Ok(())
+    }
+
+    /// The counts so far (call [`finish`](Self::finish) first to include a held-back tail).
+    pub fn counts(&self) -> &WordCounts {
+        &self.counts
+    }
+
+    /// Consumes the counter, returning its counts.
+    pub fn into_counts(self) -> WordCounts {
+        self.counts
+    }
+}
+
+/// Byte offsets at which the pieces of `data` start.
+fn piece_starts(pre: &Pretokenizer, data: &[u8]) -> Result<Vec<usize>> {
+    let mut pieces = Vec::new();
+    pre.split_bytes(data, &mut pieces)?;
+    let mut off = 0;
+    Ok(pieces
+        .iter()
+        .map(|p| {
+            let s = off;
+            off += p.len();
+            s
+        })
+        .collect())
+}
+
+/// Counts the pieces of `data` (assumed to start at a piece start).
+pub fn count_range(pre: &Pretokenizer, data: &[u8]) -> Result<WordCounts> {
+    let mut counts = WordCounts::default();
+    let mut pieces = Vec::new();
+    pre.split_bytes(data, &mut pieces)?;
+    for p in pieces {
+        counts.add(p, 1);
+    }
+    Ok(counts)
+}
+
+/// Counts whole documents in parallel.
+pub fn count_documents(pre: &Pretokenizer, docs: &[&[u8]]) -> Result<WordCounts> {
+    docs.par_iter()
+        .map(|d| count_range(pre, d))
+        .try_reduce(WordCounts::default, |mut a, b| {
+            a.merge(b);
+            Ok(a)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sorted(c: &WordCounts) -> Vec<(Vec<u8>, u64)> {
+        let mut v: Vec<_> = c.iter().map(|(k, n)| (k.to_vec(), n)).collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn segments_count_like_the_whole_document() {
+        let text = "Hello  world\n\n  foo's bar 12345\n\tbaz   \n\nqux!!  ".repeat(7);
+        for spec in ["gpt2", "gpt4", "o200k", "none", r"\w+|\s+"] {
+            let pre = Pretokenizer::new(spec).unwrap();
+            let whole = count_documents(&pre, &[text.as_bytes()]).unwrap();
+            for cut in [1usize, 2, 3, 5, 7, 13, 50] {
+                let bytes = text.as_bytes();
+                let segs: Vec<Segment> = bytes
+                    .chunks(cut)
+                    .enumerate()
+                    .map(|(i, c)| Segment {
+                        data: c,
+                        ends_document: (i + 1) * cut >= bytes.len(),
+                    })
+                    .collect();
+                let mut counter = Counter::new(pre.clone());
+                for batch in segs.chunks(3) {
+                    counter.feed(batch).unwrap();
+                }
+                counter.finish().unwrap();
+                assert_eq!(
+                    sorted(counter.counts()),
+                    sorted(&whole),
+                    "spec {spec} cut {cut}"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! tokenforge-core: the hot loops of byte-level BPE.
+//!
+//! The data flow is `pretokenize` → `count` → `train` → (`Vocab`, merges) → `encode`.
+//! This crate knows nothing of files or Python: it takes bytes and strings and returns ids.
+
+pub mod bytes;
+pub mod count;
+pub mod encode;
+pub mod error;
+pub mod pretokenize;
+pub mod train;
+
+pub use error::{Error, Result};

@@ -1,0 +1,179 @@
+//! Pre-tokenization: cutting text into the pieces that BPE never merges across.
+//!
+//! A split keeps every byte: the pieces are the regex matches *and* the text between them
+//! (Hugging Face's `Split(pattern, "isolated")`), so concatenating the pieces gives back the input.
+//! Presets are exact regular expressions, run by hand-written linear scanners; any other pattern
+//! goes through `fancy-regex` with a backtracking limit that turns into an error, never a hang.
+
+mod patterns;
+
+pub use patterns::{CL100K, GPT2, O200K};
+
+use crate::error::{Error, Result};
+
+/// How text is cut into pre-tokens.
+#[derive(Debug, Clone)]
+pub enum Pretokenizer {
+    /// No splitting: a document is one piece.
+    None,
+    /// A named preset (`gpt2`, `gpt4`, `o200k`) with its exact pattern.
+    Preset {
+        name: &'static str,
+        pattern: &'static str,
+        re: Box<fancy_regex::Regex>,
+    },
+    /// A user-supplied pattern.
+    Regex {
+        pattern: String,
+        re: Box<fancy_regex::Regex>,
+    },
+}
+
+/// Backtracking budget for user patterns; exceeding it is an [`Error::RegexLimit`].
+const BACKTRACK_LIMIT: usize = 1_000_000;
+
+fn compile(pattern: &str) -> Result<fancy_regex::Regex> {
+    fancy_regex::RegexBuilder::new(pattern)
+        .backtrack_limit(BACKTRACK_LIMIT)
+        .build()
+        .map_err(|e| Error::InvalidRegex(format!("{pattern:?}: {e}")))
+}
+
+impl Pretokenizer {
+    /// A preset by name (`gpt2`, `gpt4` (alias `cl100k`), `o200k`, `none`), else `spec` as a regex.
+    pub fn new(spec: &str) -> Result<Self> {
+        let preset = |name: &'static str, pattern: &'static str| -> Result<Self> {
+            Ok(Pretokenizer::Preset {
+                name,
+                pattern,
+                re: Box::new(compile(pattern)?),
+            })
+        };
+        match spec {
+            "none" | "" => Ok(Pretokenizer::None),
+            "gpt2" => preset("gpt2", GPT2),
+            "gpt4" | "cl100k" => preset("gpt4", CL100K),
+            "o200k" => preset("o200k", O200K),
+            _ => Ok(Pretokenizer::Regex {
+                pattern: spec.to_owned(),
+                re: Box::new(compile(spec)?),
+            }),
+        }
+    }
+
+    /// The preset's name, `"none"`, or `"regex"`.
+    pub fn name(&self) -> &str {
+        match self {
+            Pretokenizer::None => "none",
+            Pretokenizer::Preset { name, .. } => name,
+            Pretokenizer::Regex { .. } => "regex",
+        }
+    }
+
+    /// The exact pattern (empty for `none`).
+    pub fn pattern(&self) -> &str {
+        match self {
+            Pretokenizer::None => "",
+            Pretokenizer::Preset { pattern, .. } => pattern,
+            Pretokenizer::Regex { pattern, .. } => pattern,
+        }
+    }
+
+    /// Appends the pieces of `text` to `out`. Their concatenation is `text`; no piece is empty.
+    pub fn split<'a>(&self, text: &'a str, out: &mut Vec<&'a str>) -> Result<()> {
+        match self {
+            Pretokenizer::None => {
+                if !text.is_empty() {
+                    out.push(text);
+                }
+                Ok(())
+            }
+            Pretokenizer::Preset { re, .. } | Pretokenizer::Regex { re, .. } => {
+                split_regex(re, text, out)
+            }
+        }
+    }
+
+    /// Like [`split`](Self::split) for arbitrary bytes: valid UTF-8 runs are split as text, each
+    /// invalid sequence becomes a piece of its own.
+    pub fn split_bytes<'a>(&self, data: &'a [u8], out: &mut Vec<&'a [u8]>) -> Result<()> {
+        let mut pieces = Vec::new();
+        for chunk in data.utf8_chunks() {
+            pieces.clear();
+            self.split(chunk.valid(), &mut pieces)?;
+            out.extend(pieces.iter().map(|p| p.as_bytes()));
+            if !chunk.invalid().is_empty() {
+                out.push(chunk.invalid());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Matches and the gaps between them, in order; empty matches are skipped.
+fn split_regex<'a>(re: &fancy_regex::Regex, text: &'a str, out: &mut Vec<&'a str>) -> Result<()> {
+    let mut last = 0;
+    for m in re.find_iter(text) {
+        let m = m.map_err(|e| Error::RegexLimit(e.to_string()))?;
+        if m.start() == m.end() {
+            continue;
+        }
+        if m.start() > last {
+            out.push(&text[last..m.start()]);
+        }
+        out.push(m.as_str());
+        last = m.end();
+    }
+    if last < text.len() {
+        out.push(&text[last..]);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pieces(spec: &str, text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        Pretokenizer::new(spec)
+            .unwrap()
+            .split(text, &mut out)
+            .unwrap();
+        out.into_iter().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn gpt2_splits_words_and_spaces() {
+        assert_eq!(
+            pieces("gpt2", "Hello  world's"),
+            ["Hello", " ", " world", "'s"]
+        );
+    }
+
+    #[test]
+    fn gpt4_groups_digits_by_three() {
+        assert_eq!(pieces("gpt4", "x 12345"), ["x", " ", "123", "45"]);
+    }
+
+    #[test]
+    fn gaps_are_kept() {
+        assert_eq!(pieces("[0-9]+", "ab12cd"), ["ab", "12", "cd"]);
+    }
+
+    #[test]
+    fn bad_regex_is_an_error() {
+        assert!(matches!(
+            Pretokenizer::new("(unclosed"),
+            Err(Error::InvalidRegex(_))
+        ));
+    }
+
+    #[test]
+    fn invalid_bytes_are_their_own_pieces() {
+        let pre = Pretokenizer::new("gpt2").unwrap();
+        let mut out = Vec::new();
+        pre.split_bytes(b"ab\xffcd", &mut out).unwrap();
+        assert_eq!(out, [&b"ab"[..], &b"\xff"[..], &b"cd"[..]]);
+    }
+}

@@ -1,0 +1,3 @@
+//! Vocabulary learners. Each takes pre-token counts and returns an ordered merge list.
+
+pub mod bpe;

@@ -1,0 +1,351 @@
+//! Python bindings of tokenforge-core: thin wrappers that convert arguments, release the GIL around
+//! the work, and turn core errors into the exceptions of `tokenforge.errors`.
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList, PyString};
+
+use tokenforge_core::count::{Counter, Segment};
+use tokenforge_core::encode::{Encoder as CoreEncoder, SpecialMatcher};
+use tokenforge_core::pretokenize::Pretokenizer as CorePretokenizer;
+use tokenforge_core::train::bpe::{self, BpeConfig};
+use tokenforge_core::Error;
+
+/// Raises the `tokenforge.errors` exception that matches a core error.
+fn to_py(err: Error) -> PyErr {
+    let class = match &err {
+        Error::InvalidRegex(_) | Error::RegexLimit(_) => "PretokenizerError",
+        Error::InvalidUtf8 { .. } => "CorpusError",
+        Error::InvalidModel(_) => "TokenizerFileError",
+        Error::UnknownId(_) | Error::InvalidArgument(_) => "ConfigError",
+    };
+    Python::with_gil(|py| {
+        match py
+            .import("tokenforge.errors")
+            .and_then(|m| m.getattr(class))
+        {
+            Ok(cls) => PyErr::from_value(
+                cls.call1((err.to_string(),))
+                    .unwrap_or_else(|e| e.into_value(py).into_bound(py).into_any()),
+            ),
+            Err(e) => e,
+        }
+    })
+}
+
+/// Borrowed bytes of a `bytes` or `str` object.
+fn as_bytes<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<&'a [u8]> {
+    if let Ok(b) = obj.downcast::<PyBytes>() {
+        Ok(b.as_bytes())
+    } else if let Ok(s) = obj.downcast::<PyString>() {
+        Ok(s.to_str()?.as_bytes())
+    } else {
+        Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "expected str or bytes, got {}",
+            obj.get_type().name()?
+        )))
+    }
+}
+
+/// A pre-tokenizer: a preset name (`gpt2`, `gpt4`, `o200k`, `none`) or a regex.
+#[pyclass(module = "tokenforge._core", frozen)]
+struct Pretokenizer {
+    inner: CorePretokenizer,
+}
+
+#[pymethods]
+impl Pretokenizer {
+    #[new]
+    fn new(spec: &str) -> PyResult<Self> {
+        Ok(Pretokenizer {
+            inner: CorePretokenizer::new(spec).map_err(to_py)?,
+        })
+    }
+
+    /// The preset name, `none` or `regex`.
+    #[getter]
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    /// The exact pattern.
+    #[getter]
+    fn pattern(&self) -> &str {
+        self.inner.pattern()
+    }
+
+    /// The pieces of `data` (str in, list of str out; bytes in, list of bytes out).
+    fn split<'py>(
+        &self,
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let raw = as_bytes(data)?;
+        let mut pieces = Vec::new();
+        self.inner.split_bytes(raw, &mut pieces).map_err(to_py)?;
+        if data.is_instance_of::<PyString>() {
+            let strs: Vec<&str> = pieces
+                .iter()
+                .map(|p| std::str::from_utf8(p).expect("valid"))
+                .collect();
+            PyList::new(py, strs)
+        } else {
+            PyList::new(py, pieces.iter().map(|p| PyBytes::new(py, p)))
+        }
+    }
+}
+
+/// Streams document segments into pre-token counts.
+#[pyclass(module = "tokenforge._core")]
+struct WordCounter {
+    inner: Counter,
+}
+
+#[pymethods]
+impl WordCounter {
+    #[new]
+    fn new(spec: &str) -> PyResult<Self> {
+        Ok(WordCounter {
+            inner: Counter::new(CorePretokenizer::new(spec).map_err(to_py)?),
+        })
+    }
+
+    /// Counts a batch of segments (str or bytes); `ends[i]` says whether segment i ends its document.
+    fn feed(
+        &mut self,
+        py: Python<'_>,
+        segments: Vec<Bound<'_, PyAny>>,
+        ends: Vec<bool>,
+    ) -> PyResult<()> {
+        if segments.len() != ends.len() {
+            return Err(pyo3::exceptions::PyValueError::new_err(
+                "segments and ends differ in length",
+            ));
+        }
+        let mut segs = Vec::with_capacity(segments.len());
+        for (s, &e) in segments.iter().zip(&ends) {
+            segs.push(Segment {
+                data: as_bytes(s)?,
+                ends_document: e,
+            });
+        }
+        let inner = &mut self.inner;
+        py.allow_threads(|| inner.feed(&segs)).map_err(to_py)
+    }
+
+    /// Counts what is still held back (call once, after the last segment).
+    fn finish(&mut self) -> PyResult<()> {
+        self.inner.finish().map_err(to_py)
+    }
+
+    /// Number of distinct pre-tokens.
+    fn __len__(&self) -> usize {
+        self.inner.counts().len()
+    }
+
+    /// Total number of pre-tokens counted.
+    fn total(&self) -> u64 {
+        self.inner.counts().iter().map(|(_, n)| n).sum()
+    }
+
+    /// The `n` most frequent pre-tokens as `(bytes, count)`, most frequent first.
+    fn most_common<'py>(&self, py: Python<'py>, n: usize) -> Vec<(Bound<'py, PyBytes>, u64)> {
+        let mut all: Vec<(&[u8], u64)> = self.inner.counts().iter().collect();
+        all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        all.into_iter()
+            .take(n)
+            .map(|(k, v)| (PyBytes::new(py, k), v))
+            .collect()
+    }
+
+    /// Learns byte-level BPE merges: returns `(vocab, merges)`, `vocab` a list of token bytes (ids 0–255
+    /// the bytes in GPT-2 order) and `merges` a list of `((left, right), new_id)` by rank.
+    #[pyo3(signature = (vocab_size, min_frequency=0, reserved=0, progress=None))]
+    fn train_bpe<'py>(
+        &self,
+        py: Python<'py>,
+        vocab_size: usize,
+        min_frequency: u64,
+        reserved: usize,
+        progress: Option<PyObject>,
+    ) -> PyResult<(Vec<Bound<'py, PyBytes>>, Vec<((u32, u32), u32)>)> {
+        let cfg = BpeConfig {
+            vocab_size,
+            min_frequency,
+            reserved,
+        };
+        let counts = self.inner.counts();
+        let model = py
+            .allow_threads(|| {
+                let mut report = |done: usize, total: usize| {
+                    if let Some(cb) = &progress {
+                        Python::with_gil(|py| {
+                            let _ = cb.call1(py, (done, total));
+                        });
+                    }
+                };
+                bpe::train(counts, &cfg, &mut report)
+            })
+            .map_err(to_py)?;
+        let vocab = model.vocab.iter().map(|t| PyBytes::new(py, t)).collect();
+        Ok((vocab, model.merges))
+    }
+}
+
+/// A byte-level BPE encoder.
+#[pyclass(module = "tokenforge._core", frozen)]
+struct Encoder {
+    inner: CoreEncoder,
+    all_specials: SpecialMatcher,
+}
+
+impl Encoder {
+    fn matcher(&self, allowed: Option<Vec<String>>) -> PyResult<Option<SpecialMatcher>> {
+        match allowed {
+            None => Ok(None),
+            Some(names) => Ok(Some(
+                self.inner.special_matcher(Some(&names)).map_err(to_py)?,
+            )),
+        }
+    }
+}
+
+#[pymethods]
+impl Encoder {
+    #[new]
+    #[pyo3(signature = (vocab, merges, pretokenizer, specials, added, ignore_merges=true))]
+    fn new(
+        vocab: Vec<Vec<u8>>,
+        merges: Vec<((u32, u32), u32)>,
+        pretokenizer: &str,
+        specials: Vec<u32>,
+        added: Vec<u32>,
+        ignore_merges: bool,
+    ) -> PyResult<Self> {
+        let pre = CorePretokenizer::new(pretokenizer).map_err(to_py)?;
+        let inner = CoreEncoder::new(vocab, &merges, pre, &specials, &added, ignore_merges)
+            .map_err(to_py)?;
+        let all_specials = inner.special_matcher(None).map_err(to_py)?;
+        Ok(Encoder {
+            inner,
+            all_specials,
+        })
+    }
+
+    /// Number of ids.
+    #[getter]
+    fn vocab_size(&self) -> usize {
+        self.inner.vocab_size()
+    }
+
+    /// Ids of a text; `allowed` names the special tokens to map (`None`: none, `["*"]` is not special).
+    #[pyo3(signature = (text, allowed=None, all_special=false))]
+    fn encode(
+        &self,
+        py: Python<'_>,
+        text: &str,
+        allowed: Option<Vec<String>>,
+        all_special: bool,
+    ) -> PyResult<Vec<u32>> {
+        let chosen = self.matcher(allowed)?;
+        let m = if all_special {
+            Some(&self.all_specials)
+        } else {
+            chosen.as_ref()
+        };
+        py.allow_threads(|| match m {
+            Some(m) => self.inner.encode(text, m),
+            None => self.inner.encode_ordinary(text),
+        })
+        .map_err(to_py)
+    }
+
+    /// Ids of arbitrary bytes.
+    fn encode_bytes(&self, py: Python<'_>, data: &[u8]) -> PyResult<Vec<u32>> {
+        py.allow_threads(|| self.inner.encode_bytes(data))
+            .map_err(to_py)
+    }
+
+    /// Ids of many texts, on all cores.
+    #[pyo3(signature = (texts, allowed=None, all_special=false))]
+    fn encode_batch(
+        &self,
+        py: Python<'_>,
+        texts: Vec<Bound<'_, PyAny>>,
+        allowed: Option<Vec<String>>,
+        all_special: bool,
+    ) -> PyResult<Vec<Vec<u32>>> {
+        let chosen = self.matcher(allowed)?;
+        let ordinary = self.inner.special_matcher(Some(&[])).map_err(to_py)?;
+        let m = if all_special {
+            &self.all_specials
+        } else {
+            chosen.as_ref().unwrap_or(&ordinary)
+        };
+        let mut strs = Vec::with_capacity(texts.len());
+        for t in &texts {
+            strs.push(t.downcast::<PyString>()?.to_str()?);
+        }
+        py.allow_threads(|| self.inner.encode_batch(&strs, m))
+            .map_err(to_py)
+    }
+
+    /// The bytes behind `ids`.
+    fn decode_bytes<'py>(&self, py: Python<'py>, ids: Vec<u32>) -> PyResult<Bound<'py, PyBytes>> {
+        let out = py
+            .allow_threads(|| self.inner.decode(&ids))
+            .map_err(to_py)?;
+        Ok(PyBytes::new(py, &out))
+    }
+
+    /// The bytes of token `id`.
+    fn token_bytes<'py>(&self, py: Python<'py>, id: u32) -> PyResult<Bound<'py, PyBytes>> {
+        Ok(PyBytes::new(py, self.inner.token_bytes(id).map_err(to_py)?))
+    }
+
+    /// The id of a (non-special) token's bytes, or None.
+    fn token_id(&self, data: &[u8]) -> Option<u32> {
+        self.inner.token_id(data)
+    }
+}
+
+/// Offset of the first byte that is not valid UTF-8, or None.
+#[pyfunction]
+fn utf8_error_offset(py: Python<'_>, data: &[u8]) -> Option<usize> {
+    py.allow_threads(|| std::str::from_utf8(data).err().map(|e| e.valid_up_to()))
+}
+
+/// Decodes UTF-8, replacing (`replace`: U+FFFD) or dropping (`skip`) invalid bytes; returns the text and
+/// how many bytes were invalid.
+#[pyfunction]
+fn repair_utf8(data: &[u8], mode: &str) -> PyResult<(String, usize)> {
+    let mut out = String::with_capacity(data.len());
+    let mut bad = 0;
+    for chunk in data.utf8_chunks() {
+        out.push_str(chunk.valid());
+        if !chunk.invalid().is_empty() {
+            bad += chunk.invalid().len();
+            match mode {
+                "replace" => out.push('\u{FFFD}'),
+                "skip" => {}
+                _ => {
+                    return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                        "unknown mode {mode:?}"
+                    )))
+                }
+            }
+        }
+    }
+    Ok((out, bad))
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Pretokenizer>()?;
+    m.add_class::<WordCounter>()?;
+    m.add_class::<Encoder>()?;
+    m.add_function(wrap_pyfunction!(utf8_error_offset, m)?)?;
+    m.add_function(wrap_pyfunction!(repair_utf8, m)?)?;
+    m.add("GPT2_PATTERN", tokenforge_core::pretokenize::GPT2)?;
+    m.add("CL100K_PATTERN", tokenforge_core::pretokenize::CL100K)?;
+    m.add("O200K_PATTERN", tokenforge_core::pretokenize::O200K)?;
+    Ok(())
+}

@@ -1,0 +1,60 @@
+"""Progress bars for long work (rich), silent when disabled or when nobody is watching."""
+
+from __future__ import annotations
+
+import sys
+
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.progress import Progress as RichProgress
+
+
+class Progress:
+    """One bar at a time: `start(description, total, unit)`, then `advance(n)` or `update(done, total)`."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self._rich: RichProgress | None = None
+        self._task: TaskID | None = None
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._rich is not None:
+            self._rich.stop()
+
+    def start(self, description: str, total: float | None = None, unit: str = "") -> None:
+        """Begins a new bar (the previous one stays on screen, finished)."""
+        if not self.enabled:
+            return
+        if self._rich is not None:
+            self._rich.stop()
+        speed = [TransferSpeedColumn()] if unit == "bytes" else [MofNCompleteColumn()]
+        self._rich = RichProgress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            *speed,
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            transient=False,
+        )
+        self._rich.start()
+        self._task = self._rich.add_task(description, total=total)
+
+    def advance(self, n: float) -> None:
+        """Adds `n` to the current bar."""
+        if self._rich is not None and self._task is not None:
+            self._rich.advance(self._task, n)
+
+    def update(self, done: float, total: float | None = None) -> None:
+        """Sets the current bar to `done` of `total`."""
+        if self._rich is not None and self._task is not None:
+            self._rich.update(self._task, completed=done, total=total)

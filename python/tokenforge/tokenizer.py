@@ -1,0 +1,265 @@
+"""The `Tokenizer`: a byte-level BPE model (vocabulary + ordered merges + pre-tokenizer) and its API."""
+
+from __future__ import annotations
+
+import json
+import os
+import unicodedata
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Literal, Union
+
+from tokenforge import _core
+from tokenforge.errors import ConfigError, InputFileError, TokenizerFileError
+
+Merge = tuple[tuple[int, int], int]
+AllowedSpecial = Union[Literal["all"], Iterable[str], None]
+
+FORMAT = "tokenforge"
+FORMAT_VERSION = 1
+MODEL_FILE = "tokenforge.json"
+NORMALIZERS = (None, "NFC", "NFKC")
+
+
+class Tokenizer:
+    """A byte-level BPE tokenizer.
+
+    `vocab[id]` are the bytes of token `id` (special and added tokens as their UTF-8), `merges[rank]` is
+    `((left id, right id), new id)`. Ids 0–255 of a trained tokenizer are the bytes in GPT-2 order.
+    """
+
+    def __init__(
+        self,
+        vocab: Sequence[bytes],
+        merges: Sequence[Merge],
+        pretokenizer: str = "gpt4",
+        special_tokens: dict[str, int] | None = None,
+        added_tokens: dict[str, int] | None = None,
+        normalizer: str | None = None,
+        ignore_merges: bool = True,
+    ) -> None:
+        if normalizer not in NORMALIZERS:
+            raise ConfigError(f"unknown normalizer {normalizer!r}: use one of NFC, NFKC or none")
+        self._vocab = [bytes(t) for t in vocab]
+        self._merges = [((int(a), int(b)), int(n)) for (a, b), n in merges]
+        self._special = dict(special_tokens or {})
+        self._added = dict(added_tokens or {})
+        for name, kind in (("special", self._special), ("added", self._added)):
+            for text, i in kind.items():
+                if not 0 <= i < len(self._vocab) or self._vocab[i] != text.encode():
+                    raise ConfigError(f"{name} token {text!r} does not match vocabulary id {i}")
+        self.pretokenizer = pretokenizer
+        self.normalizer = normalizer
+        self.ignore_merges = ignore_merges
+        self._encoder = _core.Encoder(
+            self._vocab,
+            self._merges,
+            pretokenizer,
+            sorted(self._special.values()),
+            sorted(self._added.values()),
+            ignore_merges,
+        )
+
+    # -- what it holds -------------------------------------------------------------------------------
+
+    @property
+    def vocab_size(self) -> int:
+        """Number of ids, special tokens included."""
+        return len(self._vocab)
+
+    @property
+    def merges(self) -> list[tuple[bytes, bytes]]:
+        """The merges in rank order, as `(left bytes, right bytes)`."""
+        return [(self._vocab[a], self._vocab[b]) for (a, b), _ in self._merges]
+
+    @property
+    def merge_ids(self) -> list[Merge]:
+        """The merges in rank order, as `((left id, right id), new id)`."""
+        return list(self._merges)
+
+    @property
+    def special_tokens(self) -> dict[str, int]:
+        """Special tokens and their ids (matched in text only when allowed)."""
+        return dict(self._special)
+
+    @property
+    def added_tokens(self) -> dict[str, int]:
+        """Added (non-special) tokens, always matched before pre-tokenization."""
+        return dict(self._added)
+
+    @property
+    def pattern(self) -> str:
+        """The exact pre-tokenizer regex ('' for `none`)."""
+        return _core.Pretokenizer(self.pretokenizer).pattern
+
+    def token_bytes(self, i: int) -> bytes:
+        """The bytes of token `i`."""
+        if not 0 <= i < len(self._vocab):
+            raise ConfigError(f"token id {i} is not in the vocabulary (size {len(self._vocab)})")
+        return self._vocab[i]
+
+    def token_id(self, token: bytes | str) -> int | None:
+        """The id of a token given as bytes or text (special and added tokens included), or None."""
+        if isinstance(token, str):
+            if token in self._special:
+                return self._special[token]
+            if token in self._added:
+                return self._added[token]
+            token = token.encode()
+        return self._encoder.token_id(token)
+
+    def vocab(self) -> list[bytes]:
+        """The token bytes of every id."""
+        return list(self._vocab)
+
+    # -- encoding ------------------------------------------------------------------------------------
+
+    def _normalize(self, text: str) -> str:
+        return unicodedata.normalize(self.normalizer, text) if self.normalizer else text
+
+    def _allowed(self, allowed_special: AllowedSpecial) -> dict:
+        if allowed_special == "all":
+            return {"all_special": True}
+        if allowed_special is None:
+            return {}
+        if isinstance(allowed_special, str):
+            raise ConfigError('allowed_special takes "all" or a collection of special-token strings')
+        names = list(allowed_special)
+        return {"allowed": names} if names else {}
+
+    def encode(self, text: str, allowed_special: AllowedSpecial = None) -> list[int]:
+        """Token ids of `text`. Special-token strings are plain text unless `allowed_special` names them
+        (or is `"all"`), so untrusted text cannot inject control tokens."""
+        return self._encoder.encode(self._normalize(text), **self._allowed(allowed_special))
+
+    def encode_bytes(self, data: bytes) -> list[int]:
+        """Token ids of arbitrary bytes; `decode_bytes` gives them back exactly."""
+        return self._encoder.encode_bytes(bytes(data))
+
+    def encode_batch(self, texts: Iterable[str], allowed_special: AllowedSpecial = None) -> list[list[int]]:
+        """Token ids of many texts, on all cores with the GIL released."""
+        texts = [self._normalize(t) for t in texts] if self.normalizer else list(texts)
+        return self._encoder.encode_batch(texts, **self._allowed(allowed_special))
+
+    def decode_bytes(self, ids: Iterable[int]) -> bytes:
+        """The bytes behind `ids`."""
+        return self._encoder.decode_bytes(list(ids))
+
+    def decode(self, ids: Iterable[int], errors: str = "replace") -> str:
+        """The text behind `ids` (bytes that are not UTF-8 become U+FFFD unless `errors` says otherwise)."""
+        return self.decode_bytes(ids).decode("utf-8", errors=errors)
+
+    def count(self, text: str) -> int:
+        """Number of tokens in `text`."""
+        return len(self.encode(text))
+
+    # -- files ---------------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict:
+        """The tokenizer as a JSON-ready dict (the content of `tokenforge.json`)."""
+        return {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "pretokenizer": self.pretokenizer,
+            "normalizer": self.normalizer,
+            "ignore_merges": self.ignore_merges,
+            "vocab": [t.hex() for t in self._vocab],
+            "merges": [[a, b, n] for (a, b), n in self._merges],
+            "special_tokens": self._special,
+            "added_tokens": self._added,
+        }
+
+    def save(self, directory: str | os.PathLike) -> Path:
+        """Writes `directory/tokenforge.json` (created if needed); returns its path."""
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        path = d / MODEL_FILE
+        path.write_text(json.dumps(self.to_dict(), ensure_ascii=False), encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Tokenizer:
+        """Loads a tokenizer saved by `save` (a directory or its `tokenforge.json`)."""
+        p = Path(path)
+        if p.is_dir():
+            p = p / MODEL_FILE
+        try:
+            raw = p.read_bytes()
+        except FileNotFoundError:
+            raise InputFileError(f"{p}: no such file (expected a tokenizer saved by tokenforge)") from None
+        except OSError as e:
+            raise InputFileError(f"{p}: cannot read: {e.strerror}") from None
+        try:
+            data = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise TokenizerFileError(f"{p}: not a tokenforge tokenizer (not JSON: {e})") from None
+        return cls.from_dict(data, source=str(p))
+
+    @classmethod
+    def from_dict(cls, data: object, source: str = "<dict>") -> Tokenizer:
+        """Builds a tokenizer from `to_dict`'s output, checking every field."""
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise TokenizerFileError(f'{source}: not a tokenforge tokenizer (no "format": "{FORMAT}")')
+        if data.get("version") != FORMAT_VERSION:
+            raise TokenizerFileError(
+                f"{source}: unsupported tokenforge format version {data.get('version')!r}"
+            )
+        try:
+            vocab = [bytes.fromhex(h) for h in data["vocab"]]
+            merges = [((int(a), int(b)), int(n)) for a, b, n in data["merges"]]
+            special = {str(k): int(v) for k, v in data.get("special_tokens", {}).items()}
+            added = {str(k): int(v) for k, v in data.get("added_tokens", {}).items()}
+            pre = str(data["pretokenizer"])
+            normalizer = data.get("normalizer")
+            ignore = bool(data.get("ignore_merges", True))
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise TokenizerFileError(
+                f"{source}: corrupt tokenforge tokenizer ({type(e).__name__}: {e})"
+            ) from None
+        for (a, b), n in merges:
+            if not (0 <= a < len(vocab) and 0 <= b < len(vocab) and 0 <= n < len(vocab)):
+                raise TokenizerFileError(
+                    f"{source}: merge ({a}, {b}) -> {n} names an id outside the vocabulary"
+                )
+            if vocab[a] + vocab[b] != vocab[n]:
+                raise TokenizerFileError(f"{source}: merge ({a}, {b}) -> {n} does not concatenate its parts")
+        try:
+            return cls(vocab, merges, pre, special, added, normalizer, ignore)
+        except (ConfigError, ValueError) as e:
+            raise TokenizerFileError(f"{source}: {e}") from None
+
+    # -- interop -------------------------------------------------------------------------------------
+
+    def save_huggingface(self, directory: str | os.PathLike) -> Path:
+        """Writes `tokenizer.json` and `tokenizer_config.json` for `tokenizers` / `transformers`."""
+        from tokenforge.interop.huggingface import save_huggingface
+
+        return save_huggingface(self, directory)
+
+    @classmethod
+    def from_huggingface(cls, path: str | os.PathLike) -> Tokenizer:
+        """Loads a byte-level BPE `tokenizer.json` (or a directory holding one)."""
+        from tokenforge.interop.huggingface import load_huggingface
+
+        return load_huggingface(path)
+
+    def save_tiktoken(self, path: str | os.PathLike) -> Path:
+        """Writes a `.tiktoken` rank file (refused when tiktoken cannot represent this tokenizer)."""
+        from tokenforge.interop.tiktoken import save_tiktoken
+
+        return save_tiktoken(self, path)
+
+    @classmethod
+    def from_tiktoken(
+        cls, path: str | os.PathLike, pattern: str = "gpt4", special_tokens: dict[str, int] | None = None
+    ) -> Tokenizer:
+        """Loads a `.tiktoken` rank file; `pattern` is a preset name or the regex it was made with."""
+        from tokenforge.interop.tiktoken import load_tiktoken
+
+        return load_tiktoken(path, pattern=pattern, special_tokens=special_tokens)
+
+    def __repr__(self) -> str:
+        return (
+            f"Tokenizer(vocab_size={self.vocab_size}, merges={len(self._merges)}, "
+            f"pretokenizer={self.pretokenizer!r}, special_tokens={len(self._special)})"
+        )

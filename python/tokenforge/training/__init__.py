@@ -1,0 +1,1 @@
+"""Vocabulary learners: each turns a corpus into a `Tokenizer`."""
