@@ -1,0 +1,129 @@
+"""The Tokenizer API: round trips, special tokens, save/load, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tokenforge as tf
+
+
+@given(text=st.text())
+def test_text_round_trip(small_tokenizer, text):
+    assert small_tokenizer.decode(small_tokenizer.encode(text)) == text
+
+
+@given(data=st.binary())
+def test_bytes_round_trip(small_tokenizer, data):
+    assert small_tokenizer.decode_bytes(small_tokenizer.encode_bytes(data)) == data
+
+
+def test_known_words_become_single_tokens(small_tokenizer):
+    ids = small_tokenizer.encode(" the function")
+    assert [small_tokenizer.token_bytes(i) for i in ids] == [b" the", b" function"]
+
+
+def test_bpe_applies_merges_in_rank_order():
+    # Merges: (a,b) first, then (b,c). "abc" must become [ab, c], not [a, bc].
+    vocab = [bytes([b]) for b in range(256)] + [b"ab", b"bc"]
+    merges = [((97, 98), 256), ((98, 99), 257)]
+    tok = tf.Tokenizer(vocab, merges, pretokenizer="none", ignore_merges=False)
+    assert tok.encode("abc") == [256, 99]
+    tok = tf.Tokenizer(vocab, list(reversed(merges)), pretokenizer="none", ignore_merges=False)
+    assert tok.encode("abc") == [97, 257]
+
+
+def test_whole_pretoken_in_vocab_is_emitted_whole():
+    # "abc" is a token but no merge path reaches it from (a,b),(b,c) ranks: tiktoken semantics emit it whole.
+    vocab = [bytes([b]) for b in range(256)] + [b"ab", b"bc", b"abc"]
+    merges = [((97, 98), 256), ((98, 99), 257), ((97, 257), 258)]
+    assert tf.Tokenizer(vocab, merges, pretokenizer="none").encode("abc") == [258]
+    assert tf.Tokenizer(vocab, merges, pretokenizer="none", ignore_merges=False).encode("abc") == [256, 99]
+
+
+def test_batch_equals_loop(small_tokenizer, english_docs):
+    docs = english_docs[:50]
+    assert small_tokenizer.encode_batch(docs) == [small_tokenizer.encode(d) for d in docs]
+
+
+def test_special_tokens_are_text_unless_allowed(english_docs):
+    tok = tf.train_from_iterator(english_docs[:50], vocab_size=400, special_tokens=["<|endoftext|>"])
+    eot = tok.special_tokens["<|endoftext|>"]
+    text = "a<|endoftext|>b"
+    assert eot not in tok.encode(text)
+    assert tok.decode(tok.encode(text)) == text
+    assert tok.encode(text, allowed_special="all") == tok.encode("a") + [eot] + tok.encode("b")
+    assert tok.encode(text, allowed_special={"<|endoftext|>"}) == tok.encode(text, allowed_special="all")
+    assert tok.encode_batch([text], allowed_special="all") == [tok.encode(text, allowed_special="all")]
+    with pytest.raises(tf.ConfigError, match="not a special token"):
+        tok.encode(text, allowed_special={"<|nope|>"})
+
+
+def test_save_load_round_trip(tmp_path, small_tokenizer, english_docs):
+    small_tokenizer.save(tmp_path / "tok")
+    loaded = tf.Tokenizer.load(tmp_path / "tok")
+    assert loaded.merges == small_tokenizer.merges
+    assert loaded.vocab() == small_tokenizer.vocab()
+    assert loaded.pretokenizer == small_tokenizer.pretokenizer
+    assert loaded.encode_batch(english_docs[:20]) == small_tokenizer.encode_batch(english_docs[:20])
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"\x00\x01garbage", "not JSON"),
+        (b'{"format": "other"}', "not a tokenforge tokenizer"),
+        (b'{"format": "tokenforge", "version": 99}', "unsupported"),
+        (b'{"format": "tokenforge", "version": 1, "vocab": ["zz"]}', "corrupt"),
+    ],
+)
+def test_corrupt_files_are_reported(tmp_path, content, message):
+    path = tmp_path / "tokenforge.json"
+    path.write_bytes(content)
+    with pytest.raises(tf.TokenizerFileError, match=message) as e:
+        tf.Tokenizer.load(tmp_path)
+    assert str(path) in str(e.value)
+
+
+def test_inconsistent_merge_is_reported(tmp_path, small_tokenizer):
+    data = small_tokenizer.to_dict()
+    data["merges"][0][2] = data["merges"][1][2]
+    (tmp_path / "tokenforge.json").write_text(json.dumps(data))
+    with pytest.raises(tf.TokenizerFileError, match="does not concatenate"):
+        tf.Tokenizer.load(tmp_path)
+
+
+def test_missing_file_is_an_os_error(tmp_path):
+    with pytest.raises(tf.InputFileError, match="no such file"):
+        tf.Tokenizer.load(tmp_path / "missing")
+
+
+def test_vocab_too_small():
+    with pytest.raises(tf.ConfigError, match="too small"):
+        tf.train_from_iterator(["abc"], vocab_size=256, special_tokens=["<s>"])
+
+
+def test_invalid_regex_is_reported():
+    with pytest.raises(tf.PretokenizerError, match="invalid pre-tokenizer regex"):
+        tf.train_from_iterator(["abc"], vocab_size=300, pretokenizer="(unclosed")
+
+
+def test_empty_corpus_is_reported():
+    with pytest.raises(tf.CorpusError, match="empty"):
+        tf.train_from_iterator(["", ""], vocab_size=300)
+
+
+def test_unknown_id_is_reported(small_tokenizer):
+    with pytest.raises(tf.ConfigError, match="not in the vocabulary"):
+        small_tokenizer.decode([small_tokenizer.vocab_size])
+
+
+@pytest.mark.parametrize("unit", ["a", " ", "\n", "中", "1", "a "])
+def test_long_runs_encode_exactly(small_tokenizer, unit):
+    text = unit * (1 << 20)
+    ids = small_tokenizer.encode(text)
+    assert small_tokenizer.decode(ids) == text
+    assert len(ids) < len(text.encode())
