@@ -195,15 +195,44 @@ impl WordCounter {
 struct Encoder {
     inner: CoreEncoder,
     all_specials: SpecialMatcher,
+    /// Added tokens alone: what plain `encode` matches.
+    ordinary: SpecialMatcher,
+    /// The Python int of every id, so that id lists are built without allocating ints.
+    ints: Vec<PyObject>,
 }
 
 impl Encoder {
-    fn matcher(&self, allowed: Option<Vec<String>>) -> PyResult<Option<SpecialMatcher>> {
+    /// Runs `f` with the matcher that `allowed` / `all_special` ask for.
+    fn with_matcher<T>(
+        &self,
+        allowed: Option<Vec<String>>,
+        all_special: bool,
+        f: impl FnOnce(&SpecialMatcher) -> PyResult<T>,
+    ) -> PyResult<T> {
+        if all_special {
+            return f(&self.all_specials);
+        }
         match allowed {
-            None => Ok(None),
-            Some(names) => Ok(Some(
-                self.inner.special_matcher(Some(&names)).map_err(to_py)?,
-            )),
+            None => f(&self.ordinary),
+            Some(names) => f(&self.inner.special_matcher(Some(&names)).map_err(to_py)?),
+        }
+    }
+
+    /// A Python list of ids, built from the cached ints.
+    fn to_list<'py>(&self, py: Python<'py>, ids: &[u32]) -> Bound<'py, PyList> {
+        // SAFETY: the list is created with `ids.len()` slots and every slot is set exactly once with a new
+        // reference (ids come from this encoder, so they index `ints`).
+        unsafe {
+            let list = pyo3::ffi::PyList_New(ids.len() as pyo3::ffi::Py_ssize_t);
+            if list.is_null() {
+                panic!("out of memory creating a list");
+            }
+            for (i, &id) in ids.iter().enumerate() {
+                let obj = self.ints[id as usize].as_ptr();
+                pyo3::ffi::Py_INCREF(obj);
+                pyo3::ffi::PyList_SET_ITEM(list, i as pyo3::ffi::Py_ssize_t, obj);
+            }
+            Bound::from_owned_ptr(py, list).downcast_into_unchecked()
         }
     }
 }
@@ -213,6 +242,7 @@ impl Encoder {
     #[new]
     #[pyo3(signature = (vocab, merges, pretokenizer, specials, added, ignore_merges=true))]
     fn new(
+        py: Python<'_>,
         vocab: Vec<Vec<u8>>,
         merges: Vec<((u32, u32), u32)>,
         pretokenizer: &str,
@@ -224,9 +254,17 @@ impl Encoder {
         let inner = CoreEncoder::new(vocab, &merges, pre, &specials, &added, ignore_merges)
             .map_err(to_py)?;
         let all_specials = inner.special_matcher(None).map_err(to_py)?;
+        let ordinary = inner.special_matcher(Some(&[])).map_err(to_py)?;
+        let ints = (0..inner.vocab_size())
+            .map(|i| match i.into_pyobject(py) {
+                Ok(o) => o.into_any().unbind(),
+            })
+            .collect();
         Ok(Encoder {
             inner,
             all_specials,
+            ordinary,
+            ints,
         })
     }
 
@@ -238,54 +276,46 @@ impl Encoder {
 
     /// Ids of a text; `allowed` names the special tokens to map (`None`: none, `["*"]` is not special).
     #[pyo3(signature = (text, allowed=None, all_special=false))]
-    fn encode(
+    fn encode<'py>(
         &self,
-        py: Python<'_>,
+        py: Python<'py>,
         text: &str,
         allowed: Option<Vec<String>>,
         all_special: bool,
-    ) -> PyResult<Vec<u32>> {
-        let chosen = self.matcher(allowed)?;
-        let m = if all_special {
-            Some(&self.all_specials)
-        } else {
-            chosen.as_ref()
-        };
-        py.allow_threads(|| match m {
-            Some(m) => self.inner.encode(text, m),
-            None => self.inner.encode_ordinary(text),
-        })
-        .map_err(to_py)
+    ) -> PyResult<Bound<'py, PyList>> {
+        let ids = self.with_matcher(allowed, all_special, |m| {
+            py.allow_threads(|| self.inner.encode(text, m))
+                .map_err(to_py)
+        })?;
+        Ok(self.to_list(py, &ids))
     }
 
     /// Ids of arbitrary bytes.
-    fn encode_bytes(&self, py: Python<'_>, data: &[u8]) -> PyResult<Vec<u32>> {
-        py.allow_threads(|| self.inner.encode_bytes(data))
-            .map_err(to_py)
+    fn encode_bytes<'py>(&self, py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyList>> {
+        let ids = py
+            .allow_threads(|| self.inner.encode_bytes(data))
+            .map_err(to_py)?;
+        Ok(self.to_list(py, &ids))
     }
 
     /// Ids of many texts, on all cores.
     #[pyo3(signature = (texts, allowed=None, all_special=false))]
-    fn encode_batch(
+    fn encode_batch<'py>(
         &self,
-        py: Python<'_>,
-        texts: Vec<Bound<'_, PyAny>>,
+        py: Python<'py>,
+        texts: Vec<Bound<'py, PyAny>>,
         allowed: Option<Vec<String>>,
         all_special: bool,
-    ) -> PyResult<Vec<Vec<u32>>> {
-        let chosen = self.matcher(allowed)?;
-        let ordinary = self.inner.special_matcher(Some(&[])).map_err(to_py)?;
-        let m = if all_special {
-            &self.all_specials
-        } else {
-            chosen.as_ref().unwrap_or(&ordinary)
-        };
+    ) -> PyResult<Bound<'py, PyList>> {
         let mut strs = Vec::with_capacity(texts.len());
         for t in &texts {
             strs.push(t.downcast::<PyString>()?.to_str()?);
         }
-        py.allow_threads(|| self.inner.encode_batch(&strs, m))
-            .map_err(to_py)
+        let all = self.with_matcher(allowed, all_special, |m| {
+            py.allow_threads(|| self.inner.encode_batch(&strs, m))
+                .map_err(to_py)
+        })?;
+        PyList::new(py, all.iter().map(|ids| self.to_list(py, ids)))
     }
 
     /// The bytes behind `ids`.
