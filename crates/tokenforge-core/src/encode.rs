@@ -50,8 +50,7 @@ impl Encoder {
         let n = vocab.len() as u32;
         let mut byte_ids = [NO_ID; 256];
         let mut ids = FxHashMap::default();
-        let is_special: rustc_hash::FxHashSet<u32> =
-            specials.iter().chain(added).copied().collect();
+        let is_special: rustc_hash::FxHashSet<u32> = specials.iter().chain(added).copied().collect();
         for (id, tok) in vocab.iter().enumerate() {
             if is_special.contains(&(id as u32)) {
                 continue;
@@ -64,9 +63,7 @@ impl Encoder {
         let mut table = FxHashMap::default();
         for (rank, &((a, b), new)) in merges.iter().enumerate() {
             if a >= n || b >= n || new >= n {
-                return Err(Error::InvalidModel(format!(
-                    "merge {rank} uses an id outside the vocabulary"
-                )));
+                return Err(Error::InvalidModel(format!("merge {rank} uses an id outside the vocabulary")));
             }
             table.entry((a, b)).or_insert((rank as u32, new));
         }
@@ -74,9 +71,8 @@ impl Encoder {
             list.iter()
                 .map(|&s| {
                     let tok = vocab.get(s as usize).ok_or(Error::UnknownId(s))?;
-                    let text = String::from_utf8(tok.clone()).map_err(|_| {
-                        Error::InvalidModel(format!("added token {s} is not UTF-8"))
-                    })?;
+                    let text = String::from_utf8(tok.clone())
+                        .map_err(|_| Error::InvalidModel(format!("added token {s} is not UTF-8")))?;
                     if text.is_empty() {
                         return Err(Error::InvalidModel(format!("added token {s} is empty")));
                     }
@@ -87,17 +83,7 @@ impl Encoder {
         let specials = as_text(specials)?;
         let added = as_text(added)?;
         let ordinary = SpecialMatcher::new(added.iter())?;
-        Ok(Encoder {
-            vocab,
-            ids,
-            byte_ids,
-            merges: table,
-            pre,
-            ignore_merges,
-            specials,
-            added,
-            ordinary,
-        })
+        Ok(Encoder { vocab, ids, byte_ids, merges: table, pre, ignore_merges, specials, added, ordinary })
     }
 
     /// Number of ids.
@@ -107,10 +93,7 @@ impl Encoder {
 
     /// The bytes of token `id`.
     pub fn token_bytes(&self, id: u32) -> Result<&[u8]> {
-        self.vocab
-            .get(id as usize)
-            .map(|v| v.as_slice())
-            .ok_or(Error::UnknownId(id))
+        self.vocab.get(id as usize).map(|v| v.as_slice()).ok_or(Error::UnknownId(id))
     }
 
     /// The id of a (non-special) token's bytes.
@@ -159,9 +142,7 @@ impl Encoder {
                 let mut v = Vec::new();
                 for n in names {
                     let s = self.specials.iter().find(|(t, _)| t == n).ok_or_else(|| {
-                        Error::InvalidArgument(format!(
-                            "{n:?} is not a special token of this tokenizer"
-                        ))
+                        Error::InvalidArgument(format!("{n:?} is not a special token of this tokenizer"))
                     })?;
                     v.push(s);
                 }
@@ -206,9 +187,7 @@ impl Encoder {
         for &b in piece {
             let id = self.byte_ids[b as usize];
             if id == NO_ID {
-                return Err(Error::InvalidModel(format!(
-                    "byte 0x{b:02x} has no token in this vocabulary"
-                )));
+                return Err(Error::InvalidModel(format!("byte 0x{b:02x} has no token in this vocabulary")));
             }
             syms.push(id);
         }
@@ -295,10 +274,7 @@ pub struct SpecialMatcher {
 impl SpecialMatcher {
     /// A matcher that maps nothing.
     pub fn none() -> Self {
-        SpecialMatcher {
-            ac: None,
-            ids: Vec::new(),
-        }
+        SpecialMatcher { ac: None, ids: Vec::new() }
     }
 
     fn new<'a>(tokens: impl Iterator<Item = &'a (String, u32)>) -> Result<Self> {
@@ -310,10 +286,7 @@ impl SpecialMatcher {
             .match_kind(MatchKind::LeftmostLongest)
             .build(tokens.iter().map(|(t, _)| t.as_str()))
             .map_err(|e| Error::InvalidArgument(e.to_string()))?;
-        Ok(SpecialMatcher {
-            ac: Some(ac),
-            ids: tokens.iter().map(|(_, id)| *id).collect(),
-        })
+        Ok(SpecialMatcher { ac: Some(ac), ids: tokens.iter().map(|(_, id)| *id).collect() })
     }
 }
 
@@ -333,11 +306,7 @@ mod tests {
         }
         let m = train(
             &counts,
-            &BpeConfig {
-                vocab_size,
-                min_frequency: 0,
-                reserved: 0,
-            },
+            &BpeConfig { vocab_size, min_frequency: 0, reserved: 0, rules: Default::default() },
             &mut |_, _| {},
         )
         .unwrap();
@@ -358,26 +327,13 @@ mod tests {
     #[test]
     fn long_pieces_merge_like_short_ones() {
         let text = "aaaaaaaaaaaaaaaabbbbbbbbbbbbbbbbbbbbbbbbaaaaaaaaaab ".repeat(30);
-        let enc = Encoder {
-            ignore_merges: false,
-            ..trained(&text, 280)
-        };
-        let piece: Vec<u8> = "ab"
-            .repeat(40)
-            .into_bytes()
-            .into_iter()
-            .chain(b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaa".iter().copied())
-            .collect();
+        let enc = Encoder { ignore_merges: false, ..trained(&text, 280) };
+        let piece: Vec<u8> =
+            "ab".repeat(40).into_bytes().into_iter().chain(b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaa".iter().copied()).collect();
         let mut short: Vec<u32> = piece.iter().map(|&b| enc.byte_ids[b as usize]).collect();
         enc.merge_short(&mut short);
         let mut long = Vec::new();
-        enc.merge_long(
-            &piece
-                .iter()
-                .map(|&b| enc.byte_ids[b as usize])
-                .collect::<Vec<_>>(),
-            &mut long,
-        );
+        enc.merge_long(&piece.iter().map(|&b| enc.byte_ids[b as usize]).collect::<Vec<_>>(), &mut long);
         assert_eq!(short, long);
     }
 }

@@ -6,8 +6,12 @@ use pyo3::types::{PyBytes, PyList, PyString};
 use tokenforge_core::count::{Counter, Segment};
 use tokenforge_core::encode::{Encoder as CoreEncoder, SpecialMatcher};
 use tokenforge_core::pretokenize::Pretokenizer as CorePretokenizer;
-use tokenforge_core::train::bpe::{self, BpeConfig};
+use tokenforge_core::train::bpe::{self, BpeConfig, BpeModel};
+use tokenforge_core::train::rules::TokenRules;
 use tokenforge_core::Error;
+
+/// A merge list as Python sees it: `((left, right), new_id)` by rank.
+type Merges = Vec<((u32, u32), u32)>;
 
 /// Raises the `tokenforge.errors` exception that matches a core error.
 fn to_py(err: Error) -> PyErr {
@@ -17,17 +21,11 @@ fn to_py(err: Error) -> PyErr {
         Error::InvalidModel(_) => "TokenizerFileError",
         Error::UnknownId(_) | Error::InvalidArgument(_) => "ConfigError",
     };
-    Python::with_gil(|py| {
-        match py
-            .import("tokenforge.errors")
-            .and_then(|m| m.getattr(class))
-        {
-            Ok(cls) => PyErr::from_value(
-                cls.call1((err.to_string(),))
-                    .unwrap_or_else(|e| e.into_value(py).into_bound(py).into_any()),
-            ),
-            Err(e) => e,
-        }
+    Python::with_gil(|py| match py.import("tokenforge.errors").and_then(|m| m.getattr(class)) {
+        Ok(cls) => PyErr::from_value(
+            cls.call1((err.to_string(),)).unwrap_or_else(|e| e.into_value(py).into_bound(py).into_any()),
+        ),
+        Err(e) => e,
     })
 }
 
@@ -38,10 +36,7 @@ fn as_bytes<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<&'a [u8]> {
     } else if let Ok(s) = obj.downcast::<PyString>() {
         Ok(s.to_str()?.as_bytes())
     } else {
-        Err(pyo3::exceptions::PyTypeError::new_err(format!(
-            "expected str or bytes, got {}",
-            obj.get_type().name()?
-        )))
+        Err(pyo3::exceptions::PyTypeError::new_err(format!("expected str or bytes, got {}", obj.get_type().name()?)))
     }
 }
 
@@ -55,9 +50,7 @@ struct Pretokenizer {
 impl Pretokenizer {
     #[new]
     fn new(spec: &str) -> PyResult<Self> {
-        Ok(Pretokenizer {
-            inner: CorePretokenizer::new(spec).map_err(to_py)?,
-        })
+        Ok(Pretokenizer { inner: CorePretokenizer::new(spec).map_err(to_py)? })
     }
 
     /// The preset name, `none` or `regex`.
@@ -73,19 +66,12 @@ impl Pretokenizer {
     }
 
     /// The pieces of `data` (str in, list of str out; bytes in, list of bytes out).
-    fn split<'py>(
-        &self,
-        py: Python<'py>,
-        data: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyList>> {
+    fn split<'py>(&self, py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
         let raw = as_bytes(data)?;
         let mut pieces = Vec::new();
         self.inner.split_bytes(raw, &mut pieces).map_err(to_py)?;
         if data.is_instance_of::<PyString>() {
-            let strs: Vec<&str> = pieces
-                .iter()
-                .map(|p| std::str::from_utf8(p).expect("valid"))
-                .collect();
+            let strs: Vec<&str> = pieces.iter().map(|p| std::str::from_utf8(p).expect("valid")).collect();
             PyList::new(py, strs)
         } else {
             PyList::new(py, pieces.iter().map(|p| PyBytes::new(py, p)))
@@ -103,29 +89,17 @@ struct WordCounter {
 impl WordCounter {
     #[new]
     fn new(spec: &str) -> PyResult<Self> {
-        Ok(WordCounter {
-            inner: Counter::new(CorePretokenizer::new(spec).map_err(to_py)?),
-        })
+        Ok(WordCounter { inner: Counter::new(CorePretokenizer::new(spec).map_err(to_py)?) })
     }
 
     /// Counts a batch of segments (str or bytes); `ends[i]` says whether segment i ends its document.
-    fn feed(
-        &mut self,
-        py: Python<'_>,
-        segments: Vec<Bound<'_, PyAny>>,
-        ends: Vec<bool>,
-    ) -> PyResult<()> {
+    fn feed(&mut self, py: Python<'_>, segments: Vec<Bound<'_, PyAny>>, ends: Vec<bool>) -> PyResult<()> {
         if segments.len() != ends.len() {
-            return Err(pyo3::exceptions::PyValueError::new_err(
-                "segments and ends differ in length",
-            ));
+            return Err(pyo3::exceptions::PyValueError::new_err("segments and ends differ in length"));
         }
         let mut segs = Vec::with_capacity(segments.len());
         for (s, &e) in segments.iter().zip(&ends) {
-            segs.push(Segment {
-                data: as_bytes(s)?,
-                ends_document: e,
-            });
+            segs.push(Segment { data: as_bytes(s)?, ends_document: e });
         }
         let inner = &mut self.inner;
         py.allow_threads(|| inner.feed(&segs)).map_err(to_py)
@@ -150,15 +124,18 @@ impl WordCounter {
     fn most_common<'py>(&self, py: Python<'py>, n: usize) -> Vec<(Bound<'py, PyBytes>, u64)> {
         let mut all: Vec<(&[u8], u64)> = self.inner.counts().iter().collect();
         all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-        all.into_iter()
-            .take(n)
-            .map(|(k, v)| (PyBytes::new(py, k), v))
-            .collect()
+        all.into_iter().take(n).map(|(k, v)| (PyBytes::new(py, k), v)).collect()
     }
 
     /// Learns byte-level BPE merges: returns `(vocab, merges)`, `vocab` a list of token bytes (ids 0–255
-    /// the bytes in GPT-2 order) and `merges` a list of `((left, right), new_id)` by rank.
-    #[pyo3(signature = (vocab_size, min_frequency=0, reserved=0, progress=None))]
+    /// the bytes in GPT-2 order unless `base` says otherwise) and `merges` a list of `((left, right), new_id)`
+    /// by rank. `base = (vocab, merges)` continues an existing model, keeping its merges verbatim. The
+    /// `max_*` and `forbidden` rules limit the tokens merges may create.
+    #[pyo3(signature = (
+        vocab_size, min_frequency=0, reserved=0, progress=None, base=None,
+        max_token_bytes=None, max_token_chars=None, max_words=None, forbidden=Vec::new(),
+    ))]
+    #[allow(clippy::too_many_arguments)]
     fn train_bpe<'py>(
         &self,
         py: Python<'py>,
@@ -166,11 +143,17 @@ impl WordCounter {
         min_frequency: u64,
         reserved: usize,
         progress: Option<PyObject>,
-    ) -> PyResult<(Vec<Bound<'py, PyBytes>>, Vec<((u32, u32), u32)>)> {
-        let cfg = BpeConfig {
-            vocab_size,
-            min_frequency,
-            reserved,
+        base: Option<(Vec<Vec<u8>>, Merges)>,
+        max_token_bytes: Option<usize>,
+        max_token_chars: Option<usize>,
+        max_words: Option<usize>,
+        forbidden: Vec<Vec<u8>>,
+    ) -> PyResult<(Vec<Bound<'py, PyBytes>>, Merges)> {
+        let rules = TokenRules { max_bytes: max_token_bytes, max_chars: max_token_chars, max_words, forbidden };
+        let cfg = BpeConfig { vocab_size, min_frequency, reserved, rules };
+        let base = match base {
+            Some((vocab, merges)) => BpeModel { vocab, merges },
+            None => BpeModel::bytes_only(),
         };
         let counts = self.inner.counts();
         let model = py
@@ -182,7 +165,7 @@ impl WordCounter {
                         });
                     }
                 };
-                bpe::train(counts, &cfg, &mut report)
+                bpe::train_from(base, counts, &cfg, &mut report)
             })
             .map_err(to_py)?;
         let vocab = model.vocab.iter().map(|t| PyBytes::new(py, t)).collect();
@@ -251,8 +234,7 @@ impl Encoder {
         ignore_merges: bool,
     ) -> PyResult<Self> {
         let pre = CorePretokenizer::new(pretokenizer).map_err(to_py)?;
-        let inner = CoreEncoder::new(vocab, &merges, pre, &specials, &added, ignore_merges)
-            .map_err(to_py)?;
+        let inner = CoreEncoder::new(vocab, &merges, pre, &specials, &added, ignore_merges).map_err(to_py)?;
         let all_specials = inner.special_matcher(None).map_err(to_py)?;
         let ordinary = inner.special_matcher(Some(&[])).map_err(to_py)?;
         let ints = (0..inner.vocab_size())
@@ -260,12 +242,7 @@ impl Encoder {
                 Ok(o) => o.into_any().unbind(),
             })
             .collect();
-        Ok(Encoder {
-            inner,
-            all_specials,
-            ordinary,
-            ints,
-        })
+        Ok(Encoder { inner, all_specials, ordinary, ints })
     }
 
     /// Number of ids.
@@ -283,18 +260,14 @@ impl Encoder {
         allowed: Option<Vec<String>>,
         all_special: bool,
     ) -> PyResult<Bound<'py, PyList>> {
-        let ids = self.with_matcher(allowed, all_special, |m| {
-            py.allow_threads(|| self.inner.encode(text, m))
-                .map_err(to_py)
-        })?;
+        let ids = self
+            .with_matcher(allowed, all_special, |m| py.allow_threads(|| self.inner.encode(text, m)).map_err(to_py))?;
         Ok(self.to_list(py, &ids))
     }
 
     /// Ids of arbitrary bytes.
     fn encode_bytes<'py>(&self, py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyList>> {
-        let ids = py
-            .allow_threads(|| self.inner.encode_bytes(data))
-            .map_err(to_py)?;
+        let ids = py.allow_threads(|| self.inner.encode_bytes(data)).map_err(to_py)?;
         Ok(self.to_list(py, &ids))
     }
 
@@ -312,17 +285,14 @@ impl Encoder {
             strs.push(t.downcast::<PyString>()?.to_str()?);
         }
         let all = self.with_matcher(allowed, all_special, |m| {
-            py.allow_threads(|| self.inner.encode_batch(&strs, m))
-                .map_err(to_py)
+            py.allow_threads(|| self.inner.encode_batch(&strs, m)).map_err(to_py)
         })?;
         PyList::new(py, all.iter().map(|ids| self.to_list(py, ids)))
     }
 
     /// The bytes behind `ids`.
     fn decode_bytes<'py>(&self, py: Python<'py>, ids: Vec<u32>) -> PyResult<Bound<'py, PyBytes>> {
-        let out = py
-            .allow_threads(|| self.inner.decode(&ids))
-            .map_err(to_py)?;
+        let out = py.allow_threads(|| self.inner.decode(&ids)).map_err(to_py)?;
         Ok(PyBytes::new(py, &out))
     }
 
@@ -356,11 +326,7 @@ fn repair_utf8(data: &[u8], mode: &str) -> PyResult<(String, usize)> {
             match mode {
                 "replace" => out.push('\u{FFFD}'),
                 "skip" => {}
-                _ => {
-                    return Err(pyo3::exceptions::PyValueError::new_err(format!(
-                        "unknown mode {mode:?}"
-                    )))
-                }
+                _ => return Err(pyo3::exceptions::PyValueError::new_err(format!("unknown mode {mode:?}"))),
             }
         }
     }

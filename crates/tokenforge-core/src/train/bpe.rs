@@ -18,6 +18,7 @@ use rustc_hash::FxHashMap;
 use crate::bytes::BYTE_RANK;
 use crate::count::WordCounts;
 use crate::error::{Error, Result};
+use crate::train::rules::TokenRules;
 
 /// A pair of token ids, left then right.
 pub type Pair = (u32, u32);
@@ -31,6 +32,8 @@ pub struct BpeConfig {
     pub min_frequency: u64,
     /// Ids that belong to special tokens (they count toward `vocab_size`).
     pub reserved: usize,
+    /// Limits on the tokens merges may create.
+    pub rules: TokenRules,
 }
 
 /// A learned byte-level BPE model: `vocab[id]` are the token's bytes (ids 0–255 the bytes in GPT-2
@@ -48,9 +51,43 @@ impl BpeModel {
         for b in 0..=255u8 {
             vocab[BYTE_RANK[b as usize] as usize] = vec![b];
         }
-        BpeModel {
-            vocab,
-            merges: Vec::new(),
+        BpeModel { vocab, merges: Vec::new() }
+    }
+
+    /// Checks that the model is a byte-level BPE: every byte has a token, every merge joins two tokens into
+    /// the token of their concatenation.
+    pub fn validate(&self) -> Result<()> {
+        let n = self.vocab.len() as u32;
+        for b in 0..=255u8 {
+            if !self.vocab.iter().any(|t| t.as_slice() == [b]) {
+                return Err(Error::InvalidModel(format!("byte 0x{b:02x} has no token")));
+            }
+        }
+        for (rank, &((a, b), new)) in self.merges.iter().enumerate() {
+            if a >= n || b >= n || new >= n {
+                return Err(Error::InvalidModel(format!("merge {rank} names an id outside the vocabulary")));
+            }
+            let (ta, tb, tn) = (&self.vocab[a as usize], &self.vocab[b as usize], &self.vocab[new as usize]);
+            if tn.len() != ta.len() + tb.len() || !tn.starts_with(ta) || !tn.ends_with(tb) {
+                return Err(Error::InvalidModel(format!("merge {rank} does not concatenate its parts")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Splits `piece` into this model's tokens by applying its merges in rank order (the replay that
+    /// continued training starts from).
+    fn segment(&self, piece: &[u8], byte_ids: &[u32; 256], ranks: &FxHashMap<Pair, (u32, u32)>) -> Vec<u32> {
+        let mut syms: Vec<u32> = piece.iter().map(|&b| byte_ids[b as usize]).collect();
+        loop {
+            let best = syms
+                .windows(2)
+                .enumerate()
+                .filter_map(|(i, w)| ranks.get(&(w[0], w[1])).map(|&(r, new)| (r, i, new)))
+                .min();
+            let Some((_, i, new)) = best else { return syms };
+            syms[i] = new;
+            syms.remove(i + 1);
         }
     }
 }
@@ -75,9 +112,7 @@ impl PartialOrd for Entry {
 impl Ord for Entry {
     /// Highest count first; among equal counts the smallest pair.
     fn cmp(&self, other: &Self) -> Ordering {
-        self.count
-            .cmp(&other.count)
-            .then_with(|| other.pair.cmp(&self.pair))
+        self.count.cmp(&other.count).then_with(|| other.pair.cmp(&self.pair))
     }
 }
 
@@ -102,31 +137,50 @@ fn merge_word(word: &mut Vec<u32>, pair: Pair, new: u32, changes: &mut Vec<(Pair
     }
 }
 
-/// Learns merges from pre-token counts. `progress(done, total)` is called now and then.
-pub fn train(
+/// Learns merges from pre-token counts, starting from the 256 bytes. `progress(done, total)` is called
+/// now and then.
+pub fn train(counts: &WordCounts, cfg: &BpeConfig, progress: &mut dyn FnMut(usize, usize)) -> Result<BpeModel> {
+    train_from(BpeModel::bytes_only(), counts, cfg, progress)
+}
+
+/// Continues training `base` (its merges are kept verbatim and replayed on every pre-token first): new
+/// merges get ids after `base`'s vocabulary, until it holds `cfg.vocab_size - cfg.reserved` tokens.
+pub fn train_from(
+    base: BpeModel,
     counts: &WordCounts,
     cfg: &BpeConfig,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<BpeModel> {
-    let base = 256 + cfg.reserved;
-    if cfg.vocab_size < base {
+    base.validate()?;
+    let start = base.vocab.len();
+    if cfg.vocab_size < start + cfg.reserved {
         return Err(Error::InvalidArgument(format!(
-            "vocab size {} is smaller than the 256 bytes plus {} special tokens",
-            cfg.vocab_size, cfg.reserved
+            "vocab size {} is smaller than the {} tokens it starts from plus {} special tokens",
+            cfg.vocab_size, start, cfg.reserved
         )));
     }
-    let mut model = BpeModel::bytes_only();
-    let mut ids: FxHashMap<Vec<u8>, u32> = model
-        .vocab
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.clone(), i as u32))
-        .collect();
+    let mut model = base;
+    let mut ids: FxHashMap<Vec<u8>, u32> = FxHashMap::default();
+    for (i, t) in model.vocab.iter().enumerate() {
+        ids.entry(t.clone()).or_insert(i as u32);
+    }
+    let mut byte_ids = [0u32; 256];
+    for b in 0..=255u8 {
+        byte_ids[b as usize] = ids[&vec![b]];
+    }
+    let mut ranks: FxHashMap<Pair, (u32, u32)> = FxHashMap::default();
+    for (r, &(pair, new)) in model.merges.iter().enumerate() {
+        ranks.entry(pair).or_insert((r as u32, new));
+    }
 
     let mut words: Vec<Vec<u32>> = Vec::with_capacity(counts.len());
     let mut freqs: Vec<i64> = Vec::with_capacity(counts.len());
     for (piece, n) in counts.iter() {
-        words.push(piece.iter().map(|&b| BYTE_RANK[b as usize]).collect());
+        words.push(if ranks.is_empty() {
+            piece.iter().map(|&b| byte_ids[b as usize]).collect()
+        } else {
+            model.segment(piece, &byte_ids, &ranks)
+        });
         freqs.push(n as i64);
     }
 
@@ -151,8 +205,10 @@ pub fn train(
         .collect();
 
     let target = cfg.vocab_size - cfg.reserved;
-    let total = target - 256;
+    let total = target - start;
     let mut changes = Vec::new();
+    // Pairs whose token breaks a rule: never merged, never pushed again.
+    let mut banned: rustc_hash::FxHashSet<Pair> = Default::default();
     while model.vocab.len() < target {
         let Some(mut top) = heap.pop() else { break };
         let actual = pair_counts[&top.pair];
@@ -166,6 +222,10 @@ pub fn train(
         }
         let mut token = model.vocab[top.pair.0 as usize].clone();
         token.extend_from_slice(&model.vocab[top.pair.1 as usize]);
+        if !cfg.rules.allows(&token) {
+            banned.insert(top.pair);
+            continue;
+        }
         let new = match ids.get(&token) {
             Some(&id) => id,
             None => {
@@ -193,16 +253,16 @@ pub fn train(
         }
         for (pair, words) in where_to.drain() {
             let count = pair_counts[&pair];
-            if count > 0 {
+            if count > 0 && !banned.contains(&pair) {
                 heap.push(Entry { pair, count, words });
             }
         }
-        let done = model.vocab.len() - 256;
-        if done % 256 == 0 {
+        let done = model.vocab.len() - start;
+        if done.is_multiple_of(256) {
             progress(done, total);
         }
     }
-    progress(model.vocab.len() - 256, total);
+    progress(model.vocab.len() - start, total);
     Ok(model)
 }
 
@@ -219,27 +279,13 @@ mod tests {
     }
 
     fn merged(model: &BpeModel) -> Vec<String> {
-        model
-            .merges
-            .iter()
-            .map(|&(_, id)| String::from_utf8_lossy(&model.vocab[id as usize]).into_owned())
-            .collect()
+        model.merges.iter().map(|&(_, id)| String::from_utf8_lossy(&model.vocab[id as usize]).into_owned()).collect()
     }
 
     #[test]
     fn most_frequent_pair_first() {
-        let c = counts(&[
-            ("hug", 10),
-            ("pug", 5),
-            ("pun", 12),
-            ("bun", 4),
-            ("hugs", 5),
-        ]);
-        let cfg = BpeConfig {
-            vocab_size: 259,
-            min_frequency: 0,
-            reserved: 0,
-        };
+        let c = counts(&[("hug", 10), ("pug", 5), ("pun", 12), ("bun", 4), ("hugs", 5)]);
+        let cfg = BpeConfig { vocab_size: 259, min_frequency: 0, reserved: 0, rules: TokenRules::default() };
         let m = train(&c, &cfg, &mut |_, _| {}).unwrap();
         assert_eq!(merged(&m), ["ug", "un", "hug"]);
     }
@@ -248,11 +294,7 @@ mod tests {
     fn ties_go_to_the_smaller_pair() {
         // "ab" and "cd" both occur 3 times; (a, b) has the smaller ids.
         let c = counts(&[("cd", 3), ("ab", 3)]);
-        let cfg = BpeConfig {
-            vocab_size: 257,
-            min_frequency: 0,
-            reserved: 0,
-        };
+        let cfg = BpeConfig { vocab_size: 257, min_frequency: 0, reserved: 0, rules: TokenRules::default() };
         let m = train(&c, &cfg, &mut |_, _| {}).unwrap();
         assert_eq!(merged(&m), ["ab"]);
     }
@@ -260,11 +302,7 @@ mod tests {
     #[test]
     fn min_frequency_stops_training() {
         let c = counts(&[("ab", 3), ("cd", 1)]);
-        let cfg = BpeConfig {
-            vocab_size: 300,
-            min_frequency: 2,
-            reserved: 0,
-        };
+        let cfg = BpeConfig { vocab_size: 300, min_frequency: 2, reserved: 0, rules: TokenRules::default() };
         let m = train(&c, &cfg, &mut |_, _| {}).unwrap();
         assert_eq!(merged(&m), ["ab"]);
     }
@@ -272,22 +310,35 @@ mod tests {
     #[test]
     fn counts_beyond_i32_do_not_overflow() {
         let c = counts(&[("ab", 3_000_000_000), ("cd", 2_000_000_000)]);
-        let cfg = BpeConfig {
-            vocab_size: 258,
-            min_frequency: 0,
-            reserved: 0,
-        };
+        let cfg = BpeConfig { vocab_size: 258, min_frequency: 0, reserved: 0, rules: TokenRules::default() };
         let m = train(&c, &cfg, &mut |_, _| {}).unwrap();
         assert_eq!(merged(&m), ["ab", "cd"]);
     }
 
     #[test]
+    fn rules_skip_tokens_and_training_goes_on() {
+        let c = counts(&[("abcabc", 10), ("xy", 3)]);
+        let rules = TokenRules { max_bytes: Some(2), ..Default::default() };
+        let cfg = BpeConfig { vocab_size: 300, min_frequency: 0, reserved: 0, rules };
+        let m = train(&c, &cfg, &mut |_, _| {}).unwrap();
+        assert!(m.vocab.iter().all(|t| t.len() <= 2));
+        assert!(merged(&m).contains(&"xy".to_string()));
+    }
+
+    #[test]
+    fn continued_training_keeps_the_base_merges() {
+        let c = counts(&[("hug", 10), ("pug", 5), ("pun", 12), ("bun", 4), ("hugs", 5)]);
+        let cfg = |vocab_size| BpeConfig { vocab_size, min_frequency: 0, reserved: 0, rules: TokenRules::default() };
+        let full = train(&c, &cfg(262), &mut |_, _| {}).unwrap();
+        let half = train(&c, &cfg(259), &mut |_, _| {}).unwrap();
+        let resumed = train_from(half.clone(), &c, &cfg(262), &mut |_, _| {}).unwrap();
+        assert_eq!(resumed.merges[..half.merges.len()], half.merges[..]);
+        assert_eq!(resumed, full);
+    }
+
+    #[test]
     fn too_small_vocab_is_an_error() {
-        let cfg = BpeConfig {
-            vocab_size: 257,
-            min_frequency: 0,
-            reserved: 2,
-        };
+        let cfg = BpeConfig { vocab_size: 257, min_frequency: 0, reserved: 2, rules: TokenRules::default() };
         assert!(train(&WordCounts::default(), &cfg, &mut |_, _| {}).is_err());
     }
 }
