@@ -102,10 +102,7 @@ mod tests {
         // Code-point order of the byte characters is GPT-2 order.
         let mut chars: Vec<char> = (0..=255u8).map(byte_to_char).collect();
         chars.sort();
-        let order: Vec<u8> = chars
-            .into_iter()
-            .map(|c| char_to_byte(c).unwrap())
-            .collect();
+        let order: Vec<u8> = chars.into_iter().map(|c| char_to_byte(c).unwrap()).collect();
         assert_eq!(order, BYTE_ORDER.to_vec());
         assert_eq!(char_to_byte('€'), None);
     }

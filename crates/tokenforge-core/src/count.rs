@@ -77,40 +77,25 @@ pub struct Counter {
 impl Counter {
     /// An empty counter.
     pub fn new(pre: Pretokenizer) -> Self {
-        Counter {
-            pre,
-            counts: WordCounts::default(),
-            pending: Vec::new(),
-        }
+        Counter { pre, counts: WordCounts::default(), pending: Vec::new() }
     }
 
     /// Counts a batch of segments (in order): splits them in parallel, stitches the boundaries, counts in
     /// parallel.
     pub fn feed(&mut self, segments: &[Segment<'_>]) -> Result<()> {
         let pre = &self.pre;
-        let splits: Vec<Result<Vec<usize>>> = segments
-            .par_iter()
-            .map(|s| piece_starts(pre, s.data))
-            .collect();
+        let splits: Vec<Result<Vec<usize>>> = segments.par_iter().map(|s| piece_starts(pre, s.data)).collect();
         let mut splits = splits.into_iter().collect::<Result<Vec<_>>>()?;
         let mut ranges = Vec::with_capacity(segments.len());
         for (seg, starts) in segments.iter().zip(splits.iter_mut()) {
             let len = seg.data.len();
-            let first = if self.pending.is_empty() {
-                0
-            } else {
-                self.stitch(seg, starts)?
-            };
+            let first = if self.pending.is_empty() { 0 } else { self.stitch(seg, starts)? };
             let hold = if seg.ends_document || first == len {
                 len
             } else {
                 let limit = len.saturating_sub(LOOKAHEAD);
                 let i = starts.partition_point(|&s| s <= limit);
-                starts[..i]
-                    .last()
-                    .copied()
-                    .filter(|&s| s > first)
-                    .unwrap_or(first)
+                starts[..i].last().copied().filter(|&s| s > first).unwrap_or(first)
             };
             self.pending.extend_from_slice(&seg.data[hold..]);
             starts.push(len);
@@ -146,11 +131,7 @@ impl Counter {
         loop {
             let whole = window == data.len();
             // Joined pieces are certain only if they end at least LOOKAHEAD bytes before the window's end.
-            let reliable = if whole && seg.ends_document {
-                Some(data.len())
-            } else {
-                window.checked_sub(LOOKAHEAD)
-            };
+            let reliable = if whole && seg.ends_document { Some(data.len()) } else { window.checked_sub(LOOKAHEAD) };
             self.pending.extend_from_slice(&data[..window]);
             let mut pieces = Vec::new();
             self.pre.split_bytes(&self.pending, &mut pieces)?;
@@ -234,12 +215,10 @@ pub fn count_range(pre: &Pretokenizer, data: &[u8]) -> Result<WordCounts> {
 
 /// Counts whole documents in parallel.
 pub fn count_documents(pre: &Pretokenizer, docs: &[&[u8]]) -> Result<WordCounts> {
-    docs.par_iter()
-        .map(|d| count_range(pre, d))
-        .try_reduce(WordCounts::default, |mut a, b| {
-            a.merge(b);
-            Ok(a)
-        })
+    docs.par_iter().map(|d| count_range(pre, d)).try_reduce(WordCounts::default, |mut a, b| {
+        a.merge(b);
+        Ok(a)
+    })
 }
 
 #[cfg(test)]
@@ -263,21 +242,14 @@ mod tests {
                 let segs: Vec<Segment> = bytes
                     .chunks(cut)
                     .enumerate()
-                    .map(|(i, c)| Segment {
-                        data: c,
-                        ends_document: (i + 1) * cut >= bytes.len(),
-                    })
+                    .map(|(i, c)| Segment { data: c, ends_document: (i + 1) * cut >= bytes.len() })
                     .collect();
                 let mut counter = Counter::new(pre.clone());
                 for batch in segs.chunks(3) {
                     counter.feed(batch).unwrap();
                 }
                 counter.finish().unwrap();
-                assert_eq!(
-                    sorted(counter.counts()),
-                    sorted(&whole),
-                    "spec {spec} cut {cut}"
-                );
+                assert_eq!(sorted(counter.counts()), sorted(&whole), "spec {spec} cut {cut}");
             }
         }
     }
