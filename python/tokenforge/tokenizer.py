@@ -143,7 +143,10 @@ class Tokenizer:
 
     def decode_bytes(self, ids: Iterable[int]) -> bytes:
         """The bytes behind `ids`."""
-        return self._encoder.decode_bytes(list(ids))
+        try:
+            return self._encoder.decode_bytes(list(ids))
+        except OverflowError:
+            raise ConfigError(f"token ids must be from 0 to {len(self._vocab) - 1}") from None
 
     def decode(self, ids: Iterable[int], errors: str = "replace") -> str:
         """The text behind `ids` (bytes that are not UTF-8 become U+FFFD unless `errors` says otherwise)."""

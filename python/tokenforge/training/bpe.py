@@ -83,13 +83,15 @@ def train(
     split_lines: bool = False,
     on_invalid_utf8: str = "error",
     progress: bool = False,
+    stats: CorpusStats | None = None,
 ) -> Tokenizer:
-    """Trains byte-level BPE on files or directories (text, .jsonl, .parquet, gzip/zstd); streams them."""
+    """Trains byte-level BPE on files or directories (text, .jsonl, .parquet, gzip/zstd); streams them.
+    `stats`, when given, is filled with what was read (files, documents, bytes, invalid UTF-8 bytes)."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     paths = list(paths)
     opts = CorpusOptions(text_field=text_field, split_lines=split_lines, on_invalid_utf8=on_invalid_utf8)
-    stats = CorpusStats()
+    stats = CorpusStats() if stats is None else stats
     source = ", ".join(str(p) for p in paths[:3]) + (" ..." if len(paths) > 3 else "")
     return _learn(
         iter_segments(paths, opts, stats),
