@@ -41,6 +41,13 @@ def test_min_frequency_matches_hf(english_docs):
     assert ours.merges == theirs
 
 
+def test_no_pretokenizer_matches_hf(english_docs):
+    # Whole documents as pre-tokens: long words, where merges touch many positions of one word.
+    docs = english_docs[:40]
+    ours = tf.train_from_iterator(docs, vocab_size=700, pretokenizer="none")
+    assert ours.merges == hf_train(docs, 700, "")
+
+
 def test_custom_regex_matches_hf(english_docs):
     pattern = r"\s?\w+|\s+|[^\w\s]+"
     ours = tf.train_from_iterator(english_docs[:200], vocab_size=800, pretokenizer=pattern)

@@ -116,24 +116,73 @@ impl Ord for Entry {
     }
 }
 
-/// Merges every left-to-right occurrence of `pair` in `word` into `new`, reporting pair-count changes
-/// of the neighbours (the merged pair itself is not reported, as in `BpeTrainer`).
-fn merge_word(word: &mut Vec<u32>, pair: Pair, new: u32, changes: &mut Vec<(Pair, i64)>) {
-    let mut i = 0;
-    while i + 1 < word.len() {
-        if word[i] == pair.0 && word[i + 1] == pair.1 {
-            if i > 0 {
-                changes.push(((word[i - 1], pair.0), -1));
-                changes.push(((word[i - 1], new), 1));
-            }
-            word[i] = new;
-            word.remove(i + 1);
-            if i + 1 < word.len() {
-                changes.push(((pair.1, word[i + 1]), -1));
-                changes.push(((new, word[i + 1]), 1));
+/// Marks a removed position.
+const DEAD: u32 = u32::MAX;
+
+/// Every distinct pre-token laid out in one array of symbols, linked so that a merge is O(1) where it
+/// happens: a merge visits only the positions where its pair occurs, never whole words. That is what keeps
+/// long pre-tokens (SuperBPE stage 2, executables) fast.
+struct Symbols {
+    /// Token id at each position (`DEAD` once merged into its left neighbour).
+    sym: Vec<u32>,
+    /// Next live position in the same word, or `DEAD`.
+    next: Vec<u32>,
+    /// Previous live position in the same word, or `DEAD`.
+    prev: Vec<u32>,
+    /// Word that each position belongs to.
+    word: Vec<u32>,
+}
+
+impl Symbols {
+    fn new(words: &[Vec<u32>]) -> Self {
+        let total: usize = words.iter().map(Vec::len).sum();
+        let mut s = Symbols {
+            sym: Vec::with_capacity(total),
+            next: Vec::with_capacity(total),
+            prev: Vec::with_capacity(total),
+            word: Vec::with_capacity(total),
+        };
+        for (w, ids) in words.iter().enumerate() {
+            let base = s.sym.len() as u32;
+            for (k, &id) in ids.iter().enumerate() {
+                let k = k as u32;
+                s.sym.push(id);
+                s.prev.push(if k == 0 { DEAD } else { base + k - 1 });
+                s.next.push(if k as usize + 1 == ids.len() { DEAD } else { base + k + 1 });
+                s.word.push(w as u32);
             }
         }
-        i += 1;
+        s
+    }
+
+    /// True when `pair` starts at position `i`.
+    fn holds(&self, i: u32, pair: Pair) -> bool {
+        let j = self.next[i as usize];
+        self.sym[i as usize] == pair.0 && j != DEAD && self.sym[j as usize] == pair.1
+    }
+
+    /// Merges the pair starting at `i` into `new`, reporting the neighbours' pair changes as `BpeTrainer`'s
+    /// `Word::merge` does (the merged pair itself is not reported), with the position where each new pair
+    /// starts.
+    fn merge_at(&mut self, i: u32, new: u32, changes: &mut Vec<(Pair, i64, u32)>) {
+        let (iu, j) = (i as usize, self.next[i as usize]);
+        let (a, b) = (self.sym[iu], self.sym[j as usize]);
+        let p = self.prev[iu];
+        if p != DEAD {
+            let left = self.sym[p as usize];
+            changes.push(((left, a), -1, p));
+            changes.push(((left, new), 1, p));
+        }
+        let n = self.next[j as usize];
+        self.sym[iu] = new;
+        self.next[iu] = n;
+        self.sym[j as usize] = DEAD;
+        if n != DEAD {
+            self.prev[n as usize] = i;
+            let right = self.sym[n as usize];
+            changes.push(((b, right), -1, i));
+            changes.push(((new, right), 1, i));
+        }
     }
 }
 
@@ -145,6 +194,11 @@ pub fn train(counts: &WordCounts, cfg: &BpeConfig, progress: &mut dyn FnMut(usiz
 
 /// Continues training `base` (its merges are kept verbatim and replayed on every pre-token first): new
 /// merges get ids after `base`'s vocabulary, until it holds `cfg.vocab_size - cfg.reserved` tokens.
+///
+/// The loop is `BpeTrainer`'s: a heap entry is pushed for a pair when it first appears (and again whenever
+/// a merge adds to it), carrying the words where it was added; a popped entry whose count is stale is
+/// re-pushed with the current count; a current one is merged in its words. The merged pair's own count is
+/// left as it was, as `BpeTrainer` leaves it. Positions replace words as the unit of work.
 pub fn train_from(
     base: BpeModel,
     counts: &WordCounts,
@@ -183,17 +237,26 @@ pub fn train_from(
         });
         freqs.push(n as i64);
     }
+    let mut syms = Symbols::new(&words);
+    drop(words);
 
     let mut pair_counts: FxHashMap<Pair, i64> = FxHashMap::default();
+    // Where each pair was seen to start (stale positions are skipped when the pair is merged).
+    let mut occurrences: FxHashMap<Pair, Vec<u32>> = FxHashMap::default();
+    // Words where each pair was added since the last push (the next heap entry's words).
     let mut where_to: FxHashMap<Pair, Vec<u32>> = FxHashMap::default();
-    for (i, w) in words.iter().enumerate() {
-        for p in w.windows(2) {
-            let pair = (p[0], p[1]);
-            *pair_counts.entry(pair).or_insert(0) += freqs[i];
-            let list = where_to.entry(pair).or_default();
-            if list.last() != Some(&(i as u32)) {
-                list.push(i as u32);
-            }
+    for i in 0..syms.sym.len() as u32 {
+        let j = syms.next[i as usize];
+        if j == DEAD {
+            continue;
+        }
+        let pair = (syms.sym[i as usize], syms.sym[j as usize]);
+        let w = syms.word[i as usize];
+        *pair_counts.entry(pair).or_insert(0) += freqs[w as usize];
+        occurrences.entry(pair).or_default().push(i);
+        let list = where_to.entry(pair).or_default();
+        if list.last() != Some(&w) {
+            list.push(w);
         }
     }
     let mut heap: BinaryHeap<Entry> = where_to
@@ -209,6 +272,9 @@ pub fn train_from(
     let mut changes = Vec::new();
     // Pairs whose token breaks a rule: never merged, never pushed again.
     let mut banned: rustc_hash::FxHashSet<Pair> = Default::default();
+    // Marks the words of the entry being merged.
+    let mut stamp = vec![0u32; freqs.len()];
+    let mut round = 0u32;
     while model.vocab.len() < target {
         let Some(mut top) = heap.pop() else { break };
         let actual = pair_counts[&top.pair];
@@ -237,23 +303,50 @@ pub fn train_from(
         };
         model.merges.push((top.pair, new));
 
+        // The entry's words get merged; live occurrences elsewhere wait for a later entry.
+        round += 1;
         for &w in &top.words {
-            changes.clear();
-            merge_word(&mut words[w as usize], top.pair, new, &mut changes);
-            let f = freqs[w as usize];
-            for &(pair, change) in &changes {
-                *pair_counts.entry(pair).or_insert(0) += change * f;
-                if change > 0 {
-                    let list = where_to.entry(pair).or_default();
-                    if list.last() != Some(&w) {
-                        list.push(w);
-                    }
+            stamp[w as usize] = round;
+        }
+        let mut here = occurrences.remove(&top.pair).unwrap_or_default();
+        let mut later = Vec::new();
+        here.retain(|&i| {
+            if !syms.holds(i, top.pair) {
+                false
+            } else if stamp[syms.word[i as usize] as usize] == round {
+                true
+            } else {
+                later.push(i);
+                false
+            }
+        });
+        if !later.is_empty() {
+            occurrences.insert(top.pair, later);
+        }
+        // Left to right, so overlapping occurrences ("aaa") merge as in a scan of the word.
+        here.sort_unstable();
+        changes.clear();
+        for &i in &here {
+            if syms.holds(i, top.pair) {
+                syms.merge_at(i, new, &mut changes);
+            }
+        }
+        for &(pair, change, at) in &changes {
+            let w = syms.word[at as usize];
+            *pair_counts.entry(pair).or_insert(0) += change * freqs[w as usize];
+            if change > 0 {
+                occurrences.entry(pair).or_default().push(at);
+                let list = where_to.entry(pair).or_default();
+                if list.last() != Some(&w) {
+                    list.push(w);
                 }
             }
         }
-        for (pair, words) in where_to.drain() {
+        for (pair, mut words) in where_to.drain() {
             let count = pair_counts[&pair];
             if count > 0 && !banned.contains(&pair) {
+                words.sort_unstable();
+                words.dedup();
                 heap.push(Entry { pair, count, words });
             }
         }
