@@ -1,123 +1,37 @@
-"""Corpus readers (plain text, JSON lines) — a first cut; formats grow here."""
+"""Reading a corpus: paths (files and directories) or an iterable of texts become a stream of segments."""
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Union
+from typing import Callable
 
-from tokenforge import _core
-from tokenforge.errors import ConfigError, CorpusError, InputFileError
+from tokenforge.corpus.files import discover
+from tokenforge.corpus.jsonl import jsonl_segments
+from tokenforge.corpus.options import CorpusOptions, CorpusStats, Segment
+from tokenforge.corpus.parquet import parquet_segments
+from tokenforge.corpus.text import text_segments
+from tokenforge.errors import ConfigError
 
-Segment = tuple[Union[str, bytes], bool]
-BLOCK = 4 << 20
+__all__ = ["CorpusOptions", "CorpusStats", "Segment", "iter_documents", "iter_segments"]
 
-
-@dataclass
-class CorpusOptions:
-    """How to read a corpus."""
-
-    text_field: str = "text"
-    split_lines: bool = False
-    on_invalid_utf8: str = "error"
-    block_size: int = BLOCK
-
-    def __post_init__(self) -> None:
-        if self.on_invalid_utf8 not in ("error", "replace", "skip"):
-            raise ConfigError(f"on_invalid_utf8 must be error, replace or skip, not {self.on_invalid_utf8!r}")
-
-
-@dataclass
-class CorpusStats:
-    """What was read."""
-
-    files: int = 0
-    documents: int = 0
-    bytes: int = 0
-    invalid_bytes: int = 0
-
-
-def _decode(block: bytes, path: Path, offset: int, opts: CorpusOptions, stats: CorpusStats) -> str:
-    bad = _core.utf8_error_offset(block)
-    if bad is None:
-        return block.decode("utf-8")
-    if opts.on_invalid_utf8 == "error":
-        raise CorpusError(
-            f"{path}: invalid UTF-8 at byte offset {offset + bad} "
-            "(use --on-invalid-utf8 replace or skip to read it anyway)"
-        )
-    text, n = _core.repair_utf8(block, opts.on_invalid_utf8)
-    stats.invalid_bytes += n
-    return text
-
-
-def _text_segments(path: Path, opts: CorpusOptions, stats: CorpusStats) -> Iterator[Segment]:
-    offset = 0
-    rest = b""
-    with open(path, "rb") as f:
-        while True:
-            block = f.read(opts.block_size)
-            data = rest + block
-            if not block:
-                if data or not opts.split_lines:
-                    pass
-                if opts.split_lines:
-                    for line in _decode(data, path, offset, opts, stats).splitlines(keepends=False):
-                        stats.documents += 1
-                        yield line, True
-                else:
-                    stats.documents += 1
-                    yield _decode(data, path, offset, opts, stats), True
-                return
-            cut = data.rfind(b"\n") + 1
-            if cut == 0:
-                rest = data
-                continue
-            chunk, rest = data[:cut], data[cut:]
-            stats.bytes += len(chunk)
-            text = _decode(chunk, path, offset, opts, stats)
-            offset += len(chunk)
-            if opts.split_lines:
-                for line in text.splitlines():
-                    stats.documents += 1
-                    yield line, True
-            else:
-                yield text, False
-
-
-def _jsonl_documents(path: Path, opts: CorpusOptions, stats: CorpusStats) -> Iterator[str]:
-    with open(path, "rb") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except (UnicodeDecodeError, json.JSONDecodeError) as e:
-                raise CorpusError(f"{path}:{lineno}: not a JSON record ({e})") from None
-            if not isinstance(record, dict) or not isinstance(record.get(opts.text_field), str):
-                raise CorpusError(f"{path}:{lineno}: record has no string field {opts.text_field!r}")
-            yield record[opts.text_field]
+READERS: dict[str, Callable[[Path, CorpusOptions, CorpusStats], Iterator[Segment]]] = {
+    "text": text_segments,
+    "jsonl": jsonl_segments,
+    "parquet": parquet_segments,
+}
 
 
 def iter_segments(
-    paths: Iterable[str | os.PathLike], opts: CorpusOptions, stats: CorpusStats
+    paths: str | os.PathLike | Iterable[str | os.PathLike], opts: CorpusOptions, stats: CorpusStats
 ) -> Iterator[Segment]:
-    """Segments of every document in `paths` (files or directories)."""
-    for p in paths:
-        path = Path(p)
-        if not path.exists():
-            raise InputFileError(f"{path}: no such file or directory")
+    """Segments of every document in `paths` (files or directories), after checking that all of them exist."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    for source in discover(paths, stats):
         stats.files += 1
-        if path.suffix == ".jsonl":
-            for doc in _jsonl_documents(path, opts, stats):
-                stats.documents += 1
-                stats.bytes += len(doc)
-                yield doc, True
-        else:
-            yield from _text_segments(path, opts, stats)
+        yield from READERS[source.kind](source.path, opts, stats)
 
 
 def iter_documents(texts: Iterable[str | bytes], stats: CorpusStats) -> Iterator[Segment]:

@@ -1,0 +1,79 @@
+"""JSON-lines files: one JSON object per line, its text in a string field; each record is one document.
+
+Blank lines are ignored and a record whose field is `null` holds no document; a line that is not a JSON object,
+or lacks the field, is an error naming the file and the line. Invalid UTF-8 is handled as in text files. A JSON
+escape of a lone surrogate (`"\\ud800"`) is not text either: it counts as 3 invalid bytes (its size in
+CESU-8) and is replaced by U+FFFD or dropped like them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from tokenforge.corpus.options import CorpusOptions, CorpusStats, Segment
+from tokenforge.corpus.text import read_blocks
+from tokenforge.errors import CorpusError
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _where(path: Path, lineno: int) -> str:
+    return f"{path}: line {lineno}"
+
+
+def _json_error(path: Path, lineno: int, e: Exception) -> CorpusError:
+    detail = f"{e.msg} at column {e.colno}" if isinstance(e, json.JSONDecodeError) else str(e)
+    return CorpusError(f"{_where(path, lineno)}: not valid JSON ({detail})")
+
+
+def _odd_text(record: object, field: str, path: Path, lineno: int) -> None:
+    """Checks a record whose field is not a string: None when it is null, else the error."""
+    where = _where(path, lineno)
+    if not isinstance(record, dict):
+        raise CorpusError(f"{where}: not a JSON object but {type(record).__name__}")
+    if field not in record:
+        raise CorpusError(f"{where}: the record has no field {field!r} (fields: {', '.join(map(str, record))})")
+    if record[field] is not None:
+        raise CorpusError(f"{where}: field {field!r} holds {type(record[field]).__name__}, not a string")
+
+
+def _encode(text: str, path: Path, lineno: int, opts: CorpusOptions, stats: CorpusStats) -> bytes:
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        pass
+    if opts.on_invalid_utf8 == "error":
+        raise CorpusError(
+            f"{_where(path, lineno)}: the text holds a lone surrogate escape, which is not valid Unicode "
+            "(set on_invalid_utf8 / --on-invalid-utf8 to replace or skip to read it anyway)"
+        )
+    text, n = _SURROGATE.subn("\ufffd" if opts.on_invalid_utf8 == "replace" else "", text)
+    stats.invalid_bytes += 3 * n
+    return text.encode()
+
+
+def jsonl_segments(path: Path, opts: CorpusOptions, stats: CorpusStats) -> Iterator[Segment]:
+    """Each record's text, as one document (UTF-8 bytes)."""
+    field = opts.text_field
+    lineno = 0
+    for block in read_blocks(path, opts, stats, whole_lines=True):
+        lines = block.data.split(b"\n")
+        if not lines[-1]:
+            lines.pop()
+        for line in lines:
+            lineno += 1
+            if not line or line.isspace():
+                continue
+            try:
+                record = json.loads(line)
+            except (ValueError, RecursionError) as e:
+                raise _json_error(path, lineno, e) from None
+            text = record.get(field) if type(record) is dict else None
+            if type(text) is not str:
+                _odd_text(record, field, path, lineno)
+                continue
+            stats.documents += 1
+            yield _encode(text, path, lineno, opts, stats), True
