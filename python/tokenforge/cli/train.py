@@ -1,0 +1,83 @@
+"""`tokenforge train CORPUS... -o OUT`: train byte-level BPE on files or directories and save it."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import tokenforge as tf
+from tokenforge.cli.common import plural
+from tokenforge.corpus import CorpusStats
+from tokenforge.corpus.options import INVALID_UTF8_MODES
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Adds the `train` subcommand."""
+    p = sub.add_parser(
+        "train",
+        help="train a byte-level BPE tokenizer on a corpus",
+        description="Train a byte-level BPE tokenizer (merge-for-merge identical to Hugging Face's BpeTrainer) "
+        "on text, .jsonl or .parquet files, directories, and gzip/zstd-compressed files; save it to OUT.",
+    )
+    p.add_argument("corpus", nargs="+", metavar="CORPUS", help="files or directories to train on")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="directory to save the tokenizer in")
+    p.add_argument("--vocab-size", type=int, default=32000, metavar="N", help="tokens in all (default: 32000)")
+    p.add_argument(
+        "--pretokenizer",
+        default="gpt4",
+        metavar="P",
+        help="how text is split before merging: gpt4 (default), gpt2, o200k, none, or a regex",
+    )
+    p.add_argument(
+        "--special-token",
+        action="append",
+        default=[],
+        metavar="T",
+        help="a special token appended after the merges (repeat for more)",
+    )
+    p.add_argument(
+        "--min-frequency", type=int, default=0, metavar="N", help="stop when the best pair is seen fewer times"
+    )
+    p.add_argument("--text-field", default="text", metavar="F", help="text field of .jsonl/.parquet records")
+    p.add_argument("--split-lines", action="store_true", help="each line of a text file is one document")
+    p.add_argument(
+        "--on-invalid-utf8",
+        choices=INVALID_UTF8_MODES,
+        default="error",
+        help="invalid UTF-8 in a text file: stop with an error (default), replace it with U+FFFD, or skip it",
+    )
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Trains, saves, and prints a summary."""
+    stats = CorpusStats()
+    start = time.perf_counter()
+    tok = tf.train(
+        args.corpus,
+        vocab_size=args.vocab_size,
+        pretokenizer=args.pretokenizer,
+        min_frequency=args.min_frequency,
+        special_tokens=args.special_token,
+        text_field=args.text_field,
+        split_lines=args.split_lines,
+        on_invalid_utf8=args.on_invalid_utf8,
+        progress=True,
+        stats=stats,
+    )
+    seconds = time.perf_counter() - start
+    path = tok.save(args.output)
+    print(
+        f"trained {tok.vocab_size:,} tokens ({len(tok.merges):,} merges, {len(tok.special_tokens)} special) "
+        f"with pre-tokenizer {args.pretokenizer!r} in {seconds:.1f} s"
+    )
+    skipped = f", {plural(stats.skipped_files, 'binary file')} skipped" if stats.skipped_files else ""
+    print(
+        f"corpus: {plural(stats.files, 'file')}, {plural(stats.documents, 'document')}, "
+        f"{stats.bytes / 1e6:,.1f} MB{skipped}"
+    )
+    if stats.invalid_bytes:
+        action = "replaced" if args.on_invalid_utf8 == "replace" else "skipped"
+        print(f"invalid UTF-8: {stats.invalid_bytes:,} bytes {action}")
+    print(f"saved to {path}")
+    return 0

@@ -1,0 +1,64 @@
+"""One loader for every tokenizer file tokenforge reads: a tokenforge directory or `tokenforge.json`, a Hugging
+Face `tokenizer.json` (or a directory holding one), or a `.tiktoken` rank file (which needs its pattern).
+
+The kind is told from the content, not the name: JSON with `"format": "tokenforge"` is ours, any other JSON
+goes to the Hugging Face reader, and anything else is read as tiktoken ranks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from tokenforge.errors import ConfigError, InputFileError, TokenizerFileError
+from tokenforge.tokenizer import FORMAT, MODEL_FILE, Tokenizer
+
+HF_FILE = "tokenizer.json"
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputFileError(f"{path}: no such file or directory") from None
+    except OSError as e:
+        raise InputFileError(f"{path}: cannot read: {e.strerror}") from None
+
+
+def _load_json(path: Path, raw: bytes, pattern: str | None) -> Tokenizer:
+    if pattern is not None:
+        raise ConfigError(f"{path}: a pattern applies only to .tiktoken files; this file names its own pre-tokenizer")
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise TokenizerFileError(f"{path}: not a tokenizer file (invalid JSON: {e})") from None
+    if isinstance(data, dict) and data.get("format") == FORMAT:
+        return Tokenizer.from_dict(data, source=str(path))
+    return Tokenizer.from_huggingface(path)
+
+
+def load_any(path: str | os.PathLike, pattern: str | None = None) -> Tokenizer:
+    """Loads a tokenizer of any kind tokenforge reads (see the module docstring).
+
+    `pattern` (a preset name such as "gpt4" or a regex) is required for a `.tiktoken` file, which does not
+    record how its text was split, and refused for the other kinds, which do.
+    """
+    p = Path(path)
+    if p.is_dir():
+        for name in (MODEL_FILE, HF_FILE):
+            if (p / name).is_file():
+                return load_any(p / name, pattern)
+        raise InputFileError(f"{p}: no tokenizer in this directory (expected {MODEL_FILE} or {HF_FILE})")
+    raw = _read(p)
+    head = raw.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if not head:
+        raise TokenizerFileError(f"{p}: empty file, not a tokenizer")
+    if head.startswith(b"{"):
+        return _load_json(p, raw, pattern)
+    if pattern is None:
+        raise ConfigError(
+            f"{p}: not JSON, so read as a .tiktoken file, which does not record its pre-tokenizer: "
+            "give its pattern (gpt2, gpt4, o200k or a regex; --pattern on the command line)"
+        )
+    return Tokenizer.from_tiktoken(p, pattern=pattern)

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine of this project's kind (Debian 12, Python 3.11 with pip, Rust by
+# rustup, root, network to PyPI / crates.io / Debian only): installs what the tests need, then runs the Rust
+# tests, the linters and the Python tests. Prints how long each phase took. Any failure fails the script,
+# including pytest collecting no tests (exit code 5).
+#
+#   bash scripts/test.sh            # everything
+#   PYTHON=/path/to/python bash scripts/test.sh
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+PYTHON=${PYTHON:-python3}
+export HYPOTHESIS_PROFILE=ci
+export CARGO_TERM_COLOR=never
+if ! command -v cargo >/dev/null && [ -x "$HOME/.cargo/bin/cargo" ]; then
+    export PATH="$HOME/.cargo/bin:$PATH"
+fi
+
+SUITE_START=$SECONDS
+TIMINGS=()
+phase() {
+    local name=$1
+    shift
+    echo
+    echo "=== $name: $*"
+    local start=$SECONDS
+    "$@" || {
+        local rc=$?
+        echo "=== $name: FAILED (exit code $rc) after $((SECONDS - start)) s"
+        exit "$rc"
+    }
+    TIMINGS+=("$(printf '%-26s %5d s' "$name" $((SECONDS - start)))")
+    echo "=== $name: done in $((SECONDS - start)) s"
+}
+
+fetch_test_data() {
+    if [ -f scripts/fetch_test_data.sh ]; then
+        bash scripts/fetch_test_data.sh
+    else
+        echo "no scripts/fetch_test_data.sh: nothing to fetch"
+    fi
+}
+
+phase "install (pip, builds Rust)" "$PYTHON" -m pip install --quiet --disable-pip-version-check -e '.[test]'
+phase "fetch test data" fetch_test_data
+phase "cargo fmt --check" cargo fmt --all --check
+phase "cargo clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
+phase "cargo test (core)" cargo test -p tokenforge-core --quiet
+phase "ruff check" "$PYTHON" -m ruff check python tests
+phase "ruff format --check" "$PYTHON" -m ruff format --check python tests
+phase "pytest" "$PYTHON" -m pytest -q
+
+echo
+echo "=== timings"
+printf '%s\n' "${TIMINGS[@]}"
+printf '%-26s %5d s\n' "total" $((SECONDS - SUITE_START))
