@@ -15,7 +15,7 @@ from tokenforge.errors import (
     UnsupportedError,
 )
 from tokenforge.tokenizer import Tokenizer
-from tokenforge.training.bpe import train, train_from_iterator
+from tokenforge.training.api import train, train_from_iterator
 
 __all__ = [
     "ConfigError",

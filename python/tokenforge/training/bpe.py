@@ -1,128 +1,89 @@
-"""Byte-level BPE training: the classic trainer (merge-for-merge identical to Hugging Face's BpeTrainer).
-
-Python decides what to read and how to report; the Rust core counts pre-tokens and runs the merge loop.
-"""
+"""Classic byte-level BPE (Sennrich et al. 2016 on bytes, as in GPT-2): merge for merge identical to
+Hugging Face's `BpeTrainer` when no token rule is set. The merge loop itself is in the Rust core
+(`crates/tokenforge-core/src/train/bpe.rs`); this module turns its output into a `Tokenizer`."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from tokenforge import _core
-from tokenforge.corpus import CorpusOptions, CorpusStats, iter_documents, iter_segments
-from tokenforge.corpus.reader import Segment
-from tokenforge.errors import ConfigError, CorpusError
+from tokenforge.errors import ConfigError
 from tokenforge.progress import Progress
-from tokenforge.tokenizer import Tokenizer
-
-BATCH_BYTES = 16 << 20
-BATCH_SEGMENTS = 4096
+from tokenforge.tokenizer import Merge, Tokenizer
 
 
-def count_pretokens(segments: Iterator[Segment], pretokenizer: str, progress: Progress) -> _core.WordCounter:
-    """Counts the pre-tokens of a segment stream, in batches handed to the Rust core."""
-    counter = _core.WordCounter(pretokenizer)
-    batch: list[str | bytes] = []
-    ends: list[bool] = []
-    size = 0
-    for text, end in segments:
-        batch.append(text)
-        ends.append(end)
-        size += len(text)
-        if size >= BATCH_BYTES or len(batch) >= BATCH_SEGMENTS:
-            counter.feed(batch, ends)
-            progress.advance(size)
-            batch, ends, size = [], [], 0
-    if batch:
-        counter.feed(batch, ends)
-        progress.advance(size)
-    counter.finish()
-    return counter
+@dataclass
+class TokenRules:
+    """Limits on the tokens merges may create (none by default). Caps never apply to special tokens."""
+
+    max_token_bytes: int | None = None
+    max_token_chars: int | None = None
+    max_words: int | None = None
+    forbidden: Sequence[bytes] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        for name in ("max_token_bytes", "max_token_chars", "max_words"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ConfigError(f"{name} must be at least 1, not {value}")
+
+    def as_kwargs(self) -> dict:
+        """The rules as keyword arguments of `_core.WordCounter.train_bpe`."""
+        return {
+            "max_token_bytes": self.max_token_bytes,
+            "max_token_chars": self.max_token_chars,
+            "max_words": self.max_words,
+            "forbidden": [bytes(f) for f in self.forbidden],
+        }
 
 
-def _learn(
-    segments: Iterator[Segment],
-    stats: CorpusStats,
-    source: str,
-    vocab_size: int,
-    pretokenizer: str,
-    min_frequency: int,
-    special_tokens: Sequence[str],
-    progress: bool,
-) -> Tokenizer:
-    specials = list(dict.fromkeys(special_tokens))
-    if vocab_size < 256 + len(specials):
+def check_vocab_size(vocab_size: int, start: int, specials: Sequence[str]) -> None:
+    """Raises ConfigError when `vocab_size` cannot hold the `start` tokens and the special tokens."""
+    if vocab_size < start + len(specials):
         raise ConfigError(
-            f"vocab size {vocab_size} is too small: it must hold the 256 bytes and {len(specials)} special tokens"
+            f"vocab size {vocab_size} is too small: it must hold the {start} base tokens "
+            f"and {len(specials)} special tokens"
         )
-    _core.Pretokenizer(pretokenizer)  # fail on a bad pattern before reading anything
-    with Progress(enabled=progress) as bar:
-        bar.start("counting pre-tokens", unit="bytes")
-        counter = count_pretokens(segments, pretokenizer, bar)
-        if len(counter) == 0:
-            raise CorpusError(f"{source}: the corpus is empty (no text in {stats.documents} documents)")
-        bar.start("merging", total=vocab_size - 256 - len(specials), unit="merges")
-        vocab, merges = counter.train_bpe(
-            vocab_size, min_frequency=min_frequency, reserved=len(specials), progress=bar.update
-        )
+
+
+def learn_merges(
+    counter: _core.WordCounter,
+    vocab_size: int,
+    specials: Sequence[str],
+    bar: Progress,
+    *,
+    min_frequency: int = 0,
+    rules: TokenRules | None = None,
+    base: tuple[list[bytes], list[Merge]] | None = None,
+    label: str = "merging",
+) -> tuple[list[bytes], list[Merge]]:
+    """Runs the merge loop on counted pre-tokens until the vocabulary holds `vocab_size` ids (specials
+    included), optionally continuing `base = (vocab, merges)`; returns `(vocab, merges)` without specials."""
+    start = len(base[0]) if base else 256
+    check_vocab_size(vocab_size, start, specials)
+    bar.start(label, total=vocab_size - start - len(specials), unit="merges")
+    return counter.train_bpe(
+        vocab_size,
+        min_frequency=min_frequency,
+        reserved=len(specials),
+        progress=bar.update,
+        base=base,
+        **(rules or TokenRules()).as_kwargs(),
+    )
+
+
+def with_specials(
+    vocab: list[bytes], merges: list[Merge], pretokenizer: str, specials: Sequence[str], **kwargs
+) -> Tokenizer:
+    """A Tokenizer of `vocab` + `merges` with the special tokens appended after the last id."""
     special_ids = {}
     for s in specials:
         special_ids[s] = len(vocab)
         vocab.append(s.encode())
-    return Tokenizer(vocab, merges, pretokenizer, special_tokens=special_ids)
+    return Tokenizer(vocab, merges, pretokenizer, special_tokens=special_ids, **kwargs)
 
 
-def train(
-    paths: str | os.PathLike | Iterable[str | os.PathLike],
-    vocab_size: int = 32000,
-    *,
-    pretokenizer: str = "gpt4",
-    min_frequency: int = 0,
-    special_tokens: Sequence[str] = (),
-    text_field: str = "text",
-    split_lines: bool = False,
-    on_invalid_utf8: str = "error",
-    progress: bool = False,
-    stats: CorpusStats | None = None,
-) -> Tokenizer:
-    """Trains byte-level BPE on files or directories (text, .jsonl, .parquet, gzip/zstd); streams them.
-    `stats`, when given, is filled with what was read (files, documents, bytes, invalid UTF-8 bytes)."""
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
-    paths = list(paths)
-    opts = CorpusOptions(text_field=text_field, split_lines=split_lines, on_invalid_utf8=on_invalid_utf8)
-    stats = CorpusStats() if stats is None else stats
-    source = ", ".join(str(p) for p in paths[:3]) + (" ..." if len(paths) > 3 else "")
-    return _learn(
-        iter_segments(paths, opts, stats),
-        stats,
-        source,
-        vocab_size,
-        pretokenizer,
-        min_frequency,
-        special_tokens,
-        progress,
-    )
-
-
-def train_from_iterator(
-    texts: Iterable[str | bytes],
-    vocab_size: int = 32000,
-    *,
-    pretokenizer: str = "gpt4",
-    min_frequency: int = 0,
-    special_tokens: Sequence[str] = (),
-    progress: bool = False,
-) -> Tokenizer:
-    """Trains byte-level BPE on an iterable of documents (str or bytes, one document each)."""
-    stats = CorpusStats()
-    return _learn(
-        iter_documents(texts, stats),
-        stats,
-        "<iterator>",
-        vocab_size,
-        pretokenizer,
-        min_frequency,
-        special_tokens,
-        progress,
-    )
+def check_pretokenizer(spec: str) -> None:
+    """Fails on a bad pattern before anything is read."""
+    _core.Pretokenizer(spec)
