@@ -17,10 +17,11 @@ import tokenforge as tf
 from tokenforge import _core
 from tokenforge.corpus import CorpusOptions, CorpusStats, iter_documents, iter_segments
 from tokenforge.corpus import files as corpus_files
+from tokenforge.corpus import jsonl as corpus_jsonl
 from tokenforge.errors import CorpusError, InputFileError
 from tokenforge.progress import Progress
 from tokenforge.tokenizer import Tokenizer
-from tokenforge.training.bpe import count_pretokens
+from tokenforge.training.counting import count_pretokens
 
 MIXED = (
     "Hello wörld, ça va? 1234567 it's   done\r\n"
@@ -75,6 +76,15 @@ def write_parquet(path: Path, table: dict, row_group_size: int = 3) -> Path:
 # ---------------------------------------------------------------------------------------------- formats
 
 
+@pytest.fixture(params=["orjson", "json"])
+def json_parser(request, monkeypatch):
+    """Runs a test with orjson (when installed) and with the standard json module alone."""
+    if request.param == "json":
+        monkeypatch.setattr(corpus_jsonl, "_fast_loads", None)
+    elif corpus_jsonl._fast_loads is None:
+        pytest.skip("orjson is not installed")
+
+
 @pytest.mark.parametrize("compression", [None, "gzip", "zstd"])
 def test_text_file_is_one_document(tmp_path, compression):
     path = tmp_path / f"a.txt{SUFFIX[compression]}"
@@ -87,10 +97,11 @@ def test_text_file_is_one_document(tmp_path, compression):
 
 
 @pytest.mark.parametrize("compression", [None, "gzip", "zstd"])
-def test_jsonl_records_are_documents(tmp_path, compression):
+def test_jsonl_records_are_documents(tmp_path, compression, json_parser):
     records = [{"text": "first ü"}, {"text": MIXED, "id": 2}, {"text": ""}, {"text": None}, {"text": "last"}]
     path = write_jsonl(tmp_path / f"r.jsonl{SUFFIX[compression]}", records)
-    path.write_bytes(compress(path.read_bytes().replace(b"\n", b"\n\n  \n", 1), compression))  # blank lines
+    data = "\ufeff".encode() + path.read_bytes().replace(b"\n", b"\n\n  \n", 1)  # a BOM, blank lines
+    path.write_bytes(compress(data.replace(b'"id": 2', b'"score": NaN'), compression))
     assert documents([path], block_size=8) == ["first ü", MIXED, "", "last"]
     stats = read([path])[1]
     assert (stats.files, stats.documents) == (1, 4)
@@ -269,7 +280,7 @@ def test_invalid_utf8_split_lines(tmp_path):
     assert documents([path], on_invalid_utf8="replace", split_lines=True, block_size=4) == expected
 
 
-def test_invalid_utf8_in_jsonl(tmp_path):
+def test_invalid_utf8_in_jsonl(tmp_path, json_parser):
     path = tmp_path / "bad.jsonl"
     data = b'{"text": "fine"}\n{"text": "caf\xe9"}\n'
     path.write_bytes(data)
@@ -279,7 +290,7 @@ def test_invalid_utf8_in_jsonl(tmp_path):
     assert documents([path], on_invalid_utf8="skip") == ["fine", "caf"]
 
 
-def test_lone_surrogate_escape_in_jsonl(tmp_path):
+def test_lone_surrogate_escape_in_jsonl(tmp_path, json_parser):
     path = tmp_path / "s.jsonl"
     path.write_text('{"text": "ok \\ud83d\\ude00"}\n{"text": "a\\ud800b"}\n')
     with pytest.raises(CorpusError, match=r"s\.jsonl: line 2: .*lone surrogate"):
@@ -369,7 +380,7 @@ def test_compression_suffix_without_compressed_data(tmp_path, suffix, kind):
         ('{"text": 3}', "field 'text' holds int, not a string"),
     ],
 )
-def test_bad_jsonl_line(tmp_path, line, problem):
+def test_bad_jsonl_line(tmp_path, line, problem, json_parser):
     path = tmp_path / "bad.jsonl"
     path.write_text('{"text": "fine"}\n\n' + line + "\n")
     with pytest.raises(CorpusError, match=rf"bad\.jsonl: line 3: {problem}"):
@@ -426,7 +437,7 @@ def test_train_on_a_text_file_equals_training_on_its_text(tmp_path, stitch_text)
     assert tf.train([path], vocab_size=300).merges == expected
     for block_size in (31, 500, 4096):
         segments = iter_segments([path], CorpusOptions(block_size=block_size), CorpusStats())
-        counter = count_pretokens(segments, "gpt4", Progress(enabled=False))
+        [counter] = count_pretokens(segments, ["gpt4"], Progress(enabled=False))
         assert merges_of(counter, 300) == expected, block_size
 
 
