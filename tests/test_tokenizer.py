@@ -136,3 +136,14 @@ def test_long_runs_encode_exactly(run_tokenizer, unit):
     ids = run_tokenizer.encode(text)
     assert run_tokenizer.decode(ids) == text
     assert len(ids) <= len(text.encode()) / 2 + 1
+
+
+def test_lone_surrogates_encode_as_replacement_character(small_tokenizer):
+    replaced = small_tokenizer.encode("a\ufffdb")
+    assert small_tokenizer.encode("a\ud800b") == replaced
+    assert small_tokenizer.encode_batch(["a\ud800b", "ok"]) == [replaced, small_tokenizer.encode("ok")]
+
+
+def test_lone_surrogate_in_training_documents_is_reported():
+    with pytest.raises(tf.CorpusError, match="surrogate"):
+        tf.train_from_iterator(["ok", "bad \ud800"], vocab_size=300)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal, Union
 
 from tokenforge import _core
-from tokenforge.errors import ConfigError, InputFileError, TokenizerFileError
+from tokenforge.errors import ConfigError, CorpusError, InputFileError, TokenizerFileError
 
 Merge = tuple[tuple[int, int], int]
 AllowedSpecial = Union[Literal["all"], Iterable[str], None]
@@ -117,6 +117,19 @@ class Tokenizer:
     def _normalize(self, text: str) -> str:
         return unicodedata.normalize(self.normalizer, text) if self.normalizer else text
 
+    @staticmethod
+    def _has_utf8(text: str) -> bool:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+
+    @staticmethod
+    def _replace_surrogates(text: str) -> str:
+        """Lone surrogates have no UTF-8: they become U+FFFD, as tiktoken does."""
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
     def _allowed(self, allowed_special: AllowedSpecial) -> dict:
         if allowed_special == "all":
             return {"all_special": True}
@@ -129,8 +142,12 @@ class Tokenizer:
 
     def encode(self, text: str, allowed_special: AllowedSpecial = None) -> list[int]:
         """Token ids of `text`. Special-token strings are plain text unless `allowed_special` names them
-        (or is `"all"`), so untrusted text cannot inject control tokens."""
-        return self._encoder.encode(self._normalize(text), **self._allowed(allowed_special))
+        (or is `"all"`), so untrusted text cannot inject control tokens. Lone surrogates encode as U+FFFD."""
+        text = self._normalize(text)
+        try:
+            return self._encoder.encode(text, **self._allowed(allowed_special))
+        except UnicodeEncodeError:
+            return self._encoder.encode(self._replace_surrogates(text), **self._allowed(allowed_special))
 
     def encode_bytes(self, data: bytes) -> list[int]:
         """Token ids of arbitrary bytes; `decode_bytes` gives them back exactly."""
@@ -139,7 +156,11 @@ class Tokenizer:
     def encode_batch(self, texts: Iterable[str], allowed_special: AllowedSpecial = None) -> list[list[int]]:
         """Token ids of many texts, on all cores with the GIL released."""
         texts = [self._normalize(t) for t in texts] if self.normalizer else list(texts)
-        return self._encoder.encode_batch(texts, **self._allowed(allowed_special))
+        try:
+            return self._encoder.encode_batch(texts, **self._allowed(allowed_special))
+        except CorpusError:
+            texts = [t if self._has_utf8(t) else self._replace_surrogates(t) for t in texts]
+            return self._encoder.encode_batch(texts, **self._allowed(allowed_special))
 
     def decode_bytes(self, ids: Iterable[int]) -> bytes:
         """The bytes behind `ids`."""

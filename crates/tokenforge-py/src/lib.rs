@@ -13,6 +13,17 @@ use tokenforge_core::Error;
 /// A merge list as Python sees it: `((left, right), new_id)` by rank.
 type Merges = Vec<((u32, u32), u32)>;
 
+/// An exception of `tokenforge.errors` by class name.
+fn error(class: &str, message: String) -> PyErr {
+    Python::with_gil(|py| match py.import("tokenforge.errors").and_then(|m| m.getattr(class)) {
+        Ok(cls) => PyErr::from_value(match cls.call1((message,)) {
+            Ok(e) => e,
+            Err(e) => e.into_value(py).into_bound(py).into_any(),
+        }),
+        Err(e) => e,
+    })
+}
+
 /// Raises the `tokenforge.errors` exception that matches a core error.
 fn to_py(err: Error) -> PyErr {
     let class = match &err {
@@ -21,12 +32,12 @@ fn to_py(err: Error) -> PyErr {
         Error::InvalidModel(_) => "TokenizerFileError",
         Error::UnknownId(_) | Error::InvalidArgument(_) => "ConfigError",
     };
-    Python::with_gil(|py| match py.import("tokenforge.errors").and_then(|m| m.getattr(class)) {
-        Ok(cls) => PyErr::from_value(
-            cls.call1((err.to_string(),)).unwrap_or_else(|e| e.into_value(py).into_bound(py).into_any()),
-        ),
-        Err(e) => e,
-    })
+    error(class, err.to_string())
+}
+
+/// The UTF-8 of a str, or our error for a str that has none (a lone surrogate).
+fn utf8<'a>(s: &'a Bound<'_, PyString>) -> PyResult<&'a str> {
+    s.to_str().map_err(|_| error("CorpusError", "text holds a lone surrogate, which has no UTF-8 form".to_owned()))
 }
 
 /// Borrowed bytes of a `bytes` or `str` object.
@@ -34,7 +45,7 @@ fn as_bytes<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<&'a [u8]> {
     if let Ok(b) = obj.downcast::<PyBytes>() {
         Ok(b.as_bytes())
     } else if let Ok(s) = obj.downcast::<PyString>() {
-        Ok(s.to_str()?.as_bytes())
+        Ok(utf8(s)?.as_bytes())
     } else {
         Err(pyo3::exceptions::PyTypeError::new_err(format!("expected str or bytes, got {}", obj.get_type().name()?)))
     }
@@ -282,7 +293,7 @@ impl Encoder {
     ) -> PyResult<Bound<'py, PyList>> {
         let mut strs = Vec::with_capacity(texts.len());
         for t in &texts {
-            strs.push(t.downcast::<PyString>()?.to_str()?);
+            strs.push(utf8(t.downcast::<PyString>()?)?);
         }
         let all = self.with_matcher(allowed, all_special, |m| {
             py.allow_threads(|| self.inner.encode_batch(&strs, m)).map_err(to_py)

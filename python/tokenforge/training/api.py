@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Sequence
 
-from tokenforge.corpus import CorpusOptions, CorpusStats, iter_documents, iter_segments
+from tokenforge.corpus import CorpusOptions, CorpusStats, Segment, iter_documents, iter_segments
 from tokenforge.errors import ConfigError, CorpusError
 from tokenforge.progress import Progress
 from tokenforge.tokenizer import Tokenizer
 from tokenforge.training.bpe import TokenRules, check_pretokenizer, learn_merges, with_specials
-from tokenforge.training.counting import Segment, count_pretokens
+from tokenforge.training.counting import count_pretokens
 from tokenforge.training.superbpe import STAGE1_PATTERN, STAGE2_PATTERN, superbpe_rules
 
 ALGORITHMS = ("bpe", "superbpe")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Union
 
 from tokenforge import _core
+from tokenforge.corpus import Segment
 from tokenforge.progress import Progress
 
-Segment = tuple[Union[str, bytes], bool]
 BATCH_BYTES = 16 << 20
 BATCH_SEGMENTS = 4096
 
