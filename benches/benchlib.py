@@ -6,6 +6,7 @@ Not part of the package: the scripts in this folder import it as a sibling modul
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import platform
@@ -102,13 +103,29 @@ def alternate(runners: dict[str, Callable[[], object]], runs: int) -> Timings:
     return t
 
 
-def peak_rss_mib() -> float:
-    """Peak resident set size of this process so far (VmHWM), in MiB."""
+def _status_mib(field: str) -> float:
     with open("/proc/self/status") as f:
         for line in f:
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmHWM in /proc/self/status")
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+def peak_rss_mib() -> float:
+    """Peak resident set size of this process (VmHWM, since the start or the last `reset_peak_rss`), MiB."""
+    return _status_mib("VmHWM")
+
+
+def rss_mib() -> float:
+    """Current resident set size of this process (VmRSS), MiB."""
+    return _status_mib("VmRSS")
+
+
+def reset_peak_rss() -> None:
+    """Resets the peak RSS to the current RSS (Linux: writing 5 to /proc/self/clear_refs)."""
+    gc.collect()
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
 
 
 def run_child(script: str, args: Sequence[str], timeout: float | None = None) -> dict:

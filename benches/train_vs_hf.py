@@ -3,8 +3,8 @@
 Both train on the same documents (a corpus file split on blank lines) with the same split pattern: HF with
 Split(Regex(pattern), "isolated") + ByteLevel(add_prefix_space=False, use_regex=False) and the full byte
 alphabet, ours with the matching preset. Timing alternates the two in this process (median and min–max of
---runs runs each); peak RSS comes from one fresh child process per trainer, beside a baseline child that only
-loads the documents.
+--runs runs each); peak RSS comes from one fresh child process per trainer: the peak during training (the
+documents, both libraries and the interpreter included), beside the RSS just before training.
 
     python benches/train_vs_hf.py [--quick] [--runs 5] [--pattern gpt4|gpt2] [--corpus 10M 100M]
                                   [--vocab 8000 32000] [--no-memory]
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 
 from benchlib import (
     Spread,
@@ -23,6 +24,8 @@ from benchlib import (
     hf_pretokenizer,
     machine,
     read_documents,
+    reset_peak_rss,
+    rss_mib,
     run_child,
     table,
 )
@@ -81,14 +84,18 @@ def merge_mismatches(theirs: list[tuple[bytes, bytes]], ours: list[tuple[bytes, 
 
 
 def child(which: str, corpus: str, vocab_size: int, preset: str) -> None:
-    """Child-process mode: load the documents, train once with `which` ('none' = load only), report."""
-    import time
+    """Child-process mode: load the documents, reset the peak RSS, train once with `which`, report the peak
+    and the RSS before training (the interpreter, the trainer's library and the documents)."""
+    import tokenizers  # noqa: F401 (both libraries are loaded before the baseline)
+
+    import tokenforge  # noqa: F401
 
     docs = read_documents(CORPORA[corpus])
+    reset_peak_rss()
+    before = rss_mib()
     t0 = time.perf_counter()
-    if which != "none":
-        TRAINERS[which](docs, vocab_size, preset)
-    child_report(seconds=time.perf_counter() - t0)
+    TRAINERS[which](docs, vocab_size, preset)
+    child_report(seconds=time.perf_counter() - t0, before_mib=round(before, 1))
 
 
 def bench(corpus: str, vocab_size: int, preset: str, runs: int, memory: bool) -> list[object]:
@@ -107,14 +114,15 @@ def bench(corpus: str, vocab_size: int, preset: str, runs: int, memory: bool) ->
     mismatches, first = merge_mismatches(hf_merges(results["hf"]), results["ours"].merges)
     if first:
         print(f"  first merge mismatch ({corpus}, {vocab_size}): {first}")
-    peak = {"hf": "-", "ours": "-", "none": "-"}
+    peak = {"hf": "-", "ours": "-", "before": "-"}
     if memory:
-        for which in peak:
+        for which in TRAINERS:
             r = run_child("train_vs_hf.py", [which, corpus, str(vocab_size), preset])
             peak[which] = r.get("peak_mib", r.get("error"))
+            peak["before"] = r.get("before_mib", "-")
     row = [corpus, vocab_size, hf.fmt(), ours.fmt(), f"{hf.median / ours.median:.2f}×"]
     row += [f"{times.cores('hf'):.1f} / {times.cores('ours'):.1f}"]
-    row += [peak["hf"], peak["ours"], peak["none"], f"{mismatches} / {len(results['ours'].merges)}"]
+    row += [peak["hf"], peak["ours"], peak["before"], f"{mismatches} / {len(results['ours'].merges)}"]
     print("  " + " | ".join(str(c) for c in row), flush=True)
     return row
 
@@ -139,7 +147,7 @@ def main() -> None:
     print(f"pattern {args.pattern}, {args.runs} alternating runs each\n")
     rows = [bench(c, v, args.pattern, args.runs, args.memory) for c in args.corpus for v in args.vocab]
     header = ["corpus", "vocab", "HF s", "ours s", "HF/ours", "cores HF / ours"]
-    header += ["HF MiB", "ours MiB", "docs only MiB", "merges ≠"]
+    header += ["HF MiB", "ours MiB", "before training MiB", "merges ≠"]
     print("\n" + table(header, rows))
 
 
