@@ -11,7 +11,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 PYTHON=${PYTHON:-python3}
 export HYPOTHESIS_PROFILE=ci
-export CARGO_TERM_COLOR=never
+export CARGO_TERM_COLOR=never PIP_ROOT_USER_ACTION=ignore
 if ! command -v cargo >/dev/null && [ -x "$HOME/.cargo/bin/cargo" ]; then
     export PATH="$HOME/.cargo/bin:$PATH"
 fi

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
@@ -11,9 +12,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import tokenforge as tf
-from tokenforge.cli.common import show_token
+from tokenforge.cli.common import line_batches, show_token
 from tokenforge.cli.demo import split_held_out
 from tokenforge.cli.main import main
 from tokenforge.errors import ConfigError, InputFileError, TokenizerFileError
@@ -96,6 +99,8 @@ def test_train_prints_a_summary(capsys, corpus, tmp_path):
         (["--pretokenizer", r"\w+|\s+"], {"pretokenizer": r"\w+|\s+"}),
         (["--min-frequency", "40"], {"min_frequency": 40}),
         (["--split-lines"], {"split_lines": True}),
+        (["--max-token-bytes", "4", "--max-token-chars", "3"], {"max_token_bytes": 4, "max_token_chars": 3}),
+        (["--algorithm", "superbpe", "--transition", "350"], {"algorithm": "superbpe", "transition": 350}),
     ],
 )
 def test_train_options_reach_the_api(capsys, corpus, tmp_path, cli, api):
@@ -218,6 +223,23 @@ def test_split_held_out_holds_every_tenth_document():
     kept, held = split_held_out(docs)
     assert held == ["9", "19", "29"]
     assert sorted(kept + held, key=int) == docs
+
+
+# -- reading lines ---------------------------------------------------------------------------------
+
+
+@given(
+    data=st.lists(st.sampled_from([b"a", b"bc", b"\n", b"\r", b"\r\n", b"\xff"])).map(b"".join), block=st.integers(1, 5)
+)
+def test_line_batches_cut_lines_at_any_block_size(data, block):
+    expected = [line.removesuffix(b"\r") for line in data.split(b"\n")]
+    if data.endswith(b"\n") or not data:
+        expected.pop()
+    lines: list[bytes] = []
+    for first, batch in line_batches(io.BytesIO(data), block):
+        assert first == len(lines) + 1
+        lines += batch
+    assert lines == expected
 
 
 # -- readable tokens ---------------------------------------------------------------------------------

@@ -64,23 +64,27 @@ def open_input(path: str) -> Iterator[BinaryIO]:
         yield f
 
 
-def line_batches(f: BinaryIO) -> Iterator[tuple[int, list[bytes]]]:
+def line_batches(f: BinaryIO, block: int = BLOCK) -> Iterator[tuple[int, list[bytes]]]:
     """`(number of the first line, lines)` batches of `f`, line ends ("\\n" or "\\r\\n") removed.
 
-    A batch holds the complete lines of whatever has arrived (up to about 1 MB), so a pipe is handled in large
-    batches and a terminal line by line.
+    A batch holds the complete lines of whatever has arrived (up to `block` bytes), so a pipe is handled in large
+    batches and a terminal line by line. A line longer than a block is gathered without quadratic copying.
     """
-    rest = b""
+    pending: list[bytes] = []
     lineno = 1
     while True:
-        chunk = f.read1(BLOCK)
+        chunk = f.read1(block)
         if not chunk:
             break
-        lines = (rest + chunk).split(b"\n")
-        rest = lines.pop()
-        if lines:
-            yield lineno, [line.removesuffix(b"\r") for line in lines]
-            lineno += len(lines)
+        cut = chunk.rfind(b"\n")
+        if cut < 0:
+            pending.append(chunk)
+            continue
+        lines = b"".join([*pending, chunk[:cut]]).split(b"\n")
+        pending = [chunk[cut + 1 :]]
+        yield lineno, [line.removesuffix(b"\r") for line in lines]
+        lineno += len(lines)
+    rest = b"".join(pending)
     if rest:
         yield lineno, [rest.removesuffix(b"\r")]
 
@@ -94,6 +98,11 @@ def decode_lines(lines: list[bytes], first: int, name: str) -> list[str]:
         except UnicodeDecodeError as e:
             raise CorpusError(f"{name}: line {n}: invalid UTF-8 at byte {e.start} of the line") from None
     return texts
+
+
+def pretokenizer_name(tok: Tokenizer) -> str:
+    """The pre-tokenizer's preset name, or "regex" for a custom pattern."""
+    return "regex" if tok.pretokenizer == tok.pattern else tok.pretokenizer
 
 
 def plural(n: int, word: str) -> str:

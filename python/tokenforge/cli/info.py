@@ -9,7 +9,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tokenforge.cli.common import add_tokenizer_args, load_tokenizer, longest_tokens_table, ordinary_tokens, repr_token
+from tokenforge.cli.common import (
+    add_tokenizer_args,
+    load_tokenizer,
+    longest_tokens_table,
+    ordinary_tokens,
+    pretokenizer_name,
+    repr_token,
+)
 from tokenforge.tokenizer import Tokenizer
 
 LONG = 16
@@ -34,14 +41,13 @@ def facts_table(tok: Tokenizer, source: str) -> Table:
     table = Table(show_header=False, box=None, padding=(0, 2))
     table.add_column(style="bold")
     table.add_column(overflow="fold")
-    pre = "regex" if tok.pretokenizer == tok.pattern else tok.pretokenizer
     specials = ", ".join(f"{repr_token(s.encode())} = {i}" for s, i in tok.special_tokens.items())
     added = ", ".join(f"{repr_token(s.encode())} = {i}" for s, i in tok.added_tokens.items())
     for key, value in (
         ("tokenizer", source),
         ("vocab size", f"{tok.vocab_size:,}"),
         ("merges", f"{len(tok.merges):,}"),
-        ("pre-tokenizer", pre),
+        ("pre-tokenizer", pretokenizer_name(tok)),
         ("pattern", tok.pattern or "(none: no splitting)"),
         ("normalizer", tok.normalizer or "none"),
         ("ignore merges", "yes" if tok.ignore_merges else "no"),

@@ -6,9 +6,10 @@ import argparse
 import time
 
 import tokenforge as tf
-from tokenforge.cli.common import plural
+from tokenforge.cli.common import plural, pretokenizer_name
 from tokenforge.corpus import CorpusStats
 from tokenforge.corpus.options import INVALID_UTF8_MODES
+from tokenforge.training.api import ALGORITHMS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,10 +25,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--vocab-size", type=int, default=32000, metavar="N", help="tokens in all (default: 32000)")
     p.add_argument(
         "--pretokenizer",
-        default="gpt4",
         metavar="P",
-        help="how text is split before merging: gpt4 (default), gpt2, o200k, none, or a regex",
+        help="how text is split before merging: gpt4, gpt2, o200k, none, or a regex "
+        "(default: gpt4; for superbpe, its stage-1 pattern)",
     )
+    p.add_argument(
+        "--algorithm", choices=ALGORITHMS, default="bpe", help="bpe (default) or superbpe (two stages, superwords)"
+    )
+    p.add_argument("--transition", type=int, metavar="N", help="superbpe: vocabulary size where stage 2 begins")
+    p.add_argument("--max-token-bytes", type=int, metavar="N", help="learn no token longer than N bytes")
+    p.add_argument("--max-token-chars", type=int, metavar="N", help="learn no token longer than N characters")
     p.add_argument(
         "--special-token",
         action="append",
@@ -56,7 +63,11 @@ def run(args: argparse.Namespace) -> int:
     tok = tf.train(
         args.corpus,
         vocab_size=args.vocab_size,
+        algorithm=args.algorithm,
         pretokenizer=args.pretokenizer,
+        transition=args.transition,
+        max_token_bytes=args.max_token_bytes,
+        max_token_chars=args.max_token_chars,
         min_frequency=args.min_frequency,
         special_tokens=args.special_token,
         text_field=args.text_field,
@@ -69,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     path = tok.save(args.output)
     print(
         f"trained {tok.vocab_size:,} tokens ({len(tok.merges):,} merges, {len(tok.special_tokens)} special) "
-        f"with pre-tokenizer {args.pretokenizer!r} in {seconds:.1f} s"
+        f"by {args.algorithm}, pre-tokenizer {pretokenizer_name(tok)}, in {seconds:.1f} s"
     )
     skipped = f", {plural(stats.skipped_files, 'binary file')} skipped" if stats.skipped_files else ""
     print(
