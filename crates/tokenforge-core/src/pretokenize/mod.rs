@@ -5,9 +5,15 @@
 //! Presets are exact regular expressions, run by hand-written linear scanners; any other pattern
 //! goes through `fancy-regex` with a backtracking limit that turns into an error, never a hang.
 
+mod cl100k;
+mod classes;
+mod gpt2;
+mod o200k;
 mod patterns;
+mod scan;
 
 pub use patterns::{CL100K, GPT2, O200K};
+pub use scan::Preset;
 
 use crate::error::{Error, Result};
 
@@ -16,17 +22,10 @@ use crate::error::{Error, Result};
 pub enum Pretokenizer {
     /// No splitting: a document is one piece.
     None,
-    /// A named preset (`gpt2`, `gpt4`, `o200k`) with its exact pattern.
-    Preset {
-        name: &'static str,
-        pattern: &'static str,
-        re: Box<fancy_regex::Regex>,
-    },
+    /// A named preset (`gpt2`, `gpt4`, `o200k`), run by a linear-time scanner.
+    Preset(Preset),
     /// A user-supplied pattern.
-    Regex {
-        pattern: String,
-        re: Box<fancy_regex::Regex>,
-    },
+    Regex { pattern: String, re: Box<fancy_regex::Regex> },
 }
 
 /// Backtracking budget for user patterns; exceeding it is an [`Error::RegexLimit`].
@@ -42,22 +41,12 @@ fn compile(pattern: &str) -> Result<fancy_regex::Regex> {
 impl Pretokenizer {
     /// A preset by name (`gpt2`, `gpt4` (alias `cl100k`), `o200k`, `none`), else `spec` as a regex.
     pub fn new(spec: &str) -> Result<Self> {
-        let preset = |name: &'static str, pattern: &'static str| -> Result<Self> {
-            Ok(Pretokenizer::Preset {
-                name,
-                pattern,
-                re: Box::new(compile(pattern)?),
-            })
-        };
         match spec {
             "none" | "" => Ok(Pretokenizer::None),
-            "gpt2" => preset("gpt2", GPT2),
-            "gpt4" | "cl100k" => preset("gpt4", CL100K),
-            "o200k" => preset("o200k", O200K),
-            _ => Ok(Pretokenizer::Regex {
-                pattern: spec.to_owned(),
-                re: Box::new(compile(spec)?),
-            }),
+            "gpt2" => Ok(Pretokenizer::Preset(Preset::Gpt2)),
+            "gpt4" | "cl100k" => Ok(Pretokenizer::Preset(Preset::Cl100k)),
+            "o200k" => Ok(Pretokenizer::Preset(Preset::O200k)),
+            _ => Ok(Pretokenizer::Regex { pattern: spec.to_owned(), re: Box::new(compile(spec)?) }),
         }
     }
 
@@ -65,7 +54,7 @@ impl Pretokenizer {
     pub fn name(&self) -> &str {
         match self {
             Pretokenizer::None => "none",
-            Pretokenizer::Preset { name, .. } => name,
+            Pretokenizer::Preset(p) => p.name(),
             Pretokenizer::Regex { .. } => "regex",
         }
     }
@@ -74,7 +63,7 @@ impl Pretokenizer {
     pub fn pattern(&self) -> &str {
         match self {
             Pretokenizer::None => "",
-            Pretokenizer::Preset { pattern, .. } => pattern,
+            Pretokenizer::Preset(p) => p.pattern(),
             Pretokenizer::Regex { pattern, .. } => pattern,
         }
     }
@@ -88,9 +77,11 @@ impl Pretokenizer {
                 }
                 Ok(())
             }
-            Pretokenizer::Preset { re, .. } | Pretokenizer::Regex { re, .. } => {
-                split_regex(re, text, out)
+            Pretokenizer::Preset(p) => {
+                p.split(text, out);
+                Ok(())
             }
+            Pretokenizer::Regex { re, .. } => split_regex(re, text, out),
         }
     }
 
@@ -136,19 +127,13 @@ mod tests {
 
     fn pieces(spec: &str, text: &str) -> Vec<String> {
         let mut out = Vec::new();
-        Pretokenizer::new(spec)
-            .unwrap()
-            .split(text, &mut out)
-            .unwrap();
+        Pretokenizer::new(spec).unwrap().split(text, &mut out).unwrap();
         out.into_iter().map(str::to_owned).collect()
     }
 
     #[test]
     fn gpt2_splits_words_and_spaces() {
-        assert_eq!(
-            pieces("gpt2", "Hello  world's"),
-            ["Hello", " ", " world", "'s"]
-        );
+        assert_eq!(pieces("gpt2", "Hello  world's"), ["Hello", " ", " world", "'s"]);
     }
 
     #[test]
@@ -163,10 +148,14 @@ mod tests {
 
     #[test]
     fn bad_regex_is_an_error() {
-        assert!(matches!(
-            Pretokenizer::new("(unclosed"),
-            Err(Error::InvalidRegex(_))
-        ));
+        assert!(matches!(Pretokenizer::new("(unclosed"), Err(Error::InvalidRegex(_))));
+    }
+
+    #[test]
+    fn catastrophic_backtracking_is_an_error() {
+        let pre = Pretokenizer::new(r"(?:a|a)*(?=b)").unwrap();
+        let err = pre.split(&"a".repeat(100), &mut Vec::new()).unwrap_err();
+        assert!(matches!(err, Error::RegexLimit(_)), "{err:?}");
     }
 
     #[test]

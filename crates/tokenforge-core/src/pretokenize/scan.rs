@@ -1,0 +1,194 @@
+//! Linear-time scanners for the preset patterns.
+//!
+//! Every position of any text starts a match of each preset pattern, so a split is a chain of matches:
+//! a scanner only has to find where the match starting at `i` ends. It does so with the regex's
+//! leftmost-first semantics (the first alternative that matches wins, quantifiers are greedy and give
+//! back characters only as far as the rest of the alternative needs), reading each character a bounded
+//! number of times. The alternatives shared by several presets live here; each preset has its module.
+use super::classes::{Text, LETTER, NUMBER, SPACE};
+use super::{cl100k, gpt2, o200k, patterns};
+
+/// A preset pattern, run by its scanner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preset {
+    /// [`patterns::GPT2`].
+    Gpt2,
+    /// [`patterns::CL100K`] (named `gpt4`).
+    Cl100k,
+    /// [`patterns::O200K`].
+    O200k,
+}
+
+impl Preset {
+    /// The preset's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Gpt2 => "gpt2",
+            Preset::Cl100k => "gpt4",
+            Preset::O200k => "o200k",
+        }
+    }
+
+    /// The exact regex the scanner implements.
+    pub fn pattern(self) -> &'static str {
+        match self {
+            Preset::Gpt2 => patterns::GPT2,
+            Preset::Cl100k => patterns::CL100K,
+            Preset::O200k => patterns::O200K,
+        }
+    }
+
+    /// Appends the matches of the pattern in `text` to `out` (they cover `text`: there are no gaps).
+    pub fn split<'a>(self, text: &'a str, out: &mut Vec<&'a str>) {
+        match self {
+            Preset::Gpt2 => split_with(text, out, gpt2::match_end),
+            Preset::Cl100k => split_with(text, out, cl100k::match_end),
+            Preset::O200k => split_with(text, out, o200k::match_end),
+        }
+    }
+}
+
+fn split_with<'a>(text: &'a str, out: &mut Vec<&'a str>, match_end: impl Fn(&Text, usize) -> usize) {
+    let t = Text::new(text);
+    let mut i = 0;
+    while i < text.len() {
+        let end = match_end(&t, i);
+        debug_assert!(end > i, "empty match at {i}");
+        out.push(&text[i..end]);
+        i = end;
+    }
+}
+
+/// `'s|'t|'re|'ve|'m|'ll|'d` at `i`, case-insensitive (`(?i:…)`, where `s` also matches `ſ`) if `fold`:
+/// the end of the match, or `None`.
+pub(crate) fn contraction(t: &Text, i: usize, fold: bool) -> Option<usize> {
+    let b = t.bytes;
+    if b.get(i) != Some(&b'\'') {
+        return None;
+    }
+    let at = |k: usize| {
+        let c = b.get(i + k).copied().unwrap_or(0);
+        if fold {
+            c.to_ascii_lowercase()
+        } else {
+            c
+        }
+    };
+    let len = match (at(1), at(2)) {
+        (b's' | b't' | b'm' | b'd', _) => 2,
+        (b'r' | b'v', b'e') | (b'l', b'l') => 3,
+        // U+017F LATIN SMALL LETTER LONG S (C5 BF) case-folds to `s`.
+        (0xC5, 0xBF) if fold => 3,
+        _ => return None,
+    };
+    Some(i + len)
+}
+
+/// `\p{N}{1,3}` at `i`, which holds a number.
+pub(crate) fn up_to_three_numbers(t: &Text, i: usize) -> usize {
+    let mut end = i;
+    for _ in 0..3 {
+        if !t.is(end, NUMBER) {
+            break;
+        }
+        end += t.class(end).1;
+    }
+    end
+}
+
+/// Whether a character is none of `\s`, `\p{L}`, `\p{N}`.
+#[inline]
+pub(crate) fn is_other(flags: u8) -> bool {
+    flags & (LETTER | NUMBER | SPACE) == 0
+}
+
+/// ` ?[^\s\p{L}\p{N}]+` followed by a greedy run of the bytes in `trail` (`[\r\n]*`, `[\r\n/]*`) at `i`:
+/// the end of the match, or `None`.
+pub(crate) fn symbols(t: &Text, i: usize, trail: &[u8]) -> Option<usize> {
+    let start = if t.bytes[i] == b' ' { i + 1 } else { i };
+    if start >= t.len() || !is_other(t.class(start).0) {
+        return None;
+    }
+    let mut end = t.run_while(start, is_other);
+    while end < t.len() && trail.contains(&t.bytes[end]) {
+        end += 1;
+    }
+    Some(end)
+}
+
+/// The end of the match at `i`, a whitespace character, of `\s*[\r\n]+|\s+(?!\S)|\s+` (with
+/// `newlines`) or of `\s+(?!\S)|\s+`.
+///
+/// `\s*[\r\n]+` ends after the last `\r`/`\n` of the run of whitespace from `i`; `\s+(?!\S)` takes the
+/// whole run at the end of the text and otherwise gives back its last character, which must stay for the
+/// next match; a single whitespace character before a non-space is left to `\s+`.
+pub(crate) fn whitespace(t: &Text, i: usize, newlines: bool) -> usize {
+    let mut end = i;
+    let mut last = i;
+    let mut after_newline = None;
+    while end < t.len() {
+        let (f, len) = t.class(end);
+        if f & SPACE == 0 {
+            break;
+        }
+        if newlines && matches!(t.bytes[end], b'\r' | b'\n') {
+            after_newline = Some(end + 1);
+        }
+        last = end;
+        end += len;
+    }
+    debug_assert!(end > i, "whitespace() called on a non-space at {i}");
+    match after_newline {
+        Some(e) => e,
+        None if end == t.len() || last == i => end,
+        None => last,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contraction_letters_fold_like_the_regex_crate() {
+        // Every character that `(?i)` lets stand for a contraction letter: the letter in both cases, and
+        // LONG S for `s`. `contraction` hard-codes exactly these.
+        let all: String = (0..=0x10FFFF).filter_map(char::from_u32).collect();
+        let folded: String = regex::Regex::new("(?i)[stmdrvle]").unwrap().find_iter(&all).map(|m| m.as_str()).collect();
+        assert_eq!(folded, "DELMRSTVdelmrstvſ");
+        fn ends(s: &str, fold: bool) -> Option<&str> {
+            contraction(&Text::new(s), 0, fold).map(|e| &s[..e])
+        }
+        for (text, gpt2, folded) in [
+            ("'s", Some("'s"), Some("'s")),
+            ("'S", None, Some("'S")),
+            ("'ſ", None, Some("'ſ")),
+            ("'LL", None, Some("'LL")),
+            ("'lL", None, Some("'lL")),
+            ("'l", None, None),
+            ("'rE", None, Some("'rE")),
+            ("'ve!", Some("'ve"), Some("'ve")),
+            ("'v", None, None),
+            ("'x", None, None),
+            ("'", None, None),
+            ("s", None, None),
+        ] {
+            assert_eq!(ends(text, false), gpt2, "{text:?}");
+            assert_eq!(ends(text, true), folded, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn whitespace_runs() {
+        fn end(s: &str, newlines: bool) -> &str {
+            &s[..whitespace(&Text::new(s), 0, newlines)]
+        }
+        assert_eq!(end("   ", false), "   ");
+        assert_eq!(end("   x", false), "  ");
+        assert_eq!(end(" x", false), " ");
+        assert_eq!(end("\u{3000}\u{3000}x", false), "\u{3000}");
+        assert_eq!(end(" \n \n  x", false), " \n \n ");
+        assert_eq!(end(" \n \n  x", true), " \n \n");
+        assert_eq!(end("\r\n\r\n", true), "\r\n\r\n");
+    }
+}

@@ -1,0 +1,124 @@
+//! The preset scanners against the regex they implement, run by fancy-regex (`Pretokenizer::new` with
+//! the pattern itself takes the regex path): same pieces on random strings over a tricky alphabet and on
+//! real text.
+use tokenforge_core::pretokenize::{Pretokenizer, CL100K, GPT2, O200K};
+
+const PRESETS: [(&str, &str); 3] = [("gpt2", GPT2), ("gpt4", CL100K), ("o200k", O200K)];
+
+/// Characters that sit on the edges of the patterns' classes (some several times, for long runs).
+#[rustfmt::skip]
+const ALPHABET: &[&str] = &[
+    // Latin letters, incl. every contraction letter in both cases, LONG S (folds to s), KELVIN SIGN.
+    "a", "b", "k", "s", "S", "t", "T", "r", "R", "e", "E", "v", "V", "m", "M", "l", "L", "d", "D", "x", "Q",
+    "ſ", "\u{212A}", "é", "É", "ß",
+    // Titlecase (Lt), modifier (Lm), other letters (Lo), Greek, Cyrillic, Arabic, CJK, kana, Hangul.
+    "ǅ", "ʰ", "ー", "ª", "Ω", "ω", "Я", "я", "ب", "中", "文", "あ", "한",
+    // Combining marks: Mn, Mc, Me; variation selector; ZWJ (Cf).
+    "\u{301}", "\u{903}", "\u{20DD}", "\u{FE0F}", "\u{200D}",
+    // Numbers: ASCII, Arabic-Indic, fullwidth, Roman numeral (Nl), superscript and fraction (No).
+    "0", "1", "7", "٣", "７", "Ⅻ", "²", "½",
+    // White space; NEL, NBSP, ideographic space, line separator, VT, FF.
+    " ", " ", " ", " ", "\t", "\r", "\n", "\n", "\r\n", "\u{85}", "\u{A0}", "\u{3000}", "\u{2028}", "\u{B}",
+    "\u{C}",
+    // Apostrophes and punctuation, incl. '/' (o200k) and a symbol.
+    "'", "'", "'", "\u{2019}", "\"", ".", ",", "!", "?", "/", "/", "-", "_", "(", ")", "$", "©",
+    // Emoji (So), skin tone modifier (Sk), flag, private use, ZWNBSP (Cf, not White_Space).
+    "😀", "👍", "\u{1F3FD}", "🇫🇷", "\u{E000}", "\u{FEFF}",
+];
+
+/// SplitMix64: a small seeded generator, so every run tests the same strings.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// `count` strings of 0..200 symbols: half drawn from the whole alphabet, half from a few symbols
+/// (which makes long runs and repetitive structures).
+fn random_strings(seed: u64, count: usize) -> Vec<String> {
+    let mut rng = Rng(seed);
+    (0..count)
+        .map(|k| {
+            let symbols: Vec<&str> = if k % 2 == 0 {
+                ALPHABET.to_vec()
+            } else {
+                let n = 2 + rng.below(4);
+                (0..n).map(|_| ALPHABET[rng.below(ALPHABET.len())]).collect()
+            };
+            let len = rng.below(200);
+            (0..len).map(|_| symbols[rng.below(symbols.len())]).collect()
+        })
+        .collect()
+}
+
+fn split<'a>(pre: &Pretokenizer, text: &'a str) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    pre.split(text, &mut out).unwrap();
+    out
+}
+
+fn assert_same_pieces(texts: &[String]) {
+    for (name, pattern) in PRESETS {
+        let scanner = Pretokenizer::new(name).unwrap();
+        let regex = Pretokenizer::new(pattern).unwrap();
+        assert_eq!((scanner.name(), regex.name()), (name, "regex"));
+        for text in texts {
+            assert_eq!(split(&scanner, text), split(&regex, text), "{name} on {text:?}");
+        }
+    }
+}
+
+#[test]
+fn scanners_match_the_regex_on_random_strings() {
+    assert_same_pieces(&random_strings(0x7F4A_7C15, 10_000));
+}
+
+#[test]
+fn scanners_match_the_regex_on_every_pair_and_triple_of_a_small_alphabet() {
+    let small = ["a", "A", "ʰ", "\u{301}", "1", " ", "\n", "\t", "'", "s", "!", "/"];
+    let mut texts = Vec::new();
+    for a in small {
+        for b in small {
+            for c in small {
+                texts.push(format!("{a}{b}{c}"));
+                texts.push(format!("{a}{b}{c}{c}{b}{a}"));
+            }
+        }
+    }
+    assert_same_pieces(&texts);
+}
+
+const MULTILINGUAL: &str = "\
+The quick brown fox can't jump; it'S tired, isn't it? I'd've LOVED 2 see 12345678 foxes.\r\n\
+Der schnelle braune Fuchs springt über den faulen Hund — ÄÖÜ äöü ß.\n\
+Быстрая коричневая лиса прыгает через ленивую собаку, 1 234 567 руб.\n\
+Η γρήγορη καφέ αλεπού πηδά πάνω από τον τεμπέλη σκύλο.\n\
+敏捷的棕色狐狸跳过了懒狗。すばやい茶色の狐がのろまな犬を飛び越える。빠른 갈색 여우가 게으른 개를 뛰어넘는다.\n\
+الثعلب البني السريع يقفز فوق الكلب الكسول ٣٤٥ مرة.\n\
+तेज़ भूरी लोमड़ी आलसी कुत्ते के ऊपर कूदती है।  \n\n\t\tindented\u{3000}text\u{a0}with odd spaces\n\
+Emoji: 👍🏽 🇫🇷 😀!! https://example.org/a/b?c=d&e=f — “quotes” ‘and’ more…  \n";
+
+#[test]
+fn scanners_match_the_regex_on_real_text() {
+    let texts: Vec<String> = [
+        MULTILINGUAL,
+        include_str!("../src/pretokenize/scan.rs"),
+        include_str!("../src/pretokenize/o200k.rs"),
+        include_str!("../../../docs/pretokenizers.md"),
+        include_str!("../../../README.md"),
+    ]
+    .iter()
+    .map(|t| t.to_string())
+    .collect();
+    assert_same_pieces(&texts);
+}
