@@ -45,7 +45,7 @@ fn main() -> std::io::Result<()> {
     }
     let text = load(&paths)?;
     println!("{:.1} MB from {} file(s)", text.len() as f64 / 1e6, paths.len());
-    println!("{:<6} {:>12} {:>14} {:>8} {:>10}", "preset", "scanner MB/s", "fancy-regex MB/s", "speed-up", "pieces");
+    println!("{:<6} {:>12} {:>16} {:>8} {:>10}", "preset", "scanner MB/s", "fancy-regex MB/s", "speed-up", "pieces");
     for (name, pattern) in [("gpt2", GPT2), ("gpt4", CL100K), ("o200k", O200K)] {
         let (fast, fast_pieces) = measure(&Pretokenizer::new(name).expect("preset"), &text);
         let (slow, slow_pieces) = measure(&Pretokenizer::new(pattern).expect("preset pattern"), &text);
