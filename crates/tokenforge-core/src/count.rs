@@ -62,10 +62,6 @@ pub struct Segment<'a> {
     pub ends_document: bool,
 }
 
-/// How far past a piece's end a pattern may look before the piece is certain. A segment that does not end
-/// its document holds back everything after its last piece start that lies at least this far from its end.
-const LOOKAHEAD: usize = 1024;
-
 /// Streams segments into [`WordCounts`] with one pre-tokenizer.
 pub struct Counter {
     pre: Pretokenizer,
@@ -83,8 +79,7 @@ impl Counter {
     /// Counts a batch of segments (in order): splits them in parallel, stitches the boundaries, counts in
     /// parallel.
     pub fn feed(&mut self, segments: &[Segment<'_>]) -> Result<()> {
-        let pre = &self.pre;
-        let splits: Vec<Result<Vec<usize>>> = segments.par_iter().map(|s| piece_starts(pre, s.data)).collect();
+        let splits: Vec<Result<Vec<usize>>> = segments.par_iter().map(|s| piece_starts(&self.pre, s.data)).collect();
         let mut splits = splits.into_iter().collect::<Result<Vec<_>>>()?;
         let mut ranges = Vec::with_capacity(segments.len());
         for (seg, starts) in segments.iter().zip(splits.iter_mut()) {
@@ -93,9 +88,17 @@ impl Counter {
             let hold = if seg.ends_document || first == len {
                 len
             } else {
-                let limit = len.saturating_sub(LOOKAHEAD);
+                // Hold back from the last piece start that is settled whatever the next segment holds.
+                let pre = &self.pre;
+                let limit = len.saturating_sub(pre.margin());
                 let i = starts.partition_point(|&s| s <= limit);
-                starts[..i].last().copied().filter(|&s| s > first).unwrap_or(first)
+                starts[..i]
+                    .iter()
+                    .rev()
+                    .take_while(|&&s| s > first)
+                    .find(|&&s| pre.settled(seg.data, s))
+                    .copied()
+                    .unwrap_or(first)
             };
             self.pending.extend_from_slice(&seg.data[hold..]);
             starts.push(len);
@@ -127,11 +130,13 @@ impl Counter {
     fn stitch(&mut self, seg: &Segment<'_>, starts: &[usize]) -> Result<usize> {
         let data = seg.data;
         let tail = self.pending.len();
-        let mut window = (4 * LOOKAHEAD).min(data.len());
+        let margin = self.pre.margin();
+        let mut window = (4 * margin).min(data.len());
         loop {
             let whole = window == data.len();
-            // Joined pieces are certain only if they end at least LOOKAHEAD bytes before the window's end.
-            let reliable = if whole && seg.ends_document { Some(data.len()) } else { window.checked_sub(LOOKAHEAD) };
+            let last = whole && seg.ends_document;
+            // Joined pieces are certain only if they end at a settled start, `margin` bytes before the window's end.
+            let reliable = if last { Some(data.len()) } else { window.checked_sub(margin) };
             self.pending.extend_from_slice(&data[..window]);
             let mut pieces = Vec::new();
             self.pre.split_bytes(&self.pending, &mut pieces)?;
@@ -143,14 +148,14 @@ impl Counter {
                     if reliable.is_none_or(|r| at > r) {
                         break;
                     }
-                    if starts.binary_search(&at).is_ok() {
+                    if starts.binary_search(&at).is_ok() && (last || self.pre.settled(&self.pending, off)) {
                         sync = Some((i, at));
                         break;
                     }
                 }
                 off += p.len();
             }
-            if sync.is_none() && whole && seg.ends_document {
+            if sync.is_none() && last {
                 sync = Some((pieces.len(), data.len()));
             }
             if let Some((i, at)) = sync {
@@ -231,13 +236,11 @@ mod tests {
         v
     }
 
-    #[test]
-    fn segments_count_like_the_whole_document() {
-        let text = "Hello  world\n\n  foo's bar 12345\n\tbaz   \n\nqux!!  ".repeat(7);
-        for spec in ["gpt2", "gpt4", "o200k", "none", r"\w+|\s+"] {
+    fn assert_segments_count_like_whole(text: &str, specs: &[&str], cuts: &[usize]) {
+        for spec in specs {
             let pre = Pretokenizer::new(spec).unwrap();
             let whole = count_documents(&pre, &[text.as_bytes()]).unwrap();
-            for cut in [1usize, 2, 3, 5, 7, 13, 50] {
+            for &cut in cuts {
                 let bytes = text.as_bytes();
                 let segs: Vec<Segment> = bytes
                     .chunks(cut)
@@ -252,5 +255,26 @@ mod tests {
                 assert_eq!(sorted(counter.counts()), sorted(&whole), "spec {spec} cut {cut}");
             }
         }
+    }
+
+    #[test]
+    fn segments_count_like_the_whole_document() {
+        let text = "Hello  world\n\n  foo's bar 12345\n\tbaz   \n\nqux!!  ".repeat(7);
+        assert_segments_count_like_whole(
+            &text,
+            &["gpt2", "gpt4", "o200k", "none", r"\w+|\s+"],
+            &[1, 2, 3, 5, 7, 13, 50],
+        );
+    }
+
+    #[test]
+    fn far_reaching_pieces_are_stitched_exactly() {
+        // A white-space run whose split depends on a line break 5000 bytes on; an o200k word whose split
+        // depends on the lower-case letter after 5000 capitals.
+        let spaces = format!("x\n{}\ny z", " ".repeat(5000));
+        let capitals = format!("x \u{2b0}{}a b", "A".repeat(5000));
+        let cuts = [7, 1000, 3001, 4999, 5003];
+        assert_segments_count_like_whole(&spaces, &["gpt2", "gpt4", "o200k"], &cuts);
+        assert_segments_count_like_whole(&capitals, &["gpt2", "gpt4", "o200k"], &cuts);
     }
 }

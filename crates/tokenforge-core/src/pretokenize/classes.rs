@@ -85,6 +85,11 @@ impl Table {
     }
 }
 
+/// The class flags of one character.
+pub(crate) fn char_flags(c: char) -> u8 {
+    Table::get().flags(c as u32)
+}
+
 /// UTF-8 text with its classifier: positions are byte offsets at character boundaries.
 pub(crate) struct Text<'a> {
     pub(crate) bytes: &'a [u8],

@@ -85,9 +85,38 @@ impl Pretokenizer {
         }
     }
 
+    /// Bytes of text that must follow a piece start before [`settled`](Self::settled) can vouch for it: what
+    /// the presets' scanners look ahead, and a generous bound for user patterns (whose look-ahead must be
+    /// shorter than this for streamed documents to split exactly as whole ones).
+    pub fn margin(&self) -> usize {
+        match self {
+            Pretokenizer::Regex { .. } => 1024,
+            _ => 16,
+        }
+    }
+
+    /// Whether the pieces before a piece start at byte `at` of `data` stay the same whatever follows `data`
+    /// (given [`margin`](Self::margin) bytes after `at`). For the presets a piece can only reach far ahead
+    /// inside a run of white space (`\s+(?!\S)`, `\s*[\r\n]+`) or, in o200k, of letters (its case
+    /// structure), so a start between two such characters is never settled. `none` never cuts.
+    pub fn settled(&self, data: &[u8], at: usize) -> bool {
+        let Pretokenizer::Preset(preset) = self else { return matches!(self, Pretokenizer::Regex { .. }) };
+        let (Some(before), Some(after)) = (char_before(data, at), char_at(data, at)) else { return false };
+        let (fb, fa) = (classes::char_flags(before), classes::char_flags(after));
+        let both = |mask: u8| fb & mask != 0 && fa & mask != 0;
+        !(both(classes::SPACE) || (*preset == Preset::O200k && both(classes::LETTER | classes::UPPER | classes::LOWER)))
+    }
+
     /// Like [`split`](Self::split) for arbitrary bytes: valid UTF-8 runs are split as text, each
-    /// invalid sequence becomes a piece of its own.
+    /// invalid sequence becomes a piece of its own (with `none`, all of `data` is one piece).
     pub fn split_bytes<'a>(&self, data: &'a [u8], out: &mut Vec<&'a [u8]>) -> Result<()> {
+        if let Pretokenizer::None = self {
+            // No text assumptions: raw bytes (an executable, say) stay one piece.
+            if !data.is_empty() {
+                out.push(data);
+            }
+            return Ok(());
+        }
         let mut pieces = Vec::new();
         for chunk in data.utf8_chunks() {
             pieces.clear();
@@ -99,6 +128,17 @@ impl Pretokenizer {
         }
         Ok(())
     }
+}
+
+/// The character that starts at byte `at`, if a valid one does.
+fn char_at(data: &[u8], at: usize) -> Option<char> {
+    let end = (at + 4).min(data.len());
+    data.get(at..end)?.utf8_chunks().next()?.valid().chars().next()
+}
+
+/// The character that ends at byte `at`, if a valid one does.
+fn char_before(data: &[u8], at: usize) -> Option<char> {
+    (1..=4.min(at)).find_map(|n| std::str::from_utf8(&data[at - n..at]).ok()?.chars().next())
 }
 
 /// Matches and the gaps between them, in order; empty matches are skipped.
