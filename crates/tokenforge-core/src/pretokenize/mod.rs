@@ -39,13 +39,15 @@ fn compile(pattern: &str) -> Result<fancy_regex::Regex> {
 }
 
 impl Pretokenizer {
-    /// A preset by name (`gpt2`, `gpt4` (alias `cl100k`), `o200k`, `none`), else `spec` as a regex.
+    /// A preset by name (`gpt2`, `gpt4` (alias `cl100k`), `o200k`, `none`) or by its exact pattern, else
+    /// `spec` as a regex.
     pub fn new(spec: &str) -> Result<Self> {
         match spec {
             "none" | "" => Ok(Pretokenizer::None),
-            "gpt2" => Ok(Pretokenizer::Preset(Preset::Gpt2)),
-            "gpt4" | "cl100k" => Ok(Pretokenizer::Preset(Preset::Cl100k)),
-            "o200k" => Ok(Pretokenizer::Preset(Preset::O200k)),
+            // A preset's exact pattern runs on its scanner too (as in an imported tokenizer.json).
+            "gpt2" | GPT2 => Ok(Pretokenizer::Preset(Preset::Gpt2)),
+            "gpt4" | "cl100k" | CL100K => Ok(Pretokenizer::Preset(Preset::Cl100k)),
+            "o200k" | O200K => Ok(Pretokenizer::Preset(Preset::O200k)),
             _ => Ok(Pretokenizer::Regex { pattern: spec.to_owned(), re: Box::new(compile(spec)?) }),
         }
     }
