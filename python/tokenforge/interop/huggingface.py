@@ -1,0 +1,364 @@
+"""Hugging Face `tokenizer.json`: export for `tokenizers` / `transformers`, import of byte-level BPE files.
+
+The export is stock `tokenizers` that gives the same ids as tokenforge: a BPE model with `ignore_merges`, a
+`Split(Regex(pattern), "isolated")` then `ByteLevel(use_regex=False)` pre-tokenizer, special tokens as special
+added tokens. Special and added tokens also appear in the model vocabulary under their text, so that
+`tokenizers` keeps their ids (it renumbers added tokens missing from the model vocabulary).
+
+The import takes the shapes real byte-level BPE models ship; anything else raises `UnsupportedError`
+("not supported yet: ...").
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from tokenforge import _core
+from tokenforge.errors import (
+    ConfigError,
+    InputFileError,
+    PretokenizerError,
+    TokenforgeError,
+    TokenizerFileError,
+    UnsupportedError,
+)
+from tokenforge.interop.bytelevel import from_unicode, to_unicode
+from tokenforge.tokenizer import Merge, Tokenizer
+
+TOKENIZER_FILE = "tokenizer.json"
+CONFIG_FILE = "tokenizer_config.json"
+PRESETS = ("gpt2", "gpt4", "o200k")
+
+# -- export ------------------------------------------------------------------------------------------------
+
+
+def ordinary_ids(tok: Tokenizer) -> Iterator[int]:
+    """Ids of the ordinary tokens: neither special nor added, and not an unused (empty) id."""
+    reserved = set(tok.special_tokens.values()) | set(tok.added_tokens.values())
+    return (i for i in range(tok.vocab_size) if i not in reserved and tok.token_bytes(i))
+
+
+def check_merges(tok: Tokenizer, ordinary: set[int]) -> None:
+    """Raises ConfigError unless every merge joins two ordinary tokens into the ordinary token they spell."""
+    for rank, ((a, b), n) in enumerate(tok.merge_ids):
+        if not {a, b, n} <= ordinary:
+            raise ConfigError(f"merge {rank} ({a}, {b}) -> {n} uses a special, added or unused token")
+        if tok.token_bytes(a) + tok.token_bytes(b) != tok.token_bytes(n):
+            raise ConfigError(f"merge {rank} ({a}, {b}) -> {n}: token {n} is not the concatenation of its parts")
+
+
+def unique_ordinary(tok: Tokenizer) -> dict[bytes, int]:
+    """Ordinary token bytes → id; ConfigError when two ids share their bytes (no file format can hold that)."""
+    seen: dict[bytes, int] = {}
+    for i in ordinary_ids(tok):
+        t = tok.token_bytes(i)
+        if t in seen:
+            raise ConfigError(f"tokens {seen[t]} and {i} have the same bytes {t!r}")
+        seen[t] = i
+    return seen
+
+
+def pretokenizer_json(pattern: str) -> dict:
+    """The `pre_tokenizer` of `tokenizer.json` for a split pattern ('' for no splitting)."""
+    byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False}
+    if not pattern:
+        return byte_level
+    split = {"type": "Split", "pattern": {"Regex": pattern}, "behavior": "Isolated", "invert": False}
+    return {"type": "Sequence", "pretokenizers": [split, byte_level]}
+
+
+def added_token_json(text: str, i: int, special: bool) -> dict:
+    """One entry of `added_tokens` (specials match raw text, added tokens the normalized text, as ours)."""
+    return {
+        "id": i,
+        "content": text,
+        "single_word": False,
+        "lstrip": False,
+        "rstrip": False,
+        "normalized": not special,
+        "special": special,
+    }
+
+
+def added_in_model_vocab(text: str, i: int, vocab: dict[str, int]) -> None:
+    """Puts an added token into the model vocabulary under its text, as GPT-2's file does for its
+    special token: `tokenizers` then keeps its id. Refused when `tokenizers` could confuse that entry with
+    ordinary bytes (the text is also a byte-level spelling of other bytes)."""
+    spelled = from_unicode(text)
+    if text in vocab or spelled not in (None, text.encode()):
+        raise ConfigError(
+            f"added token {text!r} (id {i}) reads as the byte-level spelling of {spelled!r}: "
+            "tokenizer.json cannot keep it apart from ordinary tokens"
+        )
+    vocab[text] = i
+
+
+def to_tokenizer_json(tok: Tokenizer) -> dict:
+    """The content of a `tokenizer.json` giving the same ids as `tok` (ConfigError if none can)."""
+    ordinary = unique_ordinary(tok)
+    check_merges(tok, set(ordinary.values()))
+    vocab = {to_unicode(t): i for t, i in ordinary.items()}
+    added = [(text, i, True) for text, i in tok.special_tokens.items()]
+    added += [(text, i, False) for text, i in tok.added_tokens.items()]
+    added.sort(key=lambda e: e[1])
+    # tokenizers numbers added tokens missing from the model vocabulary from its size on, in list order
+    if [i for _, i, _ in added] != list(range(len(vocab), len(vocab) + len(added))):
+        for text, i, _ in added:
+            added_in_model_vocab(text, i, vocab)
+    merges = []
+    seen = set()
+    for (a, b), _ in tok.merge_ids:
+        if (a, b) not in seen:  # a repeated pair never applies again; tokenizers would keep the last rank
+            seen.add((a, b))
+            merges.append([to_unicode(tok.token_bytes(a)), to_unicode(tok.token_bytes(b))])
+    return {
+        "version": "1.0",
+        "truncation": None,
+        "padding": None,
+        "added_tokens": [added_token_json(*e) for e in added],
+        "normalizer": {"type": tok.normalizer} if tok.normalizer else None,
+        "pre_tokenizer": pretokenizer_json(tok.pattern),
+        "post_processor": None,
+        "decoder": {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True},
+        "model": {
+            "type": "BPE",
+            "dropout": None,
+            "unk_token": None,
+            "continuing_subword_prefix": None,
+            "end_of_word_suffix": None,
+            "fuse_unk": False,
+            "byte_fallback": False,
+            "ignore_merges": tok.ignore_merges,
+            "vocab": vocab,
+            "merges": merges,
+        },
+    }
+
+
+def save_huggingface(tok: Tokenizer, directory: str | os.PathLike) -> Path:
+    """Writes `tokenizer.json` and `tokenizer_config.json` into `directory` (created if needed) so that
+    `tokenizers.Tokenizer.from_file` and `transformers.AutoTokenizer.from_pretrained` give tokenforge's ids
+    (with `add_special_tokens=False`; Hugging Face always matches special tokens in text). Returns the path of
+    `tokenizer.json`."""
+    data = to_tokenizer_json(tok)
+    config = {
+        "tokenizer_class": "PreTrainedTokenizerFast",
+        "additional_special_tokens": list(tok.special_tokens),
+        "clean_up_tokenization_spaces": False,
+    }
+    d = Path(directory)
+    d.mkdir(parents=True, exist_ok=True)
+    path = d / TOKENIZER_FILE
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    (d / CONFIG_FILE).write_text(json.dumps(config, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
+
+
+# -- import ------------------------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Checks one `tokenizer.json` and turns it into a Tokenizer; every error names the file."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def corrupt(self, what: str) -> TokenizerFileError:
+        return TokenizerFileError(f"{self.source}: corrupt tokenizer.json: {what}")
+
+    def unsupported(self, kind: str) -> UnsupportedError:
+        return UnsupportedError(f"{self.source}: not supported yet: {kind}")
+
+    def field(self, obj: object, key: str, kind: type | tuple[type, ...], where: str):
+        if not isinstance(obj, dict) or key not in obj:
+            raise self.corrupt(f'{where} has no "{key}"')
+        value = obj[key]
+        if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
+            raise self.corrupt(f'{where}."{key}" is not {getattr(kind, "__name__", kind)}')
+        return value
+
+    def normalizer(self, spec: object) -> str | None:
+        """NFC, NFKC or None (also inside a Sequence of at most one normalizer)."""
+        while spec is not None:
+            kind = self.field(spec, "type", str, "normalizer")
+            if kind in ("NFC", "NFKC"):
+                return kind
+            if kind != "Sequence":
+                raise self.unsupported(f"normalizer {kind}")
+            parts = self.field(spec, "normalizers", list, "normalizer")
+            if len(parts) > 1:
+                raise self.unsupported(f"normalizer Sequence of {len(parts)} normalizers")
+            spec = parts[0] if parts else None
+        return None
+
+    def byte_level(self, spec: dict) -> bool:
+        """Checks a ByteLevel pre-tokenizer; returns whether it splits with GPT-2's regex."""
+        if spec.get("add_prefix_space", False):
+            raise self.unsupported("ByteLevel pre-tokenizer with add_prefix_space")
+        return bool(spec.get("use_regex", True))
+
+    def split(self, spec: dict) -> str:
+        """The regex of a `Split(Regex(p), "isolated")` pre-tokenizer."""
+        pattern = self.field(spec, "pattern", dict, "Split pre-tokenizer")
+        if "Regex" not in pattern:
+            raise self.unsupported(f"Split pre-tokenizer with pattern {pattern!r} (only Regex patterns are)")
+        regex = self.field(pattern, "Regex", str, "Split pattern")
+        behavior = spec.get("behavior")
+        if behavior != "Isolated" or spec.get("invert", False):
+            raise self.unsupported(f"Split pre-tokenizer with behavior {behavior!r} (only Isolated, not inverted)")
+        return regex
+
+    def pretokenizer(self, spec: object) -> str:
+        """Our pre-tokenizer spec (preset name, regex or `none`) for a byte-level `pre_tokenizer`."""
+        if spec is None:
+            raise self.unsupported("a tokenizer without pre-tokenizer (not byte-level)")
+        kind = self.field(spec, "type", str, "pre_tokenizer")
+        steps = self.field(spec, "pretokenizers", list, "pre_tokenizer") if kind == "Sequence" else [spec]
+        kinds = [self.field(s, "type", str, "pre_tokenizer") for s in steps]
+        if not kinds or kinds[-1] != "ByteLevel" or any(k not in ("Split", "ByteLevel") for k in kinds):
+            raise self.unsupported(f"pre-tokenizer {' + '.join(kinds) or kind} (expected Split(s) then ByteLevel)")
+        patterns = [self.split(s) for s in steps[:-1] if s["type"] == "Split"]
+        if "ByteLevel" in kinds[:-1]:
+            raise self.unsupported("pre-tokenizer with several ByteLevel steps")
+        if self.byte_level(steps[-1]):
+            patterns.append(_core.GPT2_PATTERN)
+        if len(patterns) > 1:
+            raise self.unsupported(f"pre-tokenizer with {len(patterns)} regex splits (one is supported)")
+        if not patterns:
+            return "none"
+        return next((p for p in PRESETS if _core.Pretokenizer(p).pattern == patterns[0]), patterns[0])
+
+    def model(self, model: dict) -> None:
+        """Refuses models other than plain BPE."""
+        kind = model.get("type", "BPE")
+        if kind != "BPE":
+            raise self.unsupported(f"{kind} model (only byte-level BPE is)")
+        if model.get("byte_fallback"):
+            raise self.unsupported("BPE with byte_fallback (a SentencePiece-style vocabulary)")
+        if model.get("dropout"):
+            raise self.unsupported("BPE dropout")
+        for key in ("continuing_subword_prefix", "end_of_word_suffix"):
+            if model.get(key):
+                raise self.unsupported(f"BPE with {key}")
+
+    def added_tokens(self, entries: object) -> tuple[dict[str, int], dict[str, int]]:
+        if not isinstance(entries, list):
+            raise self.corrupt('"added_tokens" is not a list')
+        special: dict[str, int] = {}
+        added: dict[str, int] = {}
+        for e in entries:
+            i = self.field(e, "id", int, "an added token")
+            text = self.field(e, "content", str, "an added token")
+            if not text or i < 0:
+                raise self.corrupt(f"added token {text!r} with id {i}")
+            for flag in ("single_word", "lstrip", "rstrip"):
+                if e.get(flag):
+                    raise self.unsupported(f"added token {text!r} with {flag}")
+            kind = special if e.get("special", False) else added
+            if text in special or text in added:
+                raise self.corrupt(f"added token {text!r} appears twice")
+            kind[text] = i
+        return special, added
+
+    def vocab(self, vocab: dict, reserved: dict[int, str]) -> list[bytes]:
+        """Token bytes by id: added tokens as their UTF-8, others from their byte-level string."""
+        for key, i in vocab.items():
+            if not isinstance(i, int) or isinstance(i, bool) or i < 0:
+                raise self.corrupt(f"vocabulary entry {key!r} has id {i!r}")
+        size = max([*vocab.values(), *reserved], default=-1) + 1
+        if size > 2 * (len(vocab) + len(reserved)) + 256:
+            raise self.corrupt(f"ids go up to {size - 1} for only {len(vocab) + len(reserved)} tokens")
+        out: list[bytes | None] = [None] * size
+        for i, text in reserved.items():
+            if out[i] is not None:
+                raise self.corrupt(f"id {i} belongs to two added tokens")
+            out[i] = text.encode()
+        for key, i in vocab.items():
+            raw = from_unicode(key)
+            if i in reserved:
+                if key != reserved[i] and raw != out[i]:
+                    raise self.corrupt(f"id {i} is both added token {reserved[i]!r} and vocabulary token {key!r}")
+                continue
+            if raw is None:
+                raise self.unsupported(f"a vocabulary that is not byte-level (token {key!r})")
+            if out[i] is not None:
+                raise self.corrupt(f"id {i} is given to two vocabulary entries")
+            out[i] = raw
+        return [b"" if t is None else t for t in out]
+
+    def merges(self, merges: object, vocab: dict) -> list[Merge]:
+        """`((left, right), new)` by rank; a pair listed twice keeps its last rank (as `tokenizers` does)."""
+        if not isinstance(merges, list):
+            raise self.corrupt('"model"."merges" is not a list')
+        last: dict[tuple[int, int], int] = {}
+        out: list[Merge | None] = []
+        for rank, m in enumerate(merges):
+            if isinstance(m, str):
+                parts = m.split(" ")
+            elif isinstance(m, list) and all(isinstance(p, str) for p in m):
+                parts = m
+            else:
+                raise self.corrupt(f"merge {rank} is {m!r}, not a pair of tokens")
+            if len(parts) != 2:
+                raise self.corrupt(f"merge {rank} ({m!r}) does not have two parts")
+            ids = []
+            for part in (*parts, parts[0] + parts[1]):
+                if part not in vocab:
+                    raise self.corrupt(f"merge {rank} ({parts[0]!r}, {parts[1]!r}): {part!r} is not in the vocabulary")
+                ids.append(vocab[part])
+            pair = (ids[0], ids[1])
+            if pair in last:
+                out[last[pair]] = None
+            last[pair] = rank
+            out.append((pair, ids[2]))
+        return [m for m in out if m is not None]
+
+    def read(self, data: object) -> Tokenizer:
+        if not isinstance(data, dict):
+            raise self.corrupt("not a JSON object")
+        model = self.field(data, "model", dict, "the file")
+        self.model(model)
+        vocab = self.field(model, "vocab", dict, '"model"')
+        normalizer = self.normalizer(data.get("normalizer"))
+        pre = self.pretokenizer(data.get("pre_tokenizer"))
+        special, added = self.added_tokens(data.get("added_tokens", []))
+        reserved = {i: t for t, i in (*special.items(), *added.items())}
+        tokens = self.vocab(vocab, reserved)
+        merges = self.merges(self.field(model, "merges", list, '"model"'), vocab)
+        ignore = model.get("ignore_merges", False)
+        try:
+            return Tokenizer(tokens, merges, pre, special, added, normalizer, bool(ignore))
+        except PretokenizerError as e:
+            raise self.unsupported(f"pre-tokenizer regex {pre!r} ({e})") from None
+        except TokenforgeError as e:
+            raise self.corrupt(str(e)) from None
+
+
+def read_json(path: Path) -> object:
+    """The parsed JSON of a tokenizer file, with our errors for missing, unreadable and non-JSON files."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputFileError(f"{path}: no such file") from None
+    except OSError as e:
+        raise InputFileError(f"{path}: cannot read: {e.strerror}") from None
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        raise TokenizerFileError(f"{path}: not a tokenizer.json (not JSON: {e})") from None
+
+
+def from_tokenizer_json(data: object, source: str = "<tokenizer.json>") -> Tokenizer:
+    """A Tokenizer from the parsed content of a byte-level BPE `tokenizer.json`."""
+    return _Reader(source).read(data)
+
+
+def load_huggingface(path: str | os.PathLike) -> Tokenizer:
+    """Loads a byte-level BPE `tokenizer.json` (or a directory holding one) as a Tokenizer."""
+    p = Path(path)
+    if p.is_dir():
+        p = p / TOKENIZER_FILE
+    return from_tokenizer_json(read_json(p), str(p))
