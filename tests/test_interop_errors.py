@@ -184,6 +184,7 @@ CORRUPT = {
     "merge-not-pair": (set_in(["model", "merges", 0], ["a", "b", "c"]), "does not have two parts"),
     "merge-not-strings": (set_in(["model", "merges", 0], 7), "not a pair of tokens"),
     "added-and-vocab": (both_added_and_vocab, "id 0 is both added token"),
+    "added-vocab-id": (set_in(["model", "vocab", "<|s|>"], 5), "'<|s|>' has id 299 but vocabulary id 5"),
     "added-twice": (lambda d: d["added_tokens"].append(dict(d["added_tokens"][0])), "appears twice"),
     "not-object": (lambda d: d.clear(), 'has no "model"'),
 }

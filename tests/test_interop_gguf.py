@@ -1,7 +1,7 @@
 """llama.cpp's tokenizer test vocabularies (`ggml-vocab-*.gguf`) with their expected ids (`.inp`/`.out`,
 made by Hugging Face `transformers` from the original models): rebuilt as the `tokenizer.json` of the
 original model and loaded with `from_huggingface`, each byte-level BPE vocabulary we support gives exactly
-the expected ids.
+the expected ids, and so does `tokenizers` on our export of it.
 
 The fetch script stores each vocabulary's tokenizer fields as `<file>.gguf.json` (read with the `gguf`
 package)."""
@@ -12,6 +12,7 @@ import json
 
 import pytest
 from interop_support import FETCHED, fetched
+from tokenizers import Tokenizer as HFTokenizer
 
 import tokenforge as tf
 from tokenforge import _core
@@ -75,17 +76,20 @@ VOCABS = sorted(p.name.removesuffix(".json") for p in FETCHED.glob("llama.cpp/gg
 
 
 @pytest.mark.parametrize("name", VOCABS)
-def test_llama_cpp_vocab_gives_expected_ids(name):
+def test_llama_cpp_vocab_gives_expected_ids(name, tmp_path):
     vocab = json.loads(fetched(f"llama.cpp/{name}.json").read_text(encoding="utf-8"))
     if vocab["model"] != "gpt2" or vocab["pre"] not in PRE:
         pytest.skip(f"{name}: pre-tokenizer {vocab['pre']!r} of model {vocab['model']!r} is not supported yet")
     tok = from_tokenizer_json(tokenizer_json(vocab), name)
     assert tok.vocab_size == len(vocab["tokens"])
+    exported = HFTokenizer.from_file(str(tok.save_huggingface(tmp_path)))  # duplicate merges, added tokens
     failures = []
     for text, expected in cases(name):
         ids = tok.encode(text, allowed_special="all")
         if ids != expected:
-            failures.append((text, ids, expected))
+            failures.append(("tokenforge", text, ids, expected))
+        if exported.encode(text, add_special_tokens=False).ids != expected:
+            failures.append(("export", text, ids, expected))
         assert tok.decode(ids) == text
     assert not failures, f"{len(failures)} case(s) differ, first: {failures[0]}"
 

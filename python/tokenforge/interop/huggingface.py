@@ -2,8 +2,9 @@
 
 The export is stock `tokenizers` that gives the same ids as tokenforge: a BPE model with `ignore_merges`, a
 `Split(Regex(pattern), "isolated")` then `ByteLevel(use_regex=False)` pre-tokenizer, special tokens as special
-added tokens. Special and added tokens also appear in the model vocabulary under their text, so that
-`tokenizers` keeps their ids (it renumbers added tokens missing from the model vocabulary).
+added tokens. `tokenizers` renumbers added tokens missing from the model vocabulary (from its size on), so
+when the special and added tokens do not directly follow the ordinary ones (unused ids, tokens in between),
+they also go into the model vocabulary under their text, as in GPT-2's own file.
 
 The import takes the shapes real byte-level BPE models ship; anything else raises `UnsupportedError`
 ("not supported yet: ...").
@@ -167,17 +168,20 @@ class _Reader:
         self.source = source
 
     def corrupt(self, what: str) -> TokenizerFileError:
+        """The error for a file that breaks the format."""
         return TokenizerFileError(f"{self.source}: corrupt tokenizer.json: {what}")
 
     def unsupported(self, kind: str) -> UnsupportedError:
+        """The error for a valid file of a kind we do not read yet."""
         return UnsupportedError(f"{self.source}: not supported yet: {kind}")
 
-    def field(self, obj: object, key: str, kind: type | tuple[type, ...], where: str):
+    def field(self, obj: object, key: str, kind: type, where: str) -> object:
+        """`obj[key]`, checked to be of type `kind` (a bool is not an int)."""
         if not isinstance(obj, dict) or key not in obj:
             raise self.corrupt(f'{where} has no "{key}"')
         value = obj[key]
         if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
-            raise self.corrupt(f'{where}."{key}" is not {getattr(kind, "__name__", kind)}')
+            raise self.corrupt(f'{where}."{key}" is not {kind.__name__}')
         return value
 
     def normalizer(self, spec: object) -> str | None:
@@ -245,6 +249,7 @@ class _Reader:
                 raise self.unsupported(f"BPE with {key}")
 
     def added_tokens(self, entries: object) -> tuple[dict[str, int], dict[str, int]]:
+        """Special and added (non-special) tokens: text → id."""
         if not isinstance(entries, list):
             raise self.corrupt('"added_tokens" is not a list')
         special: dict[str, int] = {}
@@ -275,6 +280,8 @@ class _Reader:
         for i, text in reserved.items():
             if out[i] is not None:
                 raise self.corrupt(f"id {i} belongs to two added tokens")
+            if vocab.get(text, i) != i:
+                raise self.corrupt(f"added token {text!r} has id {i} but vocabulary id {vocab[text]}")
             out[i] = text.encode()
         for key, i in vocab.items():
             raw = from_unicode(key)
@@ -317,6 +324,7 @@ class _Reader:
         return [m for m in out if m is not None]
 
     def read(self, data: object) -> Tokenizer:
+        """The Tokenizer the parsed file describes."""
         if not isinstance(data, dict):
             raise self.corrupt("not a JSON object")
         model = self.field(data, "model", dict, "the file")

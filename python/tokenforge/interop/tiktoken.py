@@ -7,7 +7,7 @@ pattern and the special tokens are given to `tiktoken.Encoding` separately. For 
     tiktoken.Encoding(name, pat_str=tok.pattern, mergeable_ranks=tiktoken.load.load_tiktoken_bpe(path),
                       special_tokens=tok.special_tokens)
 
-gives tokenforge's ids (`to_encoding(tok)` builds exactly that without a file).
+gives tokenforge's ids.
 
 tiktoken merges by the rank of the merged bytes where tokenforge follows its merge list; the export is refused
 when the two could disagree in a way the merge list shows (a merge making a lower id than an earlier merge,
@@ -84,19 +84,9 @@ def save_tiktoken(tok: Tokenizer, path: str | os.PathLike) -> Path:
     ranks = mergeable_ranks(tok)
     lines = [f"{base64.b64encode(t).decode()} {i}\n" for t, i in sorted(ranks.items(), key=lambda e: e[1])]
     p = Path(path)
-    if p.parent != Path():
-        p.parent.mkdir(parents=True, exist_ok=True)
+    p.parent.mkdir(parents=True, exist_ok=True)
     p.write_text("".join(lines), encoding="ascii")
     return p
-
-
-def to_encoding(tok: Tokenizer, name: str = "tokenforge"):
-    """A `tiktoken.Encoding` giving `tok`'s ids (needs the `tiktoken` package)."""
-    import tiktoken
-
-    return tiktoken.Encoding(
-        name, pat_str=tok.pattern, mergeable_ranks=mergeable_ranks(tok), special_tokens=tok.special_tokens
-    )
 
 
 # -- import ------------------------------------------------------------------------------------------------
