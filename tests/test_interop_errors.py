@@ -45,9 +45,9 @@ def edited(data: dict, edit) -> dict:
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(tf.InputFileError, match="no such file"):
+    with pytest.raises(tf.InputFileError, match="no such file or directory"):
         tf.Tokenizer.from_huggingface(tmp_path / "nope.json")
-    with pytest.raises(tf.InputFileError, match="tokenizer.json: no such file"):
+    with pytest.raises(tf.InputFileError, match="tokenizer.json: no such file or directory"):
         tf.Tokenizer.from_huggingface(tmp_path)  # a directory without tokenizer.json
 
 
@@ -245,7 +245,7 @@ def test_corrupt_tiktoken_lines(tmp_path, line, message):
 
 
 def test_tiktoken_file_errors(tmp_path):
-    with pytest.raises(tf.InputFileError, match="no such file"):
+    with pytest.raises(tf.InputFileError, match="no such file or directory"):
         tf.Tokenizer.from_tiktoken(tmp_path / "missing.tiktoken")
     empty = tmp_path / "empty.tiktoken"
     empty.write_bytes(b"")
@@ -334,6 +334,15 @@ def test_hf_export_refusals(tmp_path):
         tok.save_huggingface(tmp_path)
     with pytest.raises(tf.ConfigError, match="special, added or unused"):
         handmade([b"<s>", b"<s>a"], [((256, 97), 257)], special_tokens={"<s>": 256}).save_huggingface(tmp_path)
+
+
+def test_unwritable_destinations(tiny, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(tf.InputFileError, match=f"{blocker}/tokenizer.json: cannot write"):
+        tiny.save_huggingface(blocker)
+    with pytest.raises(tf.InputFileError, match=f"{tmp_path}: cannot write"):
+        tiny.save_tiktoken(tmp_path)  # a directory
 
 
 # -- fuzzing: mutated files raise our errors or load -------------------------------------------------------------

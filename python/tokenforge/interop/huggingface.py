@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tokenforge import _core
+from tokenforge.corpus.files import input_error
 from tokenforge.errors import (
     ConfigError,
     InputFileError,
@@ -150,11 +151,13 @@ def save_huggingface(tok: Tokenizer, directory: str | os.PathLike) -> Path:
         "additional_special_tokens": list(tok.special_tokens),
         "clean_up_tokenization_spaces": False,
     }
-    d = Path(directory)
-    d.mkdir(parents=True, exist_ok=True)
-    path = d / TOKENIZER_FILE
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    (d / CONFIG_FILE).write_text(json.dumps(config, ensure_ascii=False, indent=1), encoding="utf-8")
+    path = Path(directory) / TOKENIZER_FILE
+    write_files(
+        {
+            path: json.dumps(data, ensure_ascii=False, indent=1),
+            path.with_name(CONFIG_FILE): json.dumps(config, ensure_ascii=False, indent=1),
+        }
+    )
     return path
 
 
@@ -345,14 +348,27 @@ class _Reader:
             raise self.corrupt(str(e)) from None
 
 
+def read_file(path: Path) -> bytes:
+    """The bytes of a tokenizer file (InputFileError when missing or unreadable)."""
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise input_error(path, e) from None
+
+
+def write_files(files: dict[Path, str]) -> None:
+    """Writes text files (UTF-8), creating their directories (InputFileError when that fails)."""
+    for path, text in files.items():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise InputFileError(f"{path}: cannot write ({e.strerror or e})") from None
+
+
 def read_json(path: Path) -> object:
     """The parsed JSON of a tokenizer file, with our errors for missing, unreadable and non-JSON files."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputFileError(f"{path}: no such file") from None
-    except OSError as e:
-        raise InputFileError(f"{path}: cannot read: {e.strerror}") from None
+    raw = read_file(path)
     try:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:

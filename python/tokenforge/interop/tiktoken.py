@@ -25,8 +25,8 @@ import zlib
 from pathlib import Path
 
 from tokenforge import _core
-from tokenforge.errors import ConfigError, InputFileError, TokenforgeError, TokenizerFileError, UnsupportedError
-from tokenforge.interop.huggingface import check_merges, unique_ordinary
+from tokenforge.errors import ConfigError, TokenforgeError, TokenizerFileError, UnsupportedError
+from tokenforge.interop.huggingface import check_merges, read_file, unique_ordinary, write_files
 from tokenforge.tokenizer import Merge, Tokenizer
 
 # Presets whose pattern ends in `\s+`: every character belongs to some match, so tiktoken drops nothing.
@@ -84,8 +84,7 @@ def save_tiktoken(tok: Tokenizer, path: str | os.PathLike) -> Path:
     ranks = mergeable_ranks(tok)
     lines = [f"{base64.b64encode(t).decode()} {i}\n" for t, i in sorted(ranks.items(), key=lambda e: e[1])]
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text("".join(lines), encoding="ascii")
+    write_files({p: "".join(lines)})
     return p
 
 
@@ -172,13 +171,7 @@ def load_tiktoken(
     made with, `special_tokens` maps special-token text to id (ids no rank uses). Ids nothing uses between
     the ranks and the special tokens are empty tokens that never appear in an encoding."""
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise InputFileError(f"{p}: no such file") from None
-    except OSError as e:
-        raise InputFileError(f"{p}: cannot read: {e.strerror}") from None
-    ranks = parse_tiktoken(data, str(p))
+    ranks = parse_tiktoken(read_file(p), str(p))
     special = dict(special_tokens or {})
     taken = set(ranks.values())
     for text, i in special.items():
