@@ -19,7 +19,7 @@ import tokenforge as tf
 from tokenforge.cli.common import line_batches, show_token
 from tokenforge.cli.demo import split_held_out
 from tokenforge.cli.main import main
-from tokenforge.errors import ConfigError, InputFileError, TokenizerFileError
+from tokenforge.errors import ConfigError, InputFileError, TokenizerFileError, UnsupportedError
 from tokenforge.loading import load_any
 
 SPECIAL = "<|endoftext|>"
@@ -196,7 +196,7 @@ def test_info_shows_the_facts(capsys, monkeypatch, trained):
     tok = tf.Tokenizer.load(trained)
     code, out, _ = run_cli(capsys, "info", "-t", trained)
     assert code == 0
-    facts = dict(re.match(r"\s*(\S.*?)\s{2,}(\S.*?)\s*$", line).groups() for line in out.splitlines()[:9])
+    facts = dict(re.match(r"(\S.*?)\s{2,}(\S.*)$", line).groups() for line in out.splitlines()[:9])
     assert facts["vocab size"] == str(VOCAB)
     assert facts["merges"] == str(VOCAB - 257)
     assert facts["pre-tokenizer"] == "gpt4"
@@ -304,6 +304,8 @@ def test_load_any_wants_a_pattern_for_tiktoken_only(small_tokenizer, tmp_path):
         (b"{not json", TokenizerFileError, "invalid JSON"),
         (b'{"format": "tokenforge", "version": 1, "vocab": ["00"', TokenizerFileError, "invalid JSON"),
         (b'{"format": "tokenforge", "version": 1}', TokenizerFileError, "corrupt"),
+        (b"just some text\n", TokenizerFileError, "not a tokenizer file tokenforge reads"),
+        (b"GGUF\x03\x00\x00\x00", UnsupportedError, "not supported yet: GGUF"),
     ],
 )
 def test_load_any_rejects_bad_files(tmp_path, content, error, match):

@@ -2,19 +2,26 @@
 Face `tokenizer.json` (or a directory holding one), or a `.tiktoken` rank file (which needs its pattern).
 
 The kind is told from the content, not the name: JSON with `"format": "tokenforge"` is ours, any other JSON
-goes to the Hugging Face reader, and anything else is read as tiktoken ranks.
+goes to the Hugging Face reader, and a file whose first line is a base64 token and a rank (or a gzip file) is
+read as tiktoken ranks. Anything else is refused.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
-from tokenforge.errors import ConfigError, InputFileError, TokenizerFileError
+from tokenforge.errors import ConfigError, InputFileError, TokenizerFileError, UnsupportedError
 from tokenforge.tokenizer import FORMAT, MODEL_FILE, Tokenizer
 
 HF_FILE = "tokenizer.json"
+KINDS = "tokenforge.json, a Hugging Face tokenizer.json or a .tiktoken file"
+GGUF_MAGIC = b"GGUF"
+GZIP_MAGIC = b"\x1f\x8b"
+#: The first line of a .tiktoken file: a base64 token and its rank.
+TIKTOKEN_LINE = re.compile(rb"[A-Za-z0-9+/]*={0,2} \d+\r?\n")
 
 
 def _read(path: Path) -> bytes:
@@ -56,9 +63,13 @@ def load_any(path: str | os.PathLike, pattern: str | None = None) -> Tokenizer:
         raise TokenizerFileError(f"{p}: empty file, not a tokenizer")
     if head.startswith(b"{"):
         return _load_json(p, raw, pattern)
+    if raw.startswith(GGUF_MAGIC):
+        raise UnsupportedError(f"{p}: not supported yet: GGUF files ({KINDS} are)")
+    if not (raw.startswith(GZIP_MAGIC) or TIKTOKEN_LINE.match(raw)):
+        raise TokenizerFileError(f"{p}: not a tokenizer file tokenforge reads ({KINDS})")
     if pattern is None:
         raise ConfigError(
-            f"{p}: not JSON, so read as a .tiktoken file, which does not record its pre-tokenizer: "
-            "give its pattern (gpt2, gpt4, o200k or a regex; --pattern on the command line)"
+            f"{p}: a .tiktoken file does not record its pre-tokenizer: give its pattern "
+            "(gpt2, gpt4, o200k or a regex; --pattern on the command line)"
         )
     return Tokenizer.from_tiktoken(p, pattern=pattern)

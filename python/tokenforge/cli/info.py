@@ -36,14 +36,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
-def facts_table(tok: Tokenizer, source: str) -> Table:
-    """The tokenizer's facts, one per row."""
-    table = Table(show_header=False, box=None, padding=(0, 2))
-    table.add_column(style="bold")
-    table.add_column(overflow="fold")
+def facts(tok: Tokenizer, source: str) -> list[tuple[str, str]]:
+    """The tokenizer's facts as `(name, value)` pairs."""
     specials = ", ".join(f"{repr_token(s.encode())} = {i}" for s, i in tok.special_tokens.items())
     added = ", ".join(f"{repr_token(s.encode())} = {i}" for s, i in tok.added_tokens.items())
-    for key, value in (
+    return [
         ("tokenizer", source),
         ("vocab size", f"{tok.vocab_size:,}"),
         ("merges", f"{len(tok.merges):,}"),
@@ -53,9 +50,7 @@ def facts_table(tok: Tokenizer, source: str) -> Table:
         ("ignore merges", "yes" if tok.ignore_merges else "no"),
         ("special tokens", specials or "none"),
         ("added tokens", added or "none"),
-    ):
-        table.add_row(key, Text(value))
-    return table
+    ]
 
 
 def length_histogram(tok: Tokenizer) -> Table:
@@ -73,10 +68,14 @@ def length_histogram(tok: Tokenizer) -> Table:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Prints the facts, the longest tokens and the length histogram."""
+    """Prints the facts (one per line), the longest tokens and the length histogram."""
     tok = load_tokenizer(args)
     console = Console()
-    console.print(facts_table(tok, args.tokenizer))
+    rows = facts(tok, args.tokenizer)
+    width = max(len(name) for name, _ in rows) + 2
+    for name, value in rows:
+        # soft_wrap: a long value (the pattern) is printed exactly, never cut at one of its spaces
+        console.print(Text.assemble((name.ljust(width), "bold"), value), soft_wrap=True)
     console.print(longest_tokens_table(tok, args.top))
     console.print(length_histogram(tok))
     return 0
