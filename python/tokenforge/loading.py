@@ -1,9 +1,9 @@
 """One loader for every tokenizer file tokenforge reads: a tokenforge directory or `tokenforge.json`, a Hugging
 Face `tokenizer.json` (or a directory holding one), or a `.tiktoken` rank file (which needs its pattern).
 
-The kind is told from the content, not the name: JSON with `"format": "tokenforge"` is ours, any other JSON
-goes to the Hugging Face reader, and a file whose first line is a base64 token and a rank (or a gzip file) is
-read as tiktoken ranks. Anything else is refused.
+The kind is told from the content, not the name: JSON with `"format": "tokenforge"` is ours, JSON with a
+`"model"` object goes to the Hugging Face reader, and a file whose first line is a base64 token and a rank (or
+a gzip file) is read as tiktoken ranks. Anything else is refused.
 """
 
 from __future__ import annotations
@@ -42,7 +42,12 @@ def _load_json(path: Path, raw: bytes, pattern: str | None) -> Tokenizer:
         raise TokenizerFileError(f"{path}: not a tokenizer file (invalid JSON: {e})") from None
     if isinstance(data, dict) and data.get("format") == FORMAT:
         return Tokenizer.from_dict(data, source=str(path))
-    return Tokenizer.from_huggingface(path)
+    if isinstance(data, dict) and isinstance(data.get("model"), dict):
+        return Tokenizer.from_huggingface(path)
+    raise TokenizerFileError(
+        f'{path}: JSON, but neither a tokenforge tokenizer (no "format": "{FORMAT}") '
+        'nor a Hugging Face tokenizer.json (no "model" object)'
+    )
 
 
 def load_any(path: str | os.PathLike, pattern: str | None = None) -> Tokenizer:
