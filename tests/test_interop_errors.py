@@ -140,8 +140,6 @@ def both_added_and_vocab(d):
 
 
 UNSUPPORTED = {
-    "two-splits": (set_pre(SPLIT, SPLIT, {"type": "ByteLevel", "use_regex": False}), "2 regex splits"),
-    "split-and-bytelevel-regex": (set_pre(SPLIT, {"type": "ByteLevel", "use_regex": True}), "2 regex splits"),
     "string-split": (
         set_pre({**SPLIT, "pattern": {"String": " "}}, {"type": "ByteLevel", "use_regex": False}),
         "Regex patterns",

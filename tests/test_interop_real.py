@@ -144,7 +144,33 @@ def test_anthropic_multilingual_text(anthropic):
         assert ours.encode(text) == hf.encode(text).ids
 
 
-def test_deepseek_is_refused_clearly():
+@pytest.fixture(scope="module")
+def deepseek():
+    """DeepSeek's tokenizer.json: three regex splits in a row (digits, CJK runs, words) before ByteLevel."""
     path = fetched("deepseek/tokenizer.json")
-    with pytest.raises(tf.UnsupportedError, match=r"deepseek.*not supported yet: pre-tokenizer with 3 regex splits"):
-        tf.Tokenizer.from_huggingface(path)
+    return tf.Tokenizer.from_huggingface(path), HFTokenizer.from_file(str(path))
+
+
+def test_deepseek_shape(deepseek):
+    ours, _ = deepseek
+    assert ours.pretokenizer.startswith("[") and len(json.loads(ours.pretokenizer)) == 3
+
+
+@given(text=any_text(WORDS))
+def test_deepseek_matches_hf(deepseek, text):
+    ours, hf = deepseek
+    assert ours.encode(text, allowed_special="all") == hf.encode(text, add_special_tokens=False).ids
+
+
+def test_deepseek_multilingual_text(deepseek):
+    ours, hf = deepseek
+    for text in [*MULTILINGUAL, *EXTRA]:
+        assert ours.encode(text) == hf.encode(text, add_special_tokens=False).ids
+
+
+def test_deepseek_export_round_trips(deepseek, tmp_path):
+    ours, hf = deepseek
+    ours.save_huggingface(tmp_path)
+    again = HFTokenizer.from_file(str(tmp_path / "tokenizer.json"))
+    for text in MULTILINGUAL:
+        assert again.encode(text, add_special_tokens=False).ids == hf.encode(text, add_special_tokens=False).ids

@@ -64,12 +64,17 @@ def unique_ordinary(tok: Tokenizer) -> dict[bytes, int]:
 
 
 def pretokenizer_json(pattern: str) -> dict:
-    """The `pre_tokenizer` of `tokenizer.json` for a split pattern ('' for no splitting)."""
+    """The `pre_tokenizer` of `tokenizer.json` for a split pattern ('' for no splitting; a JSON array of
+    patterns for a sequence of splits)."""
     byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False}
     if not pattern:
         return byte_level
-    split = {"type": "Split", "pattern": {"Regex": pattern}, "behavior": "Isolated", "invert": False}
-    return {"type": "Sequence", "pretokenizers": [split, byte_level]}
+    steps = json.loads(pattern) if _core.Pretokenizer(pattern).name == "sequence" else [pattern]
+    splits = [
+        {"type": "Split", "pattern": {"Regex": _core.Pretokenizer(p).pattern}, "behavior": "Isolated", "invert": False}
+        for p in steps
+    ]
+    return {"type": "Sequence", "pretokenizers": [*splits, byte_level]}
 
 
 def added_token_json(text: str, i: int, special: bool) -> dict:
@@ -232,10 +237,10 @@ class _Reader:
             raise self.unsupported("pre-tokenizer with several ByteLevel steps")
         if self.byte_level(steps[-1]):
             patterns.append(_core.GPT2_PATTERN)
-        if len(patterns) > 1:
-            raise self.unsupported(f"pre-tokenizer with {len(patterns)} regex splits (one is supported)")
         if not patterns:
             return "none"
+        if len(patterns) > 1:
+            return json.dumps(patterns)
         return next((p for p in PRESETS if _core.Pretokenizer(p).pattern == patterns[0]), patterns[0])
 
     def model(self, model: dict) -> None:

@@ -26,6 +26,9 @@ pub enum Pretokenizer {
     Preset(Preset),
     /// A user-supplied pattern.
     Regex { pattern: String, re: Box<fancy_regex::Regex> },
+    /// Several splits in a row, each cutting the pieces the one before left (Hugging Face's `Sequence` of
+    /// `Split`s, as DeepSeek ships); `spec` is its JSON array of patterns.
+    Sequence { spec: String, steps: Vec<Pretokenizer> },
 }
 
 /// Backtracking budget for user patterns; exceeding it is an [`Error::RegexLimit`].
@@ -39,9 +42,15 @@ fn compile(pattern: &str) -> Result<fancy_regex::Regex> {
 }
 
 impl Pretokenizer {
-    /// A preset by name (`gpt2`, `gpt4` (alias `cl100k`), `o200k`, `none`) or by its exact pattern, else
-    /// `spec` as a regex.
+    /// A preset by name (`gpt2`, `gpt4` (alias `cl100k`), `o200k`, `none`) or by its exact pattern, a JSON
+    /// array of specs (a sequence of splits), else `spec` as a regex.
     pub fn new(spec: &str) -> Result<Self> {
+        if let Ok(list) = serde_json::from_str::<Vec<String>>(spec) {
+            if list.len() > 1 {
+                let steps = list.iter().map(|s| Pretokenizer::new(s)).collect::<Result<Vec<_>>>()?;
+                return Ok(Pretokenizer::Sequence { spec: spec.to_owned(), steps });
+            }
+        }
         match spec {
             "none" | "" => Ok(Pretokenizer::None),
             // A preset's exact pattern runs on its scanner too (as in an imported tokenizer.json).
@@ -58,15 +67,17 @@ impl Pretokenizer {
             Pretokenizer::None => "none",
             Pretokenizer::Preset(p) => p.name(),
             Pretokenizer::Regex { .. } => "regex",
+            Pretokenizer::Sequence { .. } => "sequence",
         }
     }
 
-    /// The exact pattern (empty for `none`).
+    /// The exact pattern (empty for `none`; the JSON array of patterns for a sequence).
     pub fn pattern(&self) -> &str {
         match self {
             Pretokenizer::None => "",
             Pretokenizer::Preset(p) => p.pattern(),
             Pretokenizer::Regex { pattern, .. } => pattern,
+            Pretokenizer::Sequence { spec, .. } => spec,
         }
     }
 
@@ -84,6 +95,18 @@ impl Pretokenizer {
                 Ok(())
             }
             Pretokenizer::Regex { re, .. } => split_regex(re, text, out),
+            Pretokenizer::Sequence { steps, .. } => {
+                let mut pieces = vec![text];
+                for step in steps {
+                    let mut next = Vec::with_capacity(pieces.len());
+                    for piece in pieces {
+                        step.split(piece, &mut next)?;
+                    }
+                    pieces = next;
+                }
+                out.extend(pieces);
+                Ok(())
+            }
         }
     }
 
@@ -93,6 +116,7 @@ impl Pretokenizer {
     pub fn margin(&self) -> usize {
         match self {
             Pretokenizer::Regex { .. } => 1024,
+            Pretokenizer::Sequence { steps, .. } => steps.iter().map(Self::margin).max().unwrap_or(16),
             _ => 16,
         }
     }
@@ -102,7 +126,12 @@ impl Pretokenizer {
     /// inside a run of white space (`\s+(?!\S)`, `\s*[\r\n]+`) or, in o200k, of letters (its case
     /// structure), so a start between two such characters is never settled. `none` never cuts.
     pub fn settled(&self, data: &[u8], at: usize) -> bool {
-        let Pretokenizer::Preset(preset) = self else { return matches!(self, Pretokenizer::Regex { .. }) };
+        let preset = match self {
+            Pretokenizer::Preset(preset) => preset,
+            Pretokenizer::Regex { .. } => return true,
+            Pretokenizer::Sequence { steps, .. } => return steps.iter().all(|s| s.settled(data, at)),
+            Pretokenizer::None => return false,
+        };
         let (Some(before), Some(after)) = (char_before(data, at), char_at(data, at)) else { return false };
         let (fb, fa) = (classes::char_flags(before), classes::char_flags(after));
         let both = |mask: u8| fb & mask != 0 && fa & mask != 0;
@@ -186,6 +215,13 @@ mod tests {
     #[test]
     fn gaps_are_kept() {
         assert_eq!(pieces("[0-9]+", "ab12cd"), ["ab", "12", "cd"]);
+    }
+
+    #[test]
+    fn a_sequence_splits_the_pieces_of_each_step() {
+        let spec = r#"["\\p{N}{1,3}", "gpt2"]"#;
+        assert_eq!(pieces(spec, "ab 12345 cd"), ["ab", " ", "123", "45", " cd"]);
+        assert_eq!(Pretokenizer::new(spec).unwrap().name(), "sequence");
     }
 
     #[test]
