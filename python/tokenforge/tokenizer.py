@@ -225,9 +225,7 @@ class Tokenizer:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise TokenizerFileError(f'{source}: not a tokenforge tokenizer (no "format": "{FORMAT}")')
         if data.get("version") != FORMAT_VERSION:
-            raise TokenizerFileError(
-                f"{source}: unsupported tokenforge format version {data.get('version')!r}"
-            )
+            raise TokenizerFileError(f"{source}: unsupported tokenforge format version {data.get('version')!r}")
         try:
             vocab = [bytes.fromhex(h) for h in data["vocab"]]
             merges = [((int(a), int(b)), int(n)) for a, b, n in data["merges"]]
@@ -237,14 +235,10 @@ class Tokenizer:
             normalizer = data.get("normalizer")
             ignore = bool(data.get("ignore_merges", True))
         except (KeyError, TypeError, ValueError, AttributeError) as e:
-            raise TokenizerFileError(
-                f"{source}: corrupt tokenforge tokenizer ({type(e).__name__}: {e})"
-            ) from None
+            raise TokenizerFileError(f"{source}: corrupt tokenforge tokenizer ({type(e).__name__}: {e})") from None
         for (a, b), n in merges:
             if not (0 <= a < len(vocab) and 0 <= b < len(vocab) and 0 <= n < len(vocab)):
-                raise TokenizerFileError(
-                    f"{source}: merge ({a}, {b}) -> {n} names an id outside the vocabulary"
-                )
+                raise TokenizerFileError(f"{source}: merge ({a}, {b}) -> {n} names an id outside the vocabulary")
             if vocab[a] + vocab[b] != vocab[n]:
                 raise TokenizerFileError(f"{source}: merge ({a}, {b}) -> {n} does not concatenate its parts")
         try:
