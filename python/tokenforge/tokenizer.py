@@ -246,6 +246,21 @@ class Tokenizer:
         except (ConfigError, ValueError) as e:
             raise TokenizerFileError(f"{source}: {e}") from None
 
+    # -- training --------------------------------------------------------------------------------------
+
+    def extend(self, corpus, vocab_size: int, **options) -> Tokenizer:
+        """A new tokenizer: this one trained further on `corpus` (paths) to `vocab_size` ids, every merge and id
+        of this one kept verbatim. Options as `tokenforge.train` (min_frequency, special_tokens, caps...)."""
+        from tokenforge.training.api import extend
+
+        return extend(self, corpus, vocab_size, **options)
+
+    def extend_from_iterator(self, texts, vocab_size: int, **options) -> Tokenizer:
+        """As `extend`, on an iterable of documents."""
+        from tokenforge.training.api import extend
+
+        return extend(self, None, vocab_size, texts=texts, **options)
+
     # -- interop -------------------------------------------------------------------------------------
 
     def save_huggingface(self, directory: str | os.PathLike) -> Path:
