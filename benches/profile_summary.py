@@ -26,16 +26,22 @@ from collections.abc import Iterable, Iterator
 Stack = list[tuple[str, str]]  # (symbol, object file or source), leaf first
 
 # (stage, regex searched in each frame as "symbol (object or source file)") — the first match from the leaf wins.
+# Source-file names catch the inlined frames py-spy reports by file and line.
 STAGES = [
-    ("merge loop (train_bpe)", r"train::bpe|train_bpe|tokenforge_core::train"),
-    ("pre-tokenize", r"pretokenize::|fancy_regex|regex_automata"),
-    ("count: hash maps", r"count::|WordCounts|Counter::"),
-    ("encode: BPE", r"encode::|Encoder::encode"),
-    ("Python <-> Rust conversion", r"pyo3::|_core::|PyList|PyUnicode|PyLong|PyBytes"),
+    ("merge loop (train_bpe)", r"train::bpe|train_bpe|tokenforge_core::train|\(bpe\.rs"),
+    ("pre-tokenize", r"pretokenize::|fancy_regex|regex_automata|\((classes|scan|cl100k|gpt2|o200k)\.rs|split_bytes"),
+    ("count: hash maps", r"count::|WordCounts|Counter::|\(count\.rs"),
+    ("encode: BPE", r"encode::|Encoder::encode|\(encode\.rs"),
+    (
+        "Python <-> Rust conversion",
+        r"pyo3::|_core::|PyUnicode_AsUTF8|__pymethod_|to_list|PyList_SET_ITEM|extract_argument|from_py_object",
+    ),
     ("tokenforge Python code", r"\(tokenforge/.*\.py:\d+\)"),
     ("benchmark harness", r"\((benches/)?\w+\.py:\d+\)"),
-    ("Python interpreter", r"_PyEval|PyObject|Py_|_Py|libpython"),
+    ("Python reading/splitting text", r"TextIOWrapper|unicode_split|utf_8_decode"),
 ]
+# Charged only when no frame of the stack belongs to a stage above.
+INTERPRETER = ("Python interpreter", r"_PyEval|PyObject|Py_|_Py|libpython")
 PYTHON_SOURCE = re.compile(r"\.py:\d+$")
 PERF_FRAME = re.compile(r"^\s+[0-9a-f]+\s+(.*?)\s+\((.*)\)$")
 COLLAPSED = re.compile(r"^(.*) (\d+)$")
@@ -79,6 +85,8 @@ def stage_of(stack: Stack) -> str:
         for stage, marker in STAGES:
             if re.search(marker, frame):
                 return stage
+    if any(re.search(INTERPRETER[1], f) for f in frames(stack)):
+        return INTERPRETER[0]
     return "other: " + obj_of(stack)
 
 
