@@ -60,6 +60,11 @@ class Tokenizer:
             ignore_merges,
         )
 
+    @classmethod
+    def bytes_only(cls, pretokenizer: str = "none") -> Tokenizer:
+        """The 256 single-byte tokens in GPT-2 order, no merges."""
+        return cls([bytes([b]) for b in _core.BYTE_ORDER], [], pretokenizer)
+
     # -- what it holds -------------------------------------------------------------------------------
 
     @property

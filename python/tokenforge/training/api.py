@@ -10,11 +10,12 @@ from tokenforge.corpus import CorpusOptions, CorpusStats, Segment, iter_document
 from tokenforge.errors import ConfigError, CorpusError
 from tokenforge.progress import Progress
 from tokenforge.tokenizer import Tokenizer
+from tokenforge.training.binary import CHUNK_SIZE, MAX_TOKEN_BYTES, train_binary_family
 from tokenforge.training.bpe import TokenRules, check_pretokenizer, learn_merges, with_specials
 from tokenforge.training.counting import count_pretokens
 from tokenforge.training.superbpe import STAGE1_PATTERN, STAGE2_PATTERN, superbpe_rules
 
-ALGORITHMS = ("bpe", "superbpe")
+ALGORITHMS = ("bpe", "superbpe", "binary")
 
 
 def _extend(
@@ -149,16 +150,32 @@ def train(
     on_invalid_utf8: str = "error",
     progress: bool = False,
     stats: CorpusStats | None = None,
+    chunk_size: int = CHUNK_SIZE,
 ) -> Tokenizer:
     """Trains a tokenizer on files or directories (text, .jsonl, .parquet, gzip/zstd), streaming them.
 
-    `algorithm` is `bpe` (default pre-tokenizer `gpt4`) or `superbpe` (stage 1 to `transition` ids with the
-    reference's stage-1 pattern, then superwords with its stage-2 pattern). `max_token_bytes` and
+    `algorithm` is `bpe` (default pre-tokenizer `gpt4`), `superbpe` (stage 1 to `transition` ids with the
+    reference's stage-1 pattern, then superwords with its stage-2 pattern) or `binary` (raw bytes of any file
+    in `chunk_size` chunks, tokens of at most 16 bytes unless `max_token_bytes` says otherwise; see
+    `tokenforge.training.binary` for nested families). `max_token_bytes` and
     `max_token_chars` cap learned tokens (KL3M). `vocab_size` counts the special tokens, placed last.
     `stats`, when given, is filled with what was read (files, documents, bytes, invalid UTF-8 bytes)."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     paths = list(paths)
+    if algorithm == "binary":
+        if pretokenizer not in (None, "none") or transition is not None or max_token_chars is not None:
+            raise ConfigError("binary BPE takes no pre-tokenizer, transition or character cap")
+        family = train_binary_family(
+            paths,
+            [vocab_size],
+            chunk_size=chunk_size,
+            max_token_bytes=max_token_bytes or MAX_TOKEN_BYTES,
+            min_frequency=min_frequency,
+            special_tokens=special_tokens,
+            progress=progress,
+        )
+        return family[vocab_size]
     opts = CorpusOptions(text_field=text_field, split_lines=split_lines, on_invalid_utf8=on_invalid_utf8)
     stats = CorpusStats() if stats is None else stats
     source = ", ".join(str(p) for p in paths[:3]) + (" ..." if len(paths) > 3 else "")

@@ -1,0 +1,103 @@
+"""Binary BPE (Bommarito 2025, "Binary BPE: cross-platform tokenizers for binary analysis").
+
+Raw bytes with no pre-tokenization: files are cut into fixed-size chunks (8 KiB by default) and BPE merges
+bytes inside a chunk, with tokens of at most 16 bytes. One run yields a *family* of nested vocabularies
+(e.g. 4K/8K/16K/32K/64K): each is a prefix of one merge list, and the special tokens sit right after the 256
+bytes, so a token has the same id in every member of the family."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from tokenforge.corpus.executables import BinaryStats, binary_files, binary_segments, detect_format, file_chunks
+from tokenforge.errors import ConfigError, CorpusError
+from tokenforge.progress import Progress
+from tokenforge.tokenizer import Tokenizer
+from tokenforge.training.bpe import TokenRules, learn_merges
+from tokenforge.training.counting import count_pretokens
+
+#: The reference's seven special tokens (used when `special_tokens=None` and `with_specials=True`).
+BINARY_SPECIALS = ("<|start|>", "<|end|>", "<|pad|>", "<|unk|>", "<|cls|>", "<|sep|>", "<|mask|>")
+CHUNK_SIZE = 8192
+MAX_TOKEN_BYTES = 16
+
+
+def train_binary_family(
+    paths: str | os.PathLike | Iterable[str | os.PathLike],
+    vocab_sizes: Sequence[int],
+    *,
+    chunk_size: int = CHUNK_SIZE,
+    max_token_bytes: int = MAX_TOKEN_BYTES,
+    min_frequency: int = 2,
+    special_tokens: Sequence[str] = (),
+    progress: bool = False,
+    stats: BinaryStats | None = None,
+) -> dict[int, Tokenizer]:
+    """Trains Binary BPE once, to the largest of `vocab_sizes`, and returns the nested family
+    `{vocab size: Tokenizer}`. Ids 256.. are the special tokens; merges follow."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    sizes = sorted(set(vocab_sizes))
+    specials = list(dict.fromkeys(special_tokens))
+    if not sizes or sizes[0] < 256 + len(specials):
+        raise ConfigError(f"every vocab size must hold the 256 bytes and {len(specials)} special tokens: {sizes}")
+    stats = BinaryStats() if stats is None else stats
+    base = Tokenizer.bytes_only()
+    placeholders = [*base.vocab(), *([b""] * len(specials))]
+    with Progress(enabled=progress) as bar:
+        bar.start("counting chunks", unit="bytes")
+        (counter,) = count_pretokens(binary_segments(paths, chunk_size, stats), ["none"], bar)
+        if len(counter) == 0:
+            raise CorpusError(f"{', '.join(map(str, paths))}: no bytes to learn from")
+        vocab, merges = learn_merges(
+            counter,
+            sizes[-1],
+            [],
+            bar,
+            min_frequency=min_frequency,
+            rules=TokenRules(max_token_bytes=max_token_bytes),
+            base=(placeholders, []),
+        )
+    special_ids = {s: 256 + k for k, s in enumerate(specials)}
+    for s, i in special_ids.items():
+        vocab[i] = s.encode()
+    family = {}
+    for size in sizes:
+        n = min(size, len(vocab))
+        family[size] = Tokenizer(vocab[:n], [m for m in merges if m[1] < n], "none", special_tokens=special_ids)
+    return family
+
+
+def save_family(family: dict[int, Tokenizer], directory: str | os.PathLike) -> list[Path]:
+    """Writes each member under `directory/<vocab size>/` (tokenforge.json and tokenizer.json)."""
+    out = []
+    for size, tok in sorted(family.items()):
+        d = Path(directory) / str(size)
+        out.append(tok.save(d))
+        tok.save_huggingface(d)
+    return out
+
+
+def binary_report(tok: Tokenizer, paths: str | os.PathLike | Iterable[str | os.PathLike]) -> dict[str, dict]:
+    """Per executable format: files, bytes, tokens, bytes per token and the share of the vocabulary used,
+    encoding each file whole (`encode_bytes`)."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    rows: dict[str, dict] = {}
+    used: dict[str, set[int]] = {}
+    for path in binary_files(paths):
+        data = b"".join(file_chunks(path, 1 << 20))
+        kind = detect_format(data[:4096])
+        ids = tok.encode_bytes(data)
+        row = rows.setdefault(kind, {"files": 0, "bytes": 0, "tokens": 0})
+        row["files"] += 1
+        row["bytes"] += len(data)
+        row["tokens"] += len(ids)
+        used.setdefault(kind, set()).update(ids)
+    ordinary = tok.vocab_size - len(tok.special_tokens)
+    for kind, row in rows.items():
+        row["bytes_per_token"] = row["bytes"] / row["tokens"] if row["tokens"] else 0.0
+        row["vocab_utilization"] = len(used[kind]) / ordinary
+    return rows
