@@ -148,6 +148,11 @@ class Tokenizer:
     def encode(self, text: str, allowed_special: AllowedSpecial = None) -> list[int]:
         """Token ids of `text`. Special-token strings are plain text unless `allowed_special` names them
         (or is `"all"`), so untrusted text cannot inject control tokens. Lone surrogates encode as U+FFFD."""
+        if allowed_special is None and self.normalizer is None:
+            try:
+                return self._encoder.encode_ordinary(text)
+            except UnicodeEncodeError:
+                return self._encoder.encode_ordinary(self._replace_surrogates(text))
         text = self._normalize(text)
         try:
             return self._encoder.encode(text, **self._allowed(allowed_special))

@@ -106,21 +106,24 @@ impl Counter {
             let hi = starts.partition_point(|&s| s <= hold);
             ranges.push((lo, hi));
         }
-        let local = segments
+        // One map per rayon job, keyed by slices of the segments (no allocation per piece); then one insertion
+        // per distinct piece into the global counts, which allocates only keys it has never seen.
+        let locals: Vec<FxHashMap<&[u8], u64>> = segments
             .par_iter()
             .zip(splits.par_iter().zip(ranges.par_iter()))
-            .map(|(seg, (starts, &(lo, hi)))| {
-                let mut c = WordCounts::default();
+            .fold(FxHashMap::default, |mut m: FxHashMap<&[u8], u64>, (seg, (starts, &(lo, hi)))| {
                 for w in starts[lo..hi].windows(2) {
-                    c.add(&seg.data[w[0]..w[1]], 1);
+                    *m.entry(&seg.data[w[0]..w[1]]).or_insert(0) += 1;
                 }
-                c
+                m
             })
-            .reduce(WordCounts::default, |mut a, b| {
-                a.merge(b);
-                a
-            });
-        self.counts.merge(local);
+            .collect();
+        for local in locals {
+            self.counts.map.reserve(local.len() / 2);
+            for (piece, n) in local {
+                self.counts.add(piece, n);
+            }
+        }
         Ok(())
     }
 

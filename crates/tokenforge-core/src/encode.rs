@@ -120,17 +120,18 @@ impl Encoder {
 
     /// Encodes text, mapping the tokens `allowed` matches (see [`special_matcher`](Self::special_matcher)).
     pub fn encode(&self, text: &str, allowed: &SpecialMatcher) -> Result<Vec<u32>> {
-        let Some(ac) = &allowed.ac else {
-            return self.encode_bytes(text.as_bytes());
-        };
         let mut out = Vec::with_capacity(text.len() / 3);
+        let Some(ac) = &allowed.ac else {
+            self.encode_text_into(text, &mut out)?;
+            return Ok(out);
+        };
         let mut last = 0;
         for m in ac.find_iter(text) {
-            self.encode_into(&text.as_bytes()[last..m.start()], &mut out)?;
+            self.encode_text_into(&text[last..m.start()], &mut out)?;
             out.push(allowed.ids[m.pattern().as_usize()]);
             last = m.end();
         }
-        self.encode_into(&text.as_bytes()[last..], &mut out)?;
+        self.encode_text_into(&text[last..], &mut out)?;
         Ok(out)
     }
 
@@ -164,6 +165,16 @@ impl Encoder {
             out.extend_from_slice(self.token_bytes(id)?);
         }
         Ok(out)
+    }
+
+    /// Text is already UTF-8: split it as such, without re-validating it.
+    fn encode_text_into(&self, text: &str, out: &mut Vec<u32>) -> Result<()> {
+        let mut pieces = Vec::with_capacity(text.len() / 4 + 1);
+        self.pre.split(text, &mut pieces)?;
+        for piece in pieces {
+            self.encode_piece(piece.as_bytes(), out)?;
+        }
+        Ok(())
     }
 
     fn encode_into(&self, data: &[u8], out: &mut Vec<u32>) -> Result<()> {

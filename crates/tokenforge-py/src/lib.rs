@@ -276,6 +276,12 @@ impl Encoder {
         Ok(self.to_list(py, &ids))
     }
 
+    /// Ids of a text, special-token strings as plain text (the fast path of `Tokenizer.encode`).
+    fn encode_ordinary<'py>(&self, py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyList>> {
+        let ids = py.allow_threads(|| self.inner.encode(text, &self.ordinary)).map_err(to_py)?;
+        Ok(self.to_list(py, &ids))
+    }
+
     /// Ids of arbitrary bytes.
     fn encode_bytes<'py>(&self, py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyList>> {
         let ids = py.allow_threads(|| self.inner.encode_bytes(data)).map_err(to_py)?;
