@@ -180,7 +180,8 @@ def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
 
 def bytes_to_unicode() -> dict[int, str]:
-    """GPT-2's byte → printable character map (HF ByteLevel's alphabet)."""
+    """GPT-2's byte → printable character map, derived from HF's own ByteLevel alphabet (independent of
+    tokenforge's, so that the merge comparison checks our byte order too)."""
     from tokenizers.pre_tokenizers import ByteLevel
 
     alphabet = sorted(ByteLevel.alphabet(), key=ord)
@@ -215,36 +216,19 @@ def cached_tokenizer(pattern: str, vocab_size: int, corpus: str = "corpus_10M.tx
 
 
 def tiktoken_encoding(tok):
-    """A tiktoken Encoding with our tokenizer's ranks and pattern (via `save_tiktoken` when available)."""
+    """A tiktoken Encoding of our tokenizer, through our `.tiktoken` export and its pattern."""
     import tiktoken
     from tiktoken.load import load_tiktoken_bpe
 
-    try:
-        with tempfile.TemporaryDirectory() as d:
-            ranks = load_tiktoken_bpe(str(tok.save_tiktoken(Path(d) / "bench.tiktoken")))
-    except ImportError:  # interop module not written yet
-        ranks = {tok.token_bytes(i): i for i in range(tok.vocab_size)}
+    with tempfile.TemporaryDirectory() as d:
+        ranks = load_tiktoken_bpe(str(tok.save_tiktoken(Path(d) / "bench.tiktoken")))
     return tiktoken.Encoding("tokenforge-bench", pat_str=tok.pattern, mergeable_ranks=ranks, special_tokens={})
 
 
 def hf_tokenizer(tok):
-    """A `tokenizers.Tokenizer` equal to ours (via `save_huggingface` when available)."""
-    from tokenizers import Tokenizer, decoders, models
+    """A `tokenizers.Tokenizer` of our tokenizer, through our `tokenizer.json` export."""
+    from tokenizers import Tokenizer
 
-    try:
-        with tempfile.TemporaryDirectory() as d:
-            tok.save_huggingface(d)
-            return Tokenizer.from_file(str(Path(d) / "tokenizer.json"))
-    except ImportError:  # interop module not written yet
-        pass
-    b2u = bytes_to_unicode()
-
-    def s(b: bytes) -> str:
-        return "".join(b2u[x] for x in b)
-
-    vocab = {s(tok.token_bytes(i)): i for i in range(tok.vocab_size)}
-    merges = [(s(a), s(b)) for a, b in tok.merges]
-    hf = Tokenizer(models.BPE(vocab=vocab, merges=merges, ignore_merges=True))
-    hf.pre_tokenizer = hf_pretokenizer(tok.pattern)
-    hf.decoder = decoders.ByteLevel()
-    return hf
+    with tempfile.TemporaryDirectory() as d:
+        tok.save_huggingface(d)
+        return Tokenizer.from_file(str(Path(d) / "tokenizer.json"))

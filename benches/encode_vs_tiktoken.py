@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 
 from benchlib import Spread, alternate, join_items, machine, read_documents, table, text_bytes
 
-VOCAB = int(os.environ.get("BENCH_VOCAB", 32000))
+VOCAB = 32000
 ITEM_SETS = {"paragraphs": 0, "100 KB items": 100_000}
 
 
