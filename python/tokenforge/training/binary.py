@@ -18,7 +18,7 @@ from tokenforge.tokenizer import Tokenizer
 from tokenforge.training.bpe import TokenRules, learn_merges
 from tokenforge.training.counting import count_pretokens
 
-#: The reference's seven special tokens (used when `special_tokens=None` and `with_specials=True`).
+#: The reference's seven special tokens (pass them as `special_tokens` to get its layout).
 BINARY_SPECIALS = ("<|start|>", "<|end|>", "<|pad|>", "<|unk|>", "<|cls|>", "<|sep|>", "<|mask|>")
 CHUNK_SIZE = 8192
 MAX_TOKEN_BYTES = 16

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from tokenforge import _core
 from tokenforge.errors import ConfigError
 from tokenforge.progress import Progress
-from tokenforge.tokenizer import Merge, Tokenizer
+from tokenforge.tokenizer import Merge
 
 
 @dataclass
@@ -71,17 +71,6 @@ def learn_merges(
         base=base,
         **(rules or TokenRules()).as_kwargs(),
     )
-
-
-def with_specials(
-    vocab: list[bytes], merges: list[Merge], pretokenizer: str, specials: Sequence[str], **kwargs
-) -> Tokenizer:
-    """A Tokenizer of `vocab` + `merges` with the special tokens appended after the last id."""
-    special_ids = {}
-    for s in specials:
-        special_ids[s] = len(vocab)
-        vocab.append(s.encode())
-    return Tokenizer(vocab, merges, pretokenizer, special_tokens=special_ids, **kwargs)
 
 
 def check_pretokenizer(spec: str) -> None:

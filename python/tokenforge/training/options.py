@@ -1,0 +1,113 @@
+"""Everything a trainer can be told, in one place, and the domain presets that fill it in."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from tokenforge.errors import ConfigError
+from tokenforge.tokenizer import NORMALIZERS
+from tokenforge.training.bpe import TokenRules
+
+ALGORITHMS = ("bpe", "superbpe", "binary")
+
+
+@dataclass
+class TrainOptions:
+    """Options of `tokenforge.train` / `train_from_iterator` (see their docstrings)."""
+
+    algorithm: str = "bpe"
+    pretokenizer: str | None = None
+    min_frequency: int = 0
+    special_tokens: Sequence[str] = ()
+    max_token_bytes: int | None = None
+    max_token_chars: int | None = None
+    transition: int | None = None
+    normalizer: str | None = None
+    forced_tokens: Sequence[str] = ()
+    pad_to_power_of_two: bool = False
+    chunk_size: int = 8192
+    progress: bool = False
+    specials: list[str] = field(init=False)
+    forced: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.algorithm not in ALGORITHMS:
+            raise ConfigError(f"unknown algorithm {self.algorithm!r}: use one of {', '.join(ALGORITHMS)}")
+        if self.normalizer not in NORMALIZERS:
+            raise ConfigError(f"unknown normalizer {self.normalizer!r}: use NFC, NFKC or none")
+        if self.min_frequency < 0:
+            raise ConfigError(f"min_frequency must be at least 0, not {self.min_frequency}")
+        self.specials = list(dict.fromkeys(self.special_tokens))
+        self.forced = [t for t in dict.fromkeys(self.forced_tokens) if t not in self.specials]
+        if any(not t for t in [*self.specials, *self.forced]):
+            raise ConfigError("special and forced tokens must not be empty")
+        if self.transition is not None and self.algorithm != "superbpe":
+            raise ConfigError("transition is a superbpe option (use algorithm='superbpe')")
+        if self.algorithm == "binary" and (
+            self.pretokenizer not in (None, "none") or self.max_token_chars is not None or self.normalizer
+        ):
+            raise ConfigError("binary BPE takes no pre-tokenizer, normalizer or character cap")
+
+    @property
+    def rules(self) -> TokenRules:
+        """The caps on learned tokens."""
+        return TokenRules(max_token_bytes=self.max_token_bytes, max_token_chars=self.max_token_chars)
+
+
+def _years() -> list[str]:
+    return [str(y) for y in range(1776, 2051)]
+
+
+#: Domain presets (KL3M-style): defaults that explicit arguments override. Documented in docs/training.md.
+PRESETS: dict[str, dict] = {
+    "legal": {
+        "pretokenizer": "gpt4",
+        "normalizer": "NFC",
+        "forced_tokens": (
+            [" " * n for n in (2, 3, 4, 8, 16)]
+            + ["\n\n", "\t"]
+            + [
+                "§",
+                "§§",
+                "¶",
+                "U.S.C.",
+                "C.F.R.",
+                "F.2d",
+                "F.3d",
+                "F.4th",
+                "F. Supp.",
+                "S. Ct.",
+                "L. Ed.",
+                "Id.",
+                "et seq.",
+            ]
+            + [f"({c})" for c in "abcdefghijklmnopqrstuvwxyz"]
+            + [f"({r})" for r in ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x")]
+            + _years()
+            + [str(n) for n in range(1, 1000)]
+        ),
+        "pad_to_power_of_two": True,
+    },
+    "code": {
+        "pretokenizer": "gpt4",
+        "forced_tokens": [" " * n for n in (2, 4, 8, 12, 16, 24, 32)] + ["\t" * n for n in (1, 2, 3, 4)] + ["\n\n"],
+        "pad_to_power_of_two": True,
+    },
+    # KL3M's character-level tokenizers: tokens of at most 3 (4k, 8k) or 4 (16k) bytes.
+    "kl3m-char-4k": {"max_token_bytes": 3},
+    "kl3m-char-8k": {"max_token_bytes": 3},
+    "kl3m-char-16k": {"max_token_bytes": 4},
+}
+
+
+def make_options(preset: str | None, options: dict) -> TrainOptions:
+    """`TrainOptions` from keyword arguments, with a preset's values where an argument is not given."""
+    if preset is not None and preset not in PRESETS:
+        raise ConfigError(f"unknown preset {preset!r}: use one of {', '.join(PRESETS)}")
+    names = {f.name for f in dataclasses.fields(TrainOptions) if f.init}
+    unknown = sorted(set(options) - names)
+    if unknown:
+        raise ConfigError(f"unknown training option(s): {', '.join(unknown)}")
+    return TrainOptions(**{**PRESETS.get(preset or "", {}), **options})
