@@ -12,10 +12,10 @@ import sys
 from collections.abc import Sequence
 
 from tokenforge import __version__
-from tokenforge.cli import decode, demo, encode, info, train
+from tokenforge.cli import decode, demo, encode, extend, info, tokenize, train
 from tokenforge.errors import TokenforgeError
 
-COMMANDS = (train, encode, decode, info, demo)
+COMMANDS = (train, extend, encode, decode, info, demo, tokenize)
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
