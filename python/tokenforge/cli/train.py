@@ -9,7 +9,8 @@ import tokenforge as tf
 from tokenforge.cli.common import plural, pretokenizer_name
 from tokenforge.corpus import CorpusStats
 from tokenforge.corpus.options import INVALID_UTF8_MODES
-from tokenforge.training.api import ALGORITHMS
+from tokenforge.training.binary import BINARY_SPECIALS, save_family, train_binary_family
+from tokenforge.training.options import ALGORITHMS, PRESETS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,8 +31,33 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(default: gpt4; for superbpe, its stage-1 pattern)",
     )
     p.add_argument(
-        "--algorithm", choices=ALGORITHMS, default="bpe", help="bpe (default) or superbpe (two stages, superwords)"
+        "--algorithm",
+        choices=ALGORITHMS,
+        default="bpe",
+        help="bpe (default), superbpe (two stages, superwords) or binary (raw bytes of any file, in chunks)",
     )
+    p.add_argument("--preset", choices=sorted(PRESETS), help="domain defaults (see docs/training.md)")
+    p.add_argument("--normalizer", choices=("NFC", "NFKC"), help="Unicode normalisation of corpus and input")
+    p.add_argument(
+        "--force-token",
+        action="append",
+        default=None,
+        metavar="T",
+        help="a token always in the vocabulary, matched before pre-tokenization (repeat for more)",
+    )
+    p.add_argument("--pad-to-power-of-two", action="store_true", default=None, help="pad with unused special tokens")
+    p.add_argument("--chunk-size", type=int, default=8192, metavar="N", help="binary: bytes per chunk (8192)")
+    p.add_argument(
+        "--family",
+        metavar="N,N,...",
+        help="binary: train once and save nested vocabularies of these sizes side by side (OUT/<size>/)",
+    )
+    p.add_argument(
+        "--binary-specials",
+        action="store_true",
+        help="binary: the reference's 7 special tokens, right after the 256 bytes",
+    )
+    p.add_argument("--huggingface", action="store_true", help="also write tokenizer.json for tokenizers/transformers")
     p.add_argument("--transition", type=int, metavar="N", help="superbpe: vocabulary size where stage 2 begins")
     p.add_argument("--max-token-bytes", type=int, metavar="N", help="learn no token longer than N bytes")
     p.add_argument("--max-token-chars", type=int, metavar="N", help="learn no token longer than N characters")
@@ -56,28 +82,71 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
+def _options(args: argparse.Namespace) -> dict:
+    """The training options the command line set (unset ones are left to the preset or the defaults)."""
+    options = {
+        "pretokenizer": args.pretokenizer,
+        "transition": args.transition,
+        "max_token_bytes": args.max_token_bytes,
+        "max_token_chars": args.max_token_chars,
+        "normalizer": args.normalizer,
+        "forced_tokens": args.force_token,
+        "pad_to_power_of_two": args.pad_to_power_of_two,
+    }
+    return {k: v for k, v in options.items() if v is not None}
+
+
+def _train_family(args: argparse.Namespace) -> int:
+    """Binary BPE with nested vocabularies, saved under OUT/<size>/."""
+    try:
+        sizes = [int(s) for s in args.family.split(",") if s.strip()]
+    except ValueError:
+        raise tf.ConfigError(f"--family takes sizes separated by commas, not {args.family!r}") from None
+    start = time.perf_counter()
+    family = train_binary_family(
+        args.corpus,
+        sizes,
+        chunk_size=args.chunk_size,
+        max_token_bytes=args.max_token_bytes or 16,
+        min_frequency=args.min_frequency,
+        special_tokens=[*(BINARY_SPECIALS if args.binary_specials else ()), *args.special_token],
+        progress=True,
+    )
+    paths = save_family(family, args.output)
+    print(f"trained a family of {len(family)} vocabularies in {time.perf_counter() - start:.1f} s")
+    for path in paths:
+        print(f"saved to {path}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Trains, saves, and prints a summary."""
+    if args.family:
+        if args.algorithm != "binary":
+            raise tf.ConfigError("--family is for --algorithm binary")
+        return _train_family(args)
+    specials = [*(BINARY_SPECIALS if args.binary_specials else ()), *args.special_token]
     stats = CorpusStats()
     start = time.perf_counter()
     tok = tf.train(
         args.corpus,
         vocab_size=args.vocab_size,
         algorithm=args.algorithm,
-        pretokenizer=args.pretokenizer,
-        transition=args.transition,
-        max_token_bytes=args.max_token_bytes,
-        max_token_chars=args.max_token_chars,
+        preset=args.preset,
         min_frequency=args.min_frequency,
-        special_tokens=args.special_token,
+        special_tokens=specials,
+        chunk_size=args.chunk_size,
         text_field=args.text_field,
         split_lines=args.split_lines,
         on_invalid_utf8=args.on_invalid_utf8,
         progress=True,
         stats=stats,
+        **_options(args),
     )
     seconds = time.perf_counter() - start
     path = tok.save(args.output)
+    if args.huggingface:
+        tok.save_huggingface(args.output)
     print(
         f"trained {tok.vocab_size:,} tokens ({len(tok.merges):,} merges, {len(tok.special_tokens)} special) "
         f"by {args.algorithm}, pre-tokenizer {pretokenizer_name(tok)}, in {seconds:.1f} s"
