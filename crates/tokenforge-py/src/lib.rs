@@ -1,5 +1,7 @@
 //! Python bindings of tokenforge-core: thin wrappers that convert arguments, release the GIL around
 //! the work, and turn core errors into the exceptions of `tokenforge.errors`.
+mod mixture;
+
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString};
 
@@ -355,6 +357,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Pretokenizer>()?;
     m.add_class::<WordCounter>()?;
     m.add_class::<Encoder>()?;
+    mixture::register(m)?;
     m.add_function(wrap_pyfunction!(utf8_error_offset, m)?)?;
     m.add_function(wrap_pyfunction!(repair_utf8, m)?)?;
     m.add("GPT2_PATTERN", tokenforge_core::pretokenize::GPT2)?;

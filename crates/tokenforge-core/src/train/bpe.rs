@@ -117,24 +117,24 @@ impl Ord for Entry {
 }
 
 /// Marks a removed position.
-const DEAD: u32 = u32::MAX;
+pub(crate) const DEAD: u32 = u32::MAX;
 
 /// Every distinct pre-token laid out in one array of symbols, linked so that a merge is O(1) where it
 /// happens: a merge visits only the positions where its pair occurs, never whole words. That is what keeps
 /// long pre-tokens (SuperBPE stage 2, executables) fast.
-struct Symbols {
+pub(crate) struct Symbols {
     /// Token id at each position (`DEAD` once merged into its left neighbour).
-    sym: Vec<u32>,
+    pub(crate) sym: Vec<u32>,
     /// Next live position in the same word, or `DEAD`.
-    next: Vec<u32>,
+    pub(crate) next: Vec<u32>,
     /// Previous live position in the same word, or `DEAD`.
     prev: Vec<u32>,
     /// Word that each position belongs to.
-    word: Vec<u32>,
+    pub(crate) word: Vec<u32>,
 }
 
 impl Symbols {
-    fn new(words: &[Vec<u32>]) -> Self {
+    pub(crate) fn new(words: &[Vec<u32>]) -> Self {
         let total: usize = words.iter().map(Vec::len).sum();
         let mut s = Symbols {
             sym: Vec::with_capacity(total),
@@ -156,7 +156,7 @@ impl Symbols {
     }
 
     /// True when `pair` starts at position `i`.
-    fn holds(&self, i: u32, pair: Pair) -> bool {
+    pub(crate) fn holds(&self, i: u32, pair: Pair) -> bool {
         let j = self.next[i as usize];
         self.sym[i as usize] == pair.0 && j != DEAD && self.sym[j as usize] == pair.1
     }
@@ -164,7 +164,7 @@ impl Symbols {
     /// Merges the pair starting at `i` into `new`, reporting the neighbours' pair changes as `BpeTrainer`'s
     /// `Word::merge` does (the merged pair itself is not reported), with the position where each new pair
     /// starts.
-    fn merge_at(&mut self, i: u32, new: u32, changes: &mut Vec<(Pair, i64, u32)>) {
+    pub(crate) fn merge_at(&mut self, i: u32, new: u32, changes: &mut Vec<(Pair, i64, u32)>) {
         let (iu, j) = (i as usize, self.next[i as usize]);
         let (a, b) = (self.sym[iu], self.sym[j as usize]);
         let p = self.prev[iu];
