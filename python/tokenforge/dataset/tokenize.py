@@ -45,6 +45,8 @@ from tokenforge.tokenizer import Tokenizer
 DEFAULT_SHARD_TOKENS = 100_000_000
 DEFAULT_WINDOW_BYTES = 4 << 20
 MIN_CONTEXT = 2
+WHOLE_KEYS = {"tokenizer_sha256": "another tokenizer", "inputs": "the inputs differ"}
+"""Config entries whose difference is named rather than shown, checked first."""
 
 
 @dataclass
@@ -243,11 +245,9 @@ def _check_directory(out: Path, config: dict) -> dict | None:
             )
         return None
     old = manifest["config"]
-    for key in sorted(set(old) | set(config)):
+    for key in [*WHOLE_KEYS, *sorted((set(old) | set(config)) - set(WHOLE_KEYS))]:
         if old.get(key) != config.get(key):
-            what = (
-                "the inputs differ" if key == "inputs" else f"{key} is {old.get(key)!r} there, {config.get(key)!r} now"
-            )
+            what = WHOLE_KEYS.get(key) or f"{key} is {old.get(key)!r} there, {config.get(key)!r} now"
             raise ConfigError(
                 f"{out / MANIFEST}: the directory holds a different run ({what}); "
                 "use another output directory or delete this one"
