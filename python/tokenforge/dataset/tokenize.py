@@ -12,8 +12,11 @@ uninterrupted run would have.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -183,13 +186,48 @@ def _windows(docs: Iterable[tuple[str, int, tuple[int, int]]], window_bytes: int
         yield Window(texts, size, end)
 
 
+def prefetch(items: Iterator[Window], depth: int = 2) -> Iterator[Window]:
+    """`items`, produced by a background thread up to `depth` ahead: the next window is read while this one is
+    encoded (the GIL is released while encoding). An error of the producer is raised here, in order."""
+    q: queue.Queue = queue.Queue(depth)
+    stop = threading.Event()
+    end = object()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                q.put(item)
+        except BaseException as e:  # handed over to the consumer
+            q.put(e)
+            return
+        q.put(end)
+
+    thread = threading.Thread(target=produce, name="tokenforge-reader", daemon=True)
+    thread.start()
+    try:
+        while (item := q.get()) is not end:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                q.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        thread.join()
+
+
 def encode_window(
     tok: Tokenizer, texts: list[str], eos_id: int | None, dtype: np.dtype
 ) -> tuple[np.ndarray, np.ndarray]:
     """`(flat tokens, n + 1 document offsets)` of `texts`, `eos_id` (if any) after each document."""
     batch = tok.encode_batch(texts)
     lengths = np.fromiter(map(len, batch), dtype=np.int64, count=len(batch))
-    flat = np.fromiter((t for ids in batch for t in ids), dtype=dtype, count=int(lengths.sum()))
+    flat = np.fromiter(itertools.chain.from_iterable(batch), dtype=dtype, count=int(lengths.sum()))
     if eos_id is not None:
         flat = np.insert(flat, np.cumsum(lengths), eos_id)
         lengths += 1
@@ -348,7 +386,7 @@ def tokenize_dataset(
         bar.start("tokenizing", total_bytes, "bytes")
         bar.update(totals.bytes, total_bytes)
         window = None
-        for window in _windows(_documents(sources, start, options.corpus), options.window_bytes):
+        for window in prefetch(_windows(_documents(sources, start, options.corpus), options.window_bytes)):
             flat, offsets = encode_window(tokenizer, window.texts, eos_id, dtype)
             pending.documents += len(window.texts)
             pending.bytes += window.size
