@@ -370,7 +370,6 @@ def tokenize_dataset(
     dtype = token_dtype(tokenizer.vocab_size)
     builder = _ShardBuilder(options.context is not None)
     pending = Totals()
-    total_bytes = sum(i["size"] or 0 for i in config["inputs"]) or None
 
     def close_shard(end: tuple[int, int]) -> None:
         pending.shards = 1
@@ -383,8 +382,8 @@ def tokenize_dataset(
             on_shard(len(shards) - 1)
 
     with Progress(progress) as bar:
-        bar.start("tokenizing", total_bytes, "bytes")
-        bar.update(totals.bytes, total_bytes)
+        bar.start("tokenizing", None, "bytes")  # text bytes: no total known in advance (JSON, compression)
+        bar.update(totals.bytes)
         window = None
         for window in prefetch(_windows(_documents(sources, start, options.corpus), options.window_bytes)):
             flat, offsets = encode_window(tokenizer, window.texts, eos_id, dtype)
