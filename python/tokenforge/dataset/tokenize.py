@@ -360,6 +360,7 @@ def tokenize_dataset(
     if manifest is None:
         manifest = {"format": MANIFEST_FORMAT, "version": MANIFEST_VERSION, "config": config, "shards": []}
         manifest["complete"] = False
+        write_manifest(out, manifest)  # from now on the directory is this run's, whatever happens
     remove_temporaries(out)
     shards = manifest["shards"]
     if manifest.get("complete"):
