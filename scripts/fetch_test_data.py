@@ -72,6 +72,18 @@ SOURCES = [
         },
     ),
     (
+        "sentencepiece==0.2.3",
+        ["--no-binary=sentencepiece"],
+        {
+            f"sentencepiece-0.2.3/test/{name}": (f"sentencepiece/{name}", digest)
+            for name, digest in [
+                ("botchan.txt", "464bd5300c24fce16fcc4555d4231a57632caae4d0090ad6aa92854a3b227ba7"),
+                ("botchan_en_bpe_1000.model", "c8636a43e913dad9d5eb5d2eee2077706a55589fd2d6caf1e7ee4a7d03e4360a"),
+                ("botchan_en_unigram_1000.model", "f8c7e5e0fa9e948783d20ea9dccf0e2611f567bc1a4e468a658becd5015f458e"),
+            ]
+        },
+    ),
+    (
         "llama-cpp-python==0.3.36",
         ["--no-binary=llama-cpp-python"],
         {
