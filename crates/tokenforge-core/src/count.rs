@@ -9,11 +9,14 @@ use rustc_hash::FxHashMap;
 
 use crate::error::Result;
 use crate::pretokenize::Pretokenizer;
+use crate::spill::{training_cost, Runs};
 
 /// Pre-token counts: the input of BPE training. Counts are 64-bit.
 #[derive(Debug, Default, Clone)]
 pub struct WordCounts {
     map: FxHashMap<Vec<u8>, u64>,
+    /// Estimated memory of the table ([`crate::spill::counting_cost`] of every key).
+    bytes: usize,
 }
 
 impl WordCounts {
@@ -22,22 +25,39 @@ impl WordCounts {
         if let Some(c) = self.map.get_mut(piece) {
             *c += n;
         } else {
+            self.bytes += crate::spill::counting_cost(piece.len());
             self.map.insert(piece.to_vec(), n);
         }
     }
 
     /// Adds all counts of `other`.
     pub fn merge(&mut self, other: WordCounts) {
-        if other.map.len() > self.map.len() {
-            let mine = std::mem::replace(&mut self.map, other.map);
-            for (k, v) in mine {
-                *self.map.entry(k).or_insert(0) += v;
-            }
+        let (mut into, from) = if other.map.len() > self.map.len() {
+            (other, std::mem::take(self))
         } else {
-            for (k, v) in other.map {
-                *self.map.entry(k).or_insert(0) += v;
+            (std::mem::take(self), other)
+        };
+        for (k, v) in from.map {
+            match into.map.entry(k) {
+                std::collections::hash_map::Entry::Occupied(mut e) => *e.get_mut() += v,
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    into.bytes += crate::spill::counting_cost(e.key().len());
+                    e.insert(v);
+                }
             }
         }
+        *self = into;
+    }
+
+    /// Estimated memory held by the table, in bytes.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Empties the table, yielding its entries.
+    pub fn drain(&mut self) -> impl Iterator<Item = (Vec<u8>, u64)> + '_ {
+        self.bytes = 0;
+        self.map.drain()
     }
 
     /// Number of distinct pieces.
@@ -68,12 +88,33 @@ pub struct Counter {
     counts: WordCounts,
     /// Held-back text of an unfinished document; it starts at a piece start.
     pending: Vec<u8>,
+    /// Sorted runs on disk, and the table size that triggers the next one.
+    spill: Option<(Runs, usize)>,
 }
 
 impl Counter {
     /// An empty counter.
     pub fn new(pre: Pretokenizer) -> Self {
-        Counter { pre, counts: WordCounts::default(), pending: Vec::new() }
+        Counter { pre, counts: WordCounts::default(), pending: Vec::new(), spill: None }
+    }
+
+    /// A counter that writes its table to a sorted run in `dir` whenever it holds more than `spill_at` bytes.
+    pub fn spilling(pre: Pretokenizer, dir: impl Into<std::path::PathBuf>, spill_at: usize) -> Self {
+        Counter { spill: Some((Runs::new(dir), spill_at)), ..Counter::new(pre) }
+    }
+
+    /// Number of runs spilled to disk so far.
+    pub fn runs(&self) -> usize {
+        self.spill.as_ref().map_or(0, |(r, _)| r.written())
+    }
+
+    fn maybe_spill(&mut self) -> Result<()> {
+        if let Some((runs, at)) = &mut self.spill {
+            if self.counts.bytes() > *at {
+                runs.spill(&mut self.counts)?;
+            }
+        }
+        Ok(())
     }
 
     /// Counts a batch of segments (in order): splits them in parallel, stitches the boundaries, counts in
@@ -124,6 +165,7 @@ impl Counter {
                 self.counts.add(piece, n);
             }
         }
+        self.maybe_spill()?;
         Ok(())
     }
 
@@ -174,6 +216,25 @@ impl Counter {
             self.pending.truncate(tail);
             window = (window * 4).min(data.len());
         }
+    }
+
+    /// Ends the stream: counts whatever is still held back; with spilled runs, merges them back. When the
+    /// merge phase would need more than `limit` bytes ([`crate::spill::training_cost`]), keeps only the
+    /// pre-tokens whose count reaches the smallest threshold that fits (needs a spilling counter). Returns the
+    /// threshold (1: nothing pruned).
+    pub fn finish_within(&mut self, limit: Option<usize>) -> Result<u64> {
+        self.finish()?;
+        let limit = limit.unwrap_or(usize::MAX);
+        let Some((runs, _)) = &mut self.spill else { return Ok(1) };
+        let over = || self.counts.iter().map(|(k, _)| training_cost(k.len())).sum::<usize>() > limit;
+        if runs.is_empty() && !over() {
+            return Ok(1);
+        }
+        runs.spill(&mut self.counts)?;
+        let (counts, threshold) = runs.load(limit)?;
+        runs.clear();
+        self.counts = counts;
+        Ok(threshold)
     }
 
     /// Ends the stream: counts whatever is still held back.
@@ -268,6 +329,24 @@ mod tests {
             &["gpt2", "gpt4", "o200k", "none", r"\w+|\s+"],
             &[1, 2, 3, 5, 7, 13, 50],
         );
+    }
+
+    #[test]
+    fn spilled_counts_are_exact() {
+        let text = "the cat and the hat, the bat and the mat; 12345 6789 ".repeat(50);
+        let pre = Pretokenizer::new("gpt4").unwrap();
+        let whole = count_documents(&pre, &[text.as_bytes()]).unwrap();
+        let dir = std::env::temp_dir().join(format!("tokenforge-count-spill-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut counter = Counter::spilling(pre, &dir, 1);
+        for chunk in text.as_bytes().chunks(100) {
+            counter.feed(&[Segment { data: chunk, ends_document: false }]).unwrap();
+        }
+        assert!(counter.runs() > 5);
+        assert_eq!(counter.finish_within(None).unwrap(), 1);
+        assert_eq!(sorted(counter.counts()), sorted(&whole));
+        drop(counter);
+        std::fs::remove_dir(&dir).unwrap();
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod encode;
 pub mod error;
 pub mod mixture;
 pub mod pretokenize;
+pub mod spill;
 pub mod train;
 
 pub use error::{Error, Result};

@@ -100,9 +100,22 @@ struct WordCounter {
 
 #[pymethods]
 impl WordCounter {
+    /// A counter; with `spill_dir`, its table goes to sorted runs there whenever it passes `spill_bytes`.
     #[new]
-    fn new(spec: &str) -> PyResult<Self> {
-        Ok(WordCounter { inner: Counter::new(CorePretokenizer::new(spec).map_err(to_py)?) })
+    #[pyo3(signature = (spec, spill_dir=None, spill_bytes=None))]
+    fn new(spec: &str, spill_dir: Option<std::path::PathBuf>, spill_bytes: Option<usize>) -> PyResult<Self> {
+        let pre = CorePretokenizer::new(spec).map_err(to_py)?;
+        let inner = match spill_dir {
+            Some(dir) => Counter::spilling(pre, dir, spill_bytes.unwrap_or(usize::MAX)),
+            None => Counter::new(pre),
+        };
+        Ok(WordCounter { inner })
+    }
+
+    /// Runs spilled to disk so far.
+    #[getter]
+    fn runs(&self) -> usize {
+        self.inner.runs()
     }
 
     /// Counts a batch of segments (str or bytes); `ends[i]` says whether segment i ends its document.
@@ -118,9 +131,13 @@ impl WordCounter {
         py.allow_threads(|| inner.feed(&segs)).map_err(to_py)
     }
 
-    /// Counts what is still held back (call once, after the last segment).
-    fn finish(&mut self) -> PyResult<()> {
-        self.inner.finish().map_err(to_py)
+    /// Counts what is still held back and merges spilled runs (call once, after the last segment); keeps only
+    /// pre-tokens whose count reaches the smallest threshold whose merge phase fits in `limit` bytes. Returns
+    /// the threshold (1: nothing pruned).
+    #[pyo3(signature = (limit=None))]
+    fn finish(&mut self, py: Python<'_>, limit: Option<usize>) -> PyResult<u64> {
+        let inner = &mut self.inner;
+        py.allow_threads(|| inner.finish_within(limit)).map_err(to_py)
     }
 
     /// Number of distinct pre-tokens.

@@ -58,6 +58,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="binary: the reference's 7 special tokens, right after the 256 bytes",
     )
     p.add_argument("--huggingface", action="store_true", help="also write tokenizer.json for tokenizers/transformers")
+    p.add_argument(
+        "--max-memory",
+        metavar="SIZE",
+        help="cap on memory (e.g. 4GB): counts spill to disk, rare pre-tokens are pruned if merging would not fit",
+    )
+    p.add_argument("--spill-dir", metavar="DIR", help="where spilled counts go (default: a temporary directory)")
     p.add_argument("--transition", type=int, metavar="N", help="superbpe: vocabulary size where stage 2 begins")
     p.add_argument("--max-token-bytes", type=int, metavar="N", help="learn no token longer than N bytes")
     p.add_argument("--max-token-chars", type=int, metavar="N", help="learn no token longer than N characters")
@@ -92,6 +98,8 @@ def _options(args: argparse.Namespace) -> dict:
         "normalizer": args.normalizer,
         "forced_tokens": args.force_token,
         "pad_to_power_of_two": args.pad_to_power_of_two,
+        "max_memory": args.max_memory,
+        "spill_dir": args.spill_dir,
     }
     return {k: v for k, v in options.items() if v is not None}
 

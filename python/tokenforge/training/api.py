@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from tokenforge.corpus import CorpusOptions, CorpusStats, Segment, iter_documents, iter_segments
 from tokenforge.errors import ConfigError, CorpusError
@@ -14,6 +17,7 @@ from tokenforge.tokenizer import Tokenizer
 from tokenforge.training.binary import MAX_TOKEN_BYTES, train_binary_family
 from tokenforge.training.bpe import check_pretokenizer, learn_merges
 from tokenforge.training.counting import count_pretokens
+from tokenforge.training.memory import MemoryPlan, plan
 from tokenforge.training.options import ALGORITHMS, TrainOptions, make_options
 from tokenforge.training.superbpe import STAGE1_PATTERN, STAGE2_PATTERN, superbpe_rules
 
@@ -40,6 +44,16 @@ def _without(segments: Iterator[Segment], tokens: list[str]) -> Iterator[Segment
             last = k == len(parts) - 1
             if part or (last and end):
                 yield part, end if last else True
+
+
+@contextmanager
+def _memory_plan(opts: TrainOptions, counters: int) -> Iterator[MemoryPlan | None]:
+    """The memory plan for a capped run, with a spill directory that is removed afterwards."""
+    if opts.max_memory is None:
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="tokenforge-spill-", dir=opts.spill_dir) as d:
+        yield plan(opts.max_memory, counters, Path(d))
 
 
 def _assemble(vocab: list[bytes], merges, pretokenizer: str, opts: TrainOptions, base_ids: int) -> Tokenizer:
@@ -82,9 +96,9 @@ def _learn(
     # Forced tokens hold the ids right after the bytes; merges may not land on them (empty placeholders).
     base = (Tokenizer.bytes_only().vocab() + [b""] * len(opts.forced), [])
     specials = opts.specials
-    with Progress(enabled=opts.progress) as bar:
+    with Progress(enabled=opts.progress) as bar, _memory_plan(opts, len(patterns)) as memory:
         bar.start("counting pre-tokens", unit="bytes")
-        counters = count_pretokens(segments, patterns, bar)
+        counters = count_pretokens(segments, patterns, bar, memory)
         if len(counters[0]) == 0:
             raise CorpusError(f"{source}: the corpus is empty (no text in {stats.documents} documents)")
         first = opts.transition if superbpe else vocab_size
@@ -125,7 +139,9 @@ def train(
     `max_token_chars` (exact caps on learned tokens, KL3M); `normalizer` (`NFC`/`NFKC`, applied to the corpus
     and when encoding); `forced_tokens` (always in the vocabulary, right after the bytes, matched before
     pre-tokenization like Hugging Face added tokens); `pad_to_power_of_two` (unused special tokens up to the
-    next power of two); `progress`. `preset` (`legal`, `code`, `kl3m-char-4k/8k/16k`) fills in defaults.
+    next power of two); `max_memory` (`"4GB"`: the counting table spills to sorted runs on disk, in
+    `spill_dir` or a temporary directory, and rare pre-tokens are pruned if the merge phase would not fit —
+    see `tokenforge.training.memory`); `progress`. `preset` (`legal`, `code`, `kl3m-char-4k/8k/16k`) fills in defaults.
     `stats`, when given, is filled with what was read."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]

@@ -7,17 +7,24 @@ from collections.abc import Iterator, Sequence
 from tokenforge import _core
 from tokenforge.corpus import Segment
 from tokenforge.progress import Progress
+from tokenforge.training.memory import MemoryPlan, report_pruning
 
 BATCH_BYTES = 16 << 20
 BATCH_SEGMENTS = 4096
 
 
 def count_pretokens(
-    segments: Iterator[Segment], pretokenizers: Sequence[str], progress: Progress
+    segments: Iterator[Segment], pretokenizers: Sequence[str], progress: Progress, memory: MemoryPlan | None = None
 ) -> list[_core.WordCounter]:
     """Counts the pre-tokens of a segment stream for each pre-tokenizer, in one pass, in batches handed to the
-    Rust core (which splits and counts on all cores)."""
-    counters = [_core.WordCounter(p) for p in pretokenizers]
+    Rust core (which splits and counts on all cores). With a memory plan, the counters spill to disk and the
+    result is pruned to what the merge phase can hold (see `tokenforge.training.memory`)."""
+    if memory is None:
+        counters = [_core.WordCounter(p) for p in pretokenizers]
+        batch_bytes = BATCH_BYTES
+    else:
+        counters = [_core.WordCounter(p, str(memory.spill_dir), memory.spill_bytes) for p in pretokenizers]
+        batch_bytes = memory.batch_bytes
     batch: list[str | bytes] = []
     ends: list[bool] = []
     size = 0
@@ -31,11 +38,12 @@ def count_pretokens(
         batch.append(text)
         ends.append(end)
         size += len(text)
-        if size >= BATCH_BYTES or len(batch) >= BATCH_SEGMENTS:
+        if size >= batch_bytes or len(batch) >= BATCH_SEGMENTS:
             flush()
             batch, ends, size = [], [], 0
     if batch:
         flush()
     for c in counters:
-        c.finish()
+        threshold = c.finish(memory.limit // len(counters) if memory else None)
+        report_pruning(threshold, len(c))
     return counters

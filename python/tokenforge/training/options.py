@@ -28,6 +28,8 @@ class TrainOptions:
     forced_tokens: Sequence[str] = ()
     pad_to_power_of_two: bool = False
     chunk_size: int = 8192
+    max_memory: int | str | None = None
+    spill_dir: str | None = None
     progress: bool = False
     specials: list[str] = field(init=False)
     forced: list[str] = field(init=False)

@@ -1,0 +1,104 @@
+"""Training under a memory cap: spilled counts are exact, pruning is by a global threshold, the cap holds."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import tokenforge as tf
+from tokenforge.progress import Progress
+from tokenforge.training.bpe import learn_merges
+from tokenforge.training.counting import count_pretokens
+from tokenforge.training.memory import MemoryPlan, parse_size
+
+
+def counted(docs, memory=None):
+    with Progress(enabled=False) as bar:
+        (counter,) = count_pretokens(((d, True) for d in docs), ["gpt4"], bar, memory)
+    return counter
+
+
+def test_spilled_counts_train_exactly_like_in_memory(english_docs, tmp_path):
+    plan = MemoryPlan(tmp_path, spill_bytes=4096, limit=1 << 40, batch_bytes=1 << 16)
+    spilled, whole = counted(english_docs, plan), counted(english_docs)
+    assert spilled.runs > 5
+    assert spilled.most_common(10**6) == whole.most_common(10**6)
+    with Progress(enabled=False) as bar:
+        assert learn_merges(spilled, 1500, [], bar) == learn_merges(whole, 1500, [], bar)
+    assert list(tmp_path.iterdir()) == [], "runs are deleted once merged"
+
+
+def test_pruning_keeps_exactly_the_pretokens_above_a_threshold(english_docs, tmp_path):
+    whole = dict(counted(english_docs).most_common(10**6))
+    plan = MemoryPlan(tmp_path, spill_bytes=1 << 16, limit=2_000_000, batch_bytes=1 << 16)
+    pruned = dict(counted(list(reversed(english_docs)), plan).most_common(10**6))
+    threshold = min(pruned.values())
+    assert 1 < len(pruned) < len(whole)
+    assert pruned == {k: v for k, v in whole.items() if v >= threshold}
+
+
+def test_public_option_gives_the_same_merges_when_nothing_is_pruned(english_docs):
+    capped = tf.train_from_iterator(english_docs, vocab_size=1200, max_memory="200MB")
+    assert capped.merges == tf.train_from_iterator(english_docs, vocab_size=1200).merges
+
+
+PEAK_SCRIPT = textwrap.dedent(
+    """
+    import json, resource, sys, string
+    import tokenforge as tf
+
+    def word(i):
+        letters = []
+        for _ in range(6):
+            i, r = divmod(i, 26)
+            letters.append(string.ascii_lowercase[r])
+        return "".join(letters)
+
+    def docs():
+        # 1.5 million distinct rare words, and 500 common words seen 300 times each.
+        for start in range(0, 1_500_000, 50_000):
+            yield " ".join(word(i) for i in range(start, start + 50_000))
+        common = " ".join(word(i) for i in range(500))
+        for _ in range(300):
+            yield common
+
+    tok = tf.train_from_iterator(docs(), vocab_size=600, max_memory=sys.argv[1], spill_dir=sys.argv[2])
+    print(json.dumps({"peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+                      "vocab": tok.vocab_size}))
+    """
+)
+
+
+def test_peak_memory_stays_under_the_cap(tmp_path):
+    cap = 160 << 20  # the uncapped counting table alone would need about 150 MiB, the merge phase far more
+    out = subprocess.run(
+        [sys.executable, "-c", PEAK_SCRIPT, str(cap), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["vocab"] == 600
+    assert result["peak"] < cap, f"peak {result['peak'] / 2**20:.0f} MiB over the {cap / 2**20:.0f} MiB cap"
+    assert "memory cap: kept the" in out.stderr
+
+
+def test_sizes_and_caps_are_checked():
+    assert parse_size("4GB") == 4 * 10**9 and parse_size("512MiB") == 512 * 2**20 and parse_size(1000) == 1000
+    with pytest.raises(tf.ConfigError, match="memory size"):
+        parse_size("lots")
+    with pytest.raises(tf.ConfigError, match="too small"):
+        tf.train_from_iterator(["abc"], vocab_size=300, max_memory="10MB")
+
+
+def test_pruned_message_is_logged_once(caplog, english_docs, tmp_path):
+    plan = MemoryPlan(Path(tmp_path), spill_bytes=1 << 16, limit=1_000_000, batch_bytes=1 << 16)
+    with caplog.at_level("WARNING", logger="tokenforge"):
+        counted(english_docs, plan)
+    assert len([r for r in caplog.records if "memory cap" in r.message]) == 1
