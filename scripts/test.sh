@@ -41,6 +41,20 @@ fetch_test_data() {
     fi
 }
 
+install_debian_packages() {
+    # chromium: the HTML report test renders the page in a real headless browser
+    local missing=()
+    command -v chromium >/dev/null || missing+=(chromium)
+    if [ ${#missing[@]} -eq 0 ]; then
+        echo "Debian packages present"
+    elif [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+        echo "not root or no apt-get: ${missing[*]} not installed (the tests that need them are skipped)"
+    fi
+}
+
+phase "install (Debian packages)" install_debian_packages
 phase "install (pip, builds Rust)" "$PYTHON" -m pip install --quiet --disable-pip-version-check -e '.[test]'
 phase "fetch test data" fetch_test_data
 phase "cargo fmt --check" cargo fmt --all --check

@@ -325,15 +325,25 @@ def default_name(path: str) -> str:
     return p.name if p.is_dir() else p.name.split(".")[0] or path
 
 
+def _may_be_tiktoken(path: Path) -> bool:
+    """Whether a pattern can apply: a file that is not JSON (the pattern given for a set of tokenizers applies to
+    their .tiktoken files only)."""
+    if not path.is_file():
+        return False
+    with path.open("rb") as f:
+        return not f.read(64).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+
+
 def load_adapter(spec: str, pattern: str | None = None) -> Adapter:
-    """The tokenizer named by `spec` (`[NAME=]PATH` or a tiktoken encoding name) behind an `Adapter`."""
+    """The tokenizer named by `spec` (`[NAME=]PATH` or a tiktoken encoding name) behind an `Adapter`; `pattern`
+    is the pre-tokenizer of a `.tiktoken` file (ignored for the other kinds)."""
     name, path = split_name(spec)
     name = name or default_name(path)
     p = Path(path)
     if not p.exists():
         return TiktokenAdapter(_tiktoken_encoding(path), name)
     try:
-        return OursAdapter(load_any(p, pattern), name)
+        return OursAdapter(load_any(p, pattern if _may_be_tiktoken(p) else None), name)
     except UnsupportedError:
         if p.is_dir():
             p = p / "tokenizer.json"

@@ -32,7 +32,7 @@ def utilization(counts: np.ndarray, vocab_size: int) -> float:
 def entropy(counts: np.ndarray) -> float:
     """Shannon entropy of the token distribution, in bits."""
     p = probabilities(counts)
-    return float(-(p * np.log2(p)).sum())
+    return float(-(p * np.log2(p)).sum()) + 0.0  # + 0.0: a single token type gives 0, not -0
 
 
 def renyi_entropy(counts: np.ndarray, alpha: float = DEFAULT_ALPHA) -> float:
@@ -40,7 +40,7 @@ def renyi_entropy(counts: np.ndarray, alpha: float = DEFAULT_ALPHA) -> float:
     if alpha == 1:
         return entropy(counts)
     p = probabilities(counts)
-    return float(np.log2((p**alpha).sum()) / (1 - alpha))
+    return float(np.log2((p**alpha).sum()) / (1 - alpha)) + 0.0
 
 
 def renyi_efficiency(counts: np.ndarray, vocab_size: int, alpha: float = DEFAULT_ALPHA) -> float:

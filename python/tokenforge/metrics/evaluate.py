@@ -20,7 +20,7 @@ from tokenforge.corpus import CorpusOptions, CorpusStats, iter_segments
 from tokenforge.errors import ConfigError, CorpusError, InputFileError
 from tokenforge.metrics.adapters import Adapter
 from tokenforge.metrics.composition import composition, forms, jaccard
-from tokenforge.metrics.compression import compression
+from tokenforge.metrics.compression import compression, ratio
 from tokenforge.metrics.distribution import DEFAULT_ALPHA, distribution
 from tokenforge.metrics.fertility import WordCounts, align, fertility, find_words, written_without_spaces
 from tokenforge.metrics.integrity import integrity, token_texts
@@ -150,6 +150,8 @@ def corpus_metrics(
     out.update(compression(text.bytes, text.chars, s.tokens))
     out.update(fertility(s.tokens, s.words, s.spans_known, no_spaces))
     out.update(distribution(s.counts, adapter.vocab_size, byte_lengths, char_lengths, alpha))
+    control = [e.id for e in adapter.entries() if e.control]
+    out["unknown_tokens"] = ratio(int(s.counts[control].sum()), s.tokens)
     if lexicon is not None:
         produced = token_texts((entries.get(int(i), b"") for i in np.flatnonzero(s.counts)), lexicon.language)
         out.update(integrity(produced, lexicon.words, lexicon.affixes, lexicon.roots))

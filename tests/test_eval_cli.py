@@ -1,0 +1,109 @@
+"""`tokenforge eval` and `tokenforge charbench` end to end: the JSON schema of the issue, the numbers against a
+hand count, parity on a parallel directory, errors as one line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import tokenforge as tf
+from tokenforge.cli.main import main
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("eval")
+    bytes_tok = tf.Tokenizer.bytes_only("gpt2")
+    bytes_tok.save(d / "bytes")
+    (d / "corpus.txt").write_text("ab cd\nxyz\n", encoding="utf-8")
+    par = d / "par"
+    par.mkdir()
+    (par / "en.txt").write_text("one two\nthree\n", encoding="utf-8")
+    (par / "de.txt").write_text("eins zwei\ndrei\n", encoding="utf-8")
+    (par / "zh.txt").write_text("一二\n三\n", encoding="utf-8")
+    return d
+
+
+def test_eval_json_schema_and_hand_counted_values(files, tmp_path, capsys):
+    out = tmp_path / "out.json"
+    args = ["eval", "-t", f"b={files / 'bytes'}", "--corpus", f"c={files / 'corpus.txt'}", "--json", str(out), "-q"]
+    assert main(args) == 0
+    result = json.loads(out.read_text(encoding="utf-8"))
+    c = result["tokenizers"]["b"]["corpora"]["c"]
+    # one token per byte: "ab cd\nxyz\n" is 10 bytes, 10 characters, 3 words, 9 distinct bytes of 256
+    assert c["tokens"] == 10
+    assert (c["bytes_per_token"], c["chars_per_token"], c["tokens_per_char"]) == (1.0, 1.0, 1.0)
+    assert c["fertility"] == 10 / 3
+    assert c["continued_words"] == 1.0
+    assert c["whole_word_tokens"] == 0.0
+    assert c["vocab_utilization"] == 9 / 256
+    assert c["token_length_bytes"] == {"1": 1.0}
+    assert 0 < c["renyi_efficiency"] < 1
+    assert result["corpora"]["c"]["documents"] == 2
+    assert capsys.readouterr().out == ""
+
+
+def test_eval_parity_on_a_parallel_directory(files, tmp_path, capsys):
+    out = tmp_path / "out.json"
+    args = ["eval", "-t", f"b={files / 'bytes'}", "--parallel", str(files / "par"), "--json", str(out)]
+    assert main(args) == 0
+    result = json.loads(out.read_text(encoding="utf-8"))
+    par = result["tokenizers"]["b"]["corpora"]["par"]
+    # bytes: en "one two\nthree\n" 14, de "eins zwei\ndrei\n" 15, zh "一二\n三\n" 11
+    assert par["parity"] == {"de": 15 / 14, "en": 1.0, "zh": 11 / 14}
+    assert par["languages"]["zh"]["fertility"] is None
+    assert par["languages"]["de"]["fertility"] == 15 / 3
+    assert "parity on par" in capsys.readouterr().out
+
+
+def test_eval_misaligned_parallel_files(files, tmp_path, capsys):
+    par = tmp_path / "par"
+    par.mkdir()
+    (par / "en.txt").write_text("a\nb\n", encoding="utf-8")
+    (par / "de.txt").write_text("a\n", encoding="utf-8")
+    assert main(["eval", "-t", str(files / "bytes"), "--parallel", str(par), "-q"]) == 1
+    assert "not aligned" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--corpus", "nameless"], "expected NAME=PATH"),
+        (["--corpus", "c=/no/such/file"], "no such file"),
+        ([], "nothing to measure"),
+    ],
+)
+def test_eval_errors_are_one_line(files, capsys, extra, message):
+    assert main(["eval", "-t", str(files / "bytes"), "-q", *extra]) == 1
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_eval_integrity_with_a_word_list(files, tmp_path):
+    words = tmp_path / "words.dic"
+    words.write_text("2\na/X\nb\n", encoding="utf-8")
+    out = tmp_path / "out.json"
+    args = ["eval", "-t", f"b={files / 'bytes'}", "--corpus", f"c={files / 'corpus.txt'}", "--words", str(words)]
+    assert main([*args, "--json", str(out), "-q"]) == 0
+    c = json.loads(out.read_text(encoding="utf-8"))["tokenizers"]["b"]["corpora"]["c"]
+    # distinct non-space tokens: a b c d x y z (the space and newline strip to nothing); a and b are words
+    assert c["valid_word_tokens"] == 2 / 7
+    assert c["pure_tokens"] == 2 / 7
+
+
+def test_charbench_writes_tasks_and_features(files, tmp_path):
+    words = tmp_path / "words.txt"
+    words.write_text("banana\nkiwi\n", encoding="utf-8")
+    out = tmp_path / "cb"
+    assert main(["charbench", str(words), "-t", f"b={files / 'bytes'}", "-o", str(out)]) == 0
+    unique = [json.loads(line) for line in (out / "tasks" / "count_unique.jsonl").read_text().splitlines()]
+    assert [(r["word"], r["answer"]) for r in unique] == [("banana", 3), ("kiwi", 3)]
+    for task in ("count_char", "first_index", "last_index"):
+        for r in map(json.loads, (out / "tasks" / f"{task}.jsonl").read_text().splitlines()):
+            assert r["char"] in r["word"] and r["question"]
+    rows = [json.loads(line) for line in (out / "features" / "b.jsonl").read_text().splitlines()]
+    assert len(rows) == 8
+    assert all(r["n_tokens"] == len(r["word"]) for r in rows)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["b"]["count_char"]["target_token_chars"] == 1.0
