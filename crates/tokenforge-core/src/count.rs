@@ -218,6 +218,17 @@ impl Counter {
         }
     }
 
+    /// Saves the counts so far (held-back text excluded: call between documents) as a sorted run at `path`,
+    /// then forgets them; [`add_run`](Self::add_run) brings them back.
+    pub fn save_run(&mut self, path: &std::path::Path) -> Result<()> {
+        crate::spill::write_run(path, &mut self.counts)
+    }
+
+    /// Adds the counts of a run saved by [`save_run`](Self::save_run).
+    pub fn add_run(&mut self, path: &std::path::Path) -> Result<()> {
+        crate::spill::read_run(path, &mut self.counts)
+    }
+
     /// Ends the stream: counts whatever is still held back; with spilled runs, merges them back. When the
     /// merge phase would need more than `limit` bytes ([`crate::spill::training_cost`]), keeps only the
     /// pre-tokens whose count reaches the smallest threshold that fits (needs a spilling counter). Returns the

@@ -63,16 +63,7 @@ impl Runs {
     pub fn spill(&mut self, counts: &mut WordCounts) -> Result<()> {
         let path = self.dir.join(format!("run-{:05}.bin", self.written));
         self.written += 1;
-        let mut entries: Vec<(Vec<u8>, u64)> = counts.drain().collect();
-        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let mut w = BufWriter::new(File::create(&path).map_err(|e| io(&path, e))?);
-        for (k, v) in entries {
-            let len = u32::try_from(k.len()).map_err(|_| Error::InvalidArgument("pre-token over 4 GiB".into()))?;
-            w.write_all(&len.to_le_bytes()).map_err(|e| io(&path, e))?;
-            w.write_all(&k).map_err(|e| io(&path, e))?;
-            w.write_all(&v.to_le_bytes()).map_err(|e| io(&path, e))?;
-        }
-        w.flush().map_err(|e| io(&path, e))?;
+        write_run(&path, counts)?;
         self.files.push(path);
         Ok(())
     }
@@ -146,6 +137,31 @@ impl Drop for Runs {
     fn drop(&mut self) {
         self.clear();
     }
+}
+
+/// Writes `counts` to `path` as a sorted run (flushed to disk) and empties it.
+pub fn write_run(path: &Path, counts: &mut WordCounts) -> Result<()> {
+    let mut entries: Vec<(Vec<u8>, u64)> = counts.drain().collect();
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let file = File::create(path).map_err(|e| io(path, e))?;
+    let mut w = BufWriter::new(file);
+    for (k, v) in entries {
+        let len = u32::try_from(k.len()).map_err(|_| Error::InvalidArgument("pre-token over 4 GiB".into()))?;
+        w.write_all(&len.to_le_bytes()).map_err(|e| io(path, e))?;
+        w.write_all(&k).map_err(|e| io(path, e))?;
+        w.write_all(&v.to_le_bytes()).map_err(|e| io(path, e))?;
+    }
+    let file = w.into_inner().map_err(|e| io(path, e.into_error()))?;
+    file.sync_all().map_err(|e| io(path, e))
+}
+
+/// Adds the counts of the run at `path` to `counts`.
+pub fn read_run(path: &Path, counts: &mut WordCounts) -> Result<()> {
+    let mut r = RunReader { path: path.to_owned(), r: BufReader::new(File::open(path).map_err(|e| io(path, e))?) };
+    while let Some((k, n)) = r.next()? {
+        counts.add(&k, n);
+    }
+    Ok(())
 }
 
 struct RunReader {

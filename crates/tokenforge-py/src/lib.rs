@@ -140,6 +140,18 @@ impl WordCounter {
         py.allow_threads(|| inner.finish_within(limit)).map_err(to_py)
     }
 
+    /// Saves the counts so far as a sorted run file (call between documents) and forgets them.
+    fn save_run(&mut self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<()> {
+        let inner = &mut self.inner;
+        py.allow_threads(|| inner.save_run(&path)).map_err(to_py)
+    }
+
+    /// Adds the counts of a run file written by `save_run`.
+    fn add_run(&mut self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<()> {
+        let inner = &mut self.inner;
+        py.allow_threads(|| inner.add_run(&path)).map_err(to_py)
+    }
+
     /// Number of distinct pre-tokens.
     fn __len__(&self) -> usize {
         self.inner.counts().len()

@@ -16,6 +16,7 @@ from tokenforge.progress import Progress
 from tokenforge.tokenizer import Tokenizer
 from tokenforge.training.binary import MAX_TOKEN_BYTES, train_binary_family
 from tokenforge.training.bpe import check_pretokenizer, learn_merges
+from tokenforge.training.checkpoint import learn_with_checkpoints
 from tokenforge.training.counting import count_pretokens
 from tokenforge.training.memory import MemoryPlan, plan
 from tokenforge.training.options import ALGORITHMS, TrainOptions, make_options
@@ -56,7 +57,7 @@ def _memory_plan(opts: TrainOptions, counters: int) -> Iterator[MemoryPlan | Non
         yield plan(opts.max_memory, counters, Path(d))
 
 
-def _assemble(vocab: list[bytes], merges, pretokenizer: str, opts: TrainOptions, base_ids: int) -> Tokenizer:
+def _assemble(vocab: list[bytes], merges, pretokenizer: str, opts: TrainOptions) -> Tokenizer:
     """The tokenizer: forced tokens in their reserved ids after the bytes, special tokens (and padding up to a
     power of two) after the merges."""
     added = {t: 256 + k for k, t in enumerate(opts.forced)}
@@ -115,7 +116,7 @@ def _learn(
                 label="merging superwords",
                 **kw,
             )
-    return _assemble(vocab, merges, patterns[-1], opts, start)
+    return _assemble(vocab, merges, patterns[-1], opts)
 
 
 def train(
@@ -141,7 +142,9 @@ def train(
     pre-tokenization like Hugging Face added tokens); `pad_to_power_of_two` (unused special tokens up to the
     next power of two); `max_memory` (`"4GB"`: the counting table spills to sorted runs on disk, in
     `spill_dir` or a temporary directory, and rare pre-tokens are pruned if the merge phase would not fit —
-    see `tokenforge.training.memory`); `progress`. `preset` (`legal`, `code`, `kl3m-char-4k/8k/16k`) fills in defaults.
+    see `tokenforge.training.memory`); `checkpoint_dir` / `checkpoint_every` (save progress after each file
+    and every N merges, and resume from there when run again — see `tokenforge.training.checkpoint`);
+    `progress`. `preset` (`legal`, `code`, `kl3m-char-4k/8k/16k`) fills in defaults.
     `stats`, when given, is filled with what was read."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
@@ -160,6 +163,11 @@ def train(
         return family[vocab_size]
     corpus = CorpusOptions(text_field=text_field, split_lines=split_lines, on_invalid_utf8=on_invalid_utf8)
     stats = CorpusStats() if stats is None else stats
+    if opts.checkpoint_dir is not None:
+        vocab, merges, pre = learn_with_checkpoints(
+            paths, vocab_size, opts, corpus, stats, opts.checkpoint_dir, opts.checkpoint_every
+        )
+        return _assemble(vocab, merges, pre, opts)
     source = ", ".join(str(p) for p in paths[:3]) + (" ..." if len(paths) > 3 else "")
     return _learn(iter_segments(paths, corpus, stats), stats, source, vocab_size, opts)
 

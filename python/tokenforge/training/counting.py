@@ -25,6 +25,20 @@ def count_pretokens(
     else:
         counters = [_core.WordCounter(p, str(memory.spill_dir), memory.spill_bytes) for p in pretokenizers]
         batch_bytes = memory.batch_bytes
+    feed_segments(counters, segments, progress, batch_bytes)
+    for c in counters:
+        threshold = c.finish(memory.limit // len(counters) if memory else None)
+        report_pruning(threshold, len(c))
+    return counters
+
+
+def feed_segments(
+    counters: Sequence[_core.WordCounter],
+    segments: Iterator[Segment],
+    progress: Progress,
+    batch_bytes: int = BATCH_BYTES,
+) -> None:
+    """Feeds a segment stream to the counters in batches of about `batch_bytes` (no `finish`)."""
     batch: list[str | bytes] = []
     ends: list[bool] = []
     size = 0
@@ -43,7 +57,3 @@ def count_pretokens(
             batch, ends, size = [], [], 0
     if batch:
         flush()
-    for c in counters:
-        threshold = c.finish(memory.limit // len(counters) if memory else None)
-        report_pruning(threshold, len(c))
-    return counters

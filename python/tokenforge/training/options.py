@@ -30,6 +30,8 @@ class TrainOptions:
     chunk_size: int = 8192
     max_memory: int | str | None = None
     spill_dir: str | None = None
+    checkpoint_dir: str | None = None
+    checkpoint_every: int = 1000
     progress: bool = False
     specials: list[str] = field(init=False)
     forced: list[str] = field(init=False)
