@@ -7,6 +7,8 @@ import sys
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
+    ProgressColumn,
+    Task,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
@@ -14,6 +16,19 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 from rich.progress import Progress as RichProgress
+from rich.text import Text
+
+
+class RateColumn(ProgressColumn):
+    """Items per second, with the unit of the bar ("merges/s")."""
+
+    def __init__(self, unit: str) -> None:
+        super().__init__()
+        self.unit = unit
+
+    def render(self, task: Task) -> Text:
+        """The current rate."""
+        return Text(f"{task.speed:,.0f} {self.unit}/s" if task.speed else "", style="progress.data.speed")
 
 
 class Progress:
@@ -37,7 +52,7 @@ class Progress:
             return
         if self._rich is not None:
             self._rich.stop()
-        speed = [TransferSpeedColumn()] if unit == "bytes" else [MofNCompleteColumn()]
+        speed = [TransferSpeedColumn()] if unit == "bytes" else [MofNCompleteColumn(), RateColumn(unit)]
         self._rich = RichProgress(
             TextColumn("{task.description}"),
             BarColumn(),

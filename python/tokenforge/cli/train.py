@@ -64,6 +64,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="cap on memory (e.g. 4GB): counts spill to disk, rare pre-tokens are pruned if merging would not fit",
     )
     p.add_argument("--spill-dir", metavar="DIR", help="where spilled counts go (default: a temporary directory)")
+    p.add_argument(
+        "--checkpoint-dir",
+        metavar="DIR",
+        help="save progress here (after each file, every --checkpoint-every merges) and resume from it when rerun",
+    )
+    p.add_argument("--checkpoint-every", type=int, default=1000, metavar="N", help="merges between checkpoints")
     p.add_argument("--transition", type=int, metavar="N", help="superbpe: vocabulary size where stage 2 begins")
     p.add_argument("--max-token-bytes", type=int, metavar="N", help="learn no token longer than N bytes")
     p.add_argument("--max-token-chars", type=int, metavar="N", help="learn no token longer than N characters")
@@ -100,6 +106,8 @@ def _options(args: argparse.Namespace) -> dict:
         "pad_to_power_of_two": args.pad_to_power_of_two,
         "max_memory": args.max_memory,
         "spill_dir": args.spill_dir,
+        "checkpoint_dir": args.checkpoint_dir,
+        "checkpoint_every": args.checkpoint_every if args.checkpoint_dir else None,
     }
     return {k: v for k, v in options.items() if v is not None}
 
