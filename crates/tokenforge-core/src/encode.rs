@@ -232,46 +232,131 @@ impl Encoder {
         }
     }
 
-    /// The same merge order with a heap of `(rank, position)` over a linked list.
+    /// The same merge order for a long piece: the positions of each rank wait in a bucket, and buckets are
+    /// taken lowest rank first, each in increasing position. A merge only makes pairs that hold its new token,
+    /// whose ranks come later when merges are in training order, so a bucket is complete when its turn comes and
+    /// usually already sorted: runs such as a megabyte of one character cost linear time. A merge list where a
+    /// new pair ranks earlier (possible in an imported file) falls back to [`merge_heap`](Self::merge_heap).
     fn merge_long(&self, syms: &[u32], out: &mut Vec<u32>) {
         let n = syms.len();
-        let mut id = syms.to_vec();
-        let mut next: Vec<usize> = (1..=n).collect();
-        let mut prev: Vec<usize> = (0..n).map(|i| i.wrapping_sub(1)).collect();
-        let mut alive = vec![true; n];
-        let mut heap = BinaryHeap::new();
+        let mut list = Linked::new(syms);
+        let mut buckets: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+        let mut ranks = BinaryHeap::new();
+        let push = |buckets: &mut FxHashMap<u32, Vec<u32>>, ranks: &mut BinaryHeap<Reverse<u32>>, r, i| {
+            let bucket = buckets.entry(r).or_default();
+            if bucket.is_empty() {
+                ranks.push(Reverse(r));
+            }
+            bucket.push(i);
+        };
         for i in 0..n - 1 {
-            if let Some((r, _)) = self.rank(id[i], id[i + 1]) {
-                heap.push(Reverse((r, i, id[i], id[i + 1])));
+            if let Some((r, _)) = self.rank(syms[i], syms[i + 1]) {
+                push(&mut buckets, &mut ranks, r, i as u32);
             }
         }
-        while let Some(Reverse((r, i, a, b))) = heap.pop() {
-            let j = next[i];
-            if !alive[i] || j >= n || id[i] != a || id[j] != b {
-                continue;
+        while let Some(Reverse(r)) = ranks.pop() {
+            let mut positions = buckets.remove(&r).unwrap_or_default();
+            if !positions.is_sorted() {
+                positions.sort_unstable();
             }
-            let (_, new) = self.rank(a, b).expect("pushed pairs have a rank");
-            id[i] = new;
-            alive[j] = false;
-            next[i] = next[j];
-            if next[i] < n {
-                prev[next[i]] = i;
-                if let Some((r2, _)) = self.rank(new, id[next[i]]) {
-                    heap.push(Reverse((r2, i, new, id[next[i]])));
+            for &i in &positions {
+                let Some((a, b)) = list.pair_at(i as usize) else { continue };
+                let Some((rank, new)) = self.rank(a, b) else { continue };
+                if rank != r {
+                    continue;
+                }
+                let (left, right) = list.merge(i as usize, new);
+                for (at, pair) in [left, right].into_iter().flatten() {
+                    if let Some((r2, _)) = self.rank(pair.0, pair.1) {
+                        if r2 <= r {
+                            return self.merge_heap(syms, out);
+                        }
+                        push(&mut buckets, &mut ranks, r2, at as u32);
+                    }
                 }
             }
-            let p = prev[i];
-            if p < n {
-                if let Some((r2, _)) = self.rank(id[p], new) {
-                    heap.push(Reverse((r2, p, id[p], new)));
-                }
-            }
-            let _ = r;
         }
+        list.emit(out);
+    }
+
+    /// The merge order with a heap of `(rank, position)`: any merge list, O(n log n).
+    fn merge_heap(&self, syms: &[u32], out: &mut Vec<u32>) {
+        let mut list = Linked::new(syms);
+        let mut heap = BinaryHeap::new();
+        for i in 0..syms.len() - 1 {
+            if let Some((r, _)) = self.rank(syms[i], syms[i + 1]) {
+                heap.push(Reverse(((r as u64) << 32) | i as u64));
+            }
+        }
+        while let Some(Reverse(key)) = heap.pop() {
+            let (r, i) = ((key >> 32) as u32, (key & 0xFFFF_FFFF) as usize);
+            let Some((a, b)) = list.pair_at(i) else { continue };
+            match self.rank(a, b) {
+                Some((rank, new)) if rank == r => {
+                    let (left, right) = list.merge(i, new);
+                    for (at, pair) in [left, right].into_iter().flatten() {
+                        if let Some((r2, _)) = self.rank(pair.0, pair.1) {
+                            heap.push(Reverse(((r2 as u64) << 32) | at as u64));
+                        }
+                    }
+                }
+                _ => continue,
+            }
+        }
+        list.emit(out);
+    }
+}
+
+/// A pair a merge formed, with the position where it starts.
+type Formed = Option<(usize, Pair)>;
+
+/// The symbols of one piece as a linked list, for the long-piece merge loops.
+struct Linked {
+    id: Vec<u32>,
+    next: Vec<usize>,
+    prev: Vec<usize>,
+    alive: Vec<bool>,
+}
+
+impl Linked {
+    fn new(syms: &[u32]) -> Self {
+        let n = syms.len();
+        Linked {
+            id: syms.to_vec(),
+            next: (1..=n).collect(),
+            prev: (0..n).map(|i| i.wrapping_sub(1)).collect(),
+            alive: vec![true; n],
+        }
+    }
+
+    /// The pair that starts at live position `i`, if any.
+    fn pair_at(&self, i: usize) -> Option<Pair> {
+        let j = self.next[i];
+        (self.alive[i] && j < self.id.len()).then(|| (self.id[i], self.id[j]))
+    }
+
+    /// Merges the pair at `i` into `new`; returns the pairs it forms on the left and on the right, with the
+    /// positions where they start.
+    fn merge(&mut self, i: usize, new: u32) -> (Formed, Formed) {
+        let n = self.id.len();
+        let j = self.next[i];
+        self.id[i] = new;
+        self.alive[j] = false;
+        self.next[i] = self.next[j];
+        let right = (self.next[i] < n).then(|| {
+            self.prev[self.next[i]] = i;
+            (i, (new, self.id[self.next[i]]))
+        });
+        let p = self.prev[i];
+        let left = (p < n).then(|| (p, (self.id[p], new)));
+        (left, right)
+    }
+
+    fn emit(&self, out: &mut Vec<u32>) {
         let mut i = 0;
-        while i < n {
-            out.push(id[i]);
-            i = next[i];
+        while i < self.id.len() {
+            out.push(self.id[i]);
+            i = self.next[i];
         }
     }
 }
@@ -333,6 +418,30 @@ mod tests {
         assert_eq!(enc.decode(&ids).unwrap(), text.as_bytes());
         let raw = b"\x00\xff\xfe caf\xc3\xa9 \xe2\x82";
         assert_eq!(enc.decode(&enc.encode_bytes(raw).unwrap()).unwrap(), raw);
+    }
+
+    #[test]
+    fn bucket_heap_and_scan_agree_on_random_pieces() {
+        let text = "abracadabra aaaa bbbb abab baba cabbage ".repeat(40);
+        let enc = Encoder { ignore_merges: false, ..trained(&text, 300) };
+        let mut seed = 12345u64;
+        for len in [65usize, 100, 257, 1000] {
+            for _ in 0..20 {
+                let piece: Vec<u32> = (0..len)
+                    .map(|_| {
+                        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                        enc.byte_ids[b"abcr "[(seed >> 33) as usize % 5] as usize]
+                    })
+                    .collect();
+                let mut short = piece.clone();
+                enc.merge_short(&mut short);
+                let (mut long, mut heap) = (Vec::new(), Vec::new());
+                enc.merge_long(&piece, &mut long);
+                enc.merge_heap(&piece, &mut heap);
+                assert_eq!(long, short);
+                assert_eq!(heap, short);
+            }
+        }
     }
 
     #[test]
