@@ -46,6 +46,7 @@ def _highs():
         os.dup2(saved, 1)
         os.close(saved)
     h.setOptionValue("output_flag", False)
+    h.setOptionValue("presolve", "off")
     return h, highspy
 
 
