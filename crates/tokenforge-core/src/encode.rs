@@ -4,27 +4,24 @@
 //! token is emitted whole; otherwise its bytes are merged pair by pair, always the adjacent pair with the
 //! lowest merge rank (leftmost among equals). Short pieces use a quadratic scan (fast for the usual
 //! < 64 bytes); long ones a heap over a linked list, so a megabyte-long piece stays O(n log n).
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
+use crate::apply::{self, Ranks};
 use crate::error::{Error, Result};
 use crate::pretokenize::Pretokenizer;
 use crate::train::bpe::Pair;
 
 const NO_ID: u32 = u32::MAX;
-/// Pieces up to this many bytes use the quadratic merge scan.
-const SHORT_PIECE: usize = 64;
 
 /// A byte-level BPE encoder: vocabulary, merges and pre-tokenizer.
 pub struct Encoder {
     vocab: Vec<Vec<u8>>,
     ids: FxHashMap<Vec<u8>, u32>,
     byte_ids: [u32; 256],
-    merges: FxHashMap<Pair, (u32, u32)>,
+    merges: Ranks,
     pre: Pretokenizer,
     ignore_merges: bool,
     /// Special tokens, matched in raw text before pre-tokenization when allowed: `(text, id)`.
@@ -202,162 +199,9 @@ impl Encoder {
             }
             syms.push(id);
         }
-        if syms.len() <= SHORT_PIECE {
-            self.merge_short(&mut syms);
-            out.extend_from_slice(&syms);
-        } else {
-            self.merge_long(&syms, out);
-        }
+        apply::apply_merges(&self.merges, &mut syms);
+        out.extend_from_slice(&syms);
         Ok(())
-    }
-
-    fn rank(&self, a: u32, b: u32) -> Option<(u32, u32)> {
-        self.merges.get(&(a, b)).copied()
-    }
-
-    /// Repeatedly merges the lowest-ranked adjacent pair (leftmost among equals).
-    fn merge_short(&self, syms: &mut Vec<u32>) {
-        loop {
-            let mut best: Option<(u32, usize, u32)> = None;
-            for i in 0..syms.len().saturating_sub(1) {
-                if let Some((r, new)) = self.rank(syms[i], syms[i + 1]) {
-                    if best.is_none_or(|(br, _, _)| r < br) {
-                        best = Some((r, i, new));
-                    }
-                }
-            }
-            let Some((_, i, new)) = best else { return };
-            syms[i] = new;
-            syms.remove(i + 1);
-        }
-    }
-
-    /// The same merge order for a long piece: the positions of each rank wait in a bucket, and buckets are
-    /// taken lowest rank first, each in increasing position. A merge only makes pairs that hold its new token,
-    /// whose ranks come later when merges are in training order, so a bucket is complete when its turn comes and
-    /// usually already sorted: runs such as a megabyte of one character cost linear time. A merge list where a
-    /// new pair ranks earlier (possible in an imported file) falls back to [`merge_heap`](Self::merge_heap).
-    fn merge_long(&self, syms: &[u32], out: &mut Vec<u32>) {
-        let n = syms.len();
-        let mut list = Linked::new(syms);
-        let mut buckets: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
-        let mut ranks = BinaryHeap::new();
-        let push = |buckets: &mut FxHashMap<u32, Vec<u32>>, ranks: &mut BinaryHeap<Reverse<u32>>, r, i| {
-            let bucket = buckets.entry(r).or_default();
-            if bucket.is_empty() {
-                ranks.push(Reverse(r));
-            }
-            bucket.push(i);
-        };
-        for i in 0..n - 1 {
-            if let Some((r, _)) = self.rank(syms[i], syms[i + 1]) {
-                push(&mut buckets, &mut ranks, r, i as u32);
-            }
-        }
-        while let Some(Reverse(r)) = ranks.pop() {
-            let mut positions = buckets.remove(&r).unwrap_or_default();
-            if !positions.is_sorted() {
-                positions.sort_unstable();
-            }
-            for &i in &positions {
-                let Some((a, b)) = list.pair_at(i as usize) else { continue };
-                let Some((rank, new)) = self.rank(a, b) else { continue };
-                if rank != r {
-                    continue;
-                }
-                let (left, right) = list.merge(i as usize, new);
-                for (at, pair) in [left, right].into_iter().flatten() {
-                    if let Some((r2, _)) = self.rank(pair.0, pair.1) {
-                        if r2 <= r {
-                            return self.merge_heap(syms, out);
-                        }
-                        push(&mut buckets, &mut ranks, r2, at as u32);
-                    }
-                }
-            }
-        }
-        list.emit(out);
-    }
-
-    /// The merge order with a heap of `(rank, position)`: any merge list, O(n log n).
-    fn merge_heap(&self, syms: &[u32], out: &mut Vec<u32>) {
-        let mut list = Linked::new(syms);
-        let mut heap = BinaryHeap::new();
-        for i in 0..syms.len() - 1 {
-            if let Some((r, _)) = self.rank(syms[i], syms[i + 1]) {
-                heap.push(Reverse(((r as u64) << 32) | i as u64));
-            }
-        }
-        while let Some(Reverse(key)) = heap.pop() {
-            let (r, i) = ((key >> 32) as u32, (key & 0xFFFF_FFFF) as usize);
-            let Some((a, b)) = list.pair_at(i) else { continue };
-            match self.rank(a, b) {
-                Some((rank, new)) if rank == r => {
-                    let (left, right) = list.merge(i, new);
-                    for (at, pair) in [left, right].into_iter().flatten() {
-                        if let Some((r2, _)) = self.rank(pair.0, pair.1) {
-                            heap.push(Reverse(((r2 as u64) << 32) | at as u64));
-                        }
-                    }
-                }
-                _ => continue,
-            }
-        }
-        list.emit(out);
-    }
-}
-
-/// A pair a merge formed, with the position where it starts.
-type Formed = Option<(usize, Pair)>;
-
-/// The symbols of one piece as a linked list, for the long-piece merge loops.
-struct Linked {
-    id: Vec<u32>,
-    next: Vec<usize>,
-    prev: Vec<usize>,
-    alive: Vec<bool>,
-}
-
-impl Linked {
-    fn new(syms: &[u32]) -> Self {
-        let n = syms.len();
-        Linked {
-            id: syms.to_vec(),
-            next: (1..=n).collect(),
-            prev: (0..n).map(|i| i.wrapping_sub(1)).collect(),
-            alive: vec![true; n],
-        }
-    }
-
-    /// The pair that starts at live position `i`, if any.
-    fn pair_at(&self, i: usize) -> Option<Pair> {
-        let j = self.next[i];
-        (self.alive[i] && j < self.id.len()).then(|| (self.id[i], self.id[j]))
-    }
-
-    /// Merges the pair at `i` into `new`; returns the pairs it forms on the left and on the right, with the
-    /// positions where they start.
-    fn merge(&mut self, i: usize, new: u32) -> (Formed, Formed) {
-        let n = self.id.len();
-        let j = self.next[i];
-        self.id[i] = new;
-        self.alive[j] = false;
-        self.next[i] = self.next[j];
-        let right = (self.next[i] < n).then(|| {
-            self.prev[self.next[i]] = i;
-            (i, (new, self.id[self.next[i]]))
-        });
-        let p = self.prev[i];
-        let left = (p < n).then(|| (p, (self.id[p], new)));
-        (left, right)
-    }
-
-    fn emit(&self, out: &mut Vec<u32>) {
-        let mut i = 0;
-        while i < self.id.len() {
-            out.push(self.id[i]);
-            i = self.next[i];
-        }
     }
 }
 
@@ -418,42 +262,5 @@ mod tests {
         assert_eq!(enc.decode(&ids).unwrap(), text.as_bytes());
         let raw = b"\x00\xff\xfe caf\xc3\xa9 \xe2\x82";
         assert_eq!(enc.decode(&enc.encode_bytes(raw).unwrap()).unwrap(), raw);
-    }
-
-    #[test]
-    fn bucket_heap_and_scan_agree_on_random_pieces() {
-        let text = "abracadabra aaaa bbbb abab baba cabbage ".repeat(40);
-        let enc = Encoder { ignore_merges: false, ..trained(&text, 300) };
-        let mut seed = 12345u64;
-        for len in [65usize, 100, 257, 1000] {
-            for _ in 0..20 {
-                let piece: Vec<u32> = (0..len)
-                    .map(|_| {
-                        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                        enc.byte_ids[b"abcr "[(seed >> 33) as usize % 5] as usize]
-                    })
-                    .collect();
-                let mut short = piece.clone();
-                enc.merge_short(&mut short);
-                let (mut long, mut heap) = (Vec::new(), Vec::new());
-                enc.merge_long(&piece, &mut long);
-                enc.merge_heap(&piece, &mut heap);
-                assert_eq!(long, short);
-                assert_eq!(heap, short);
-            }
-        }
-    }
-
-    #[test]
-    fn long_pieces_merge_like_short_ones() {
-        let text = "aaaaaaaaaaaaaaaabbbbbbbbbbbbbbbbbbbbbbbbaaaaaaaaaab ".repeat(30);
-        let enc = Encoder { ignore_merges: false, ..trained(&text, 280) };
-        let piece: Vec<u8> =
-            "ab".repeat(40).into_bytes().into_iter().chain(b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaa".iter().copied()).collect();
-        let mut short: Vec<u32> = piece.iter().map(|&b| enc.byte_ids[b as usize]).collect();
-        enc.merge_short(&mut short);
-        let mut long = Vec::new();
-        enc.merge_long(&piece.iter().map(|&b| enc.byte_ids[b as usize]).collect::<Vec<_>>(), &mut long);
-        assert_eq!(short, long);
     }
 }

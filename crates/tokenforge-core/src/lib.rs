@@ -3,6 +3,7 @@
 //! The data flow is `pretokenize` → `count` → `train` → (`Vocab`, merges) → `encode`.
 //! This crate knows nothing of files or Python: it takes bytes and strings and returns ids.
 
+pub mod apply;
 pub mod bytes;
 pub mod count;
 pub mod encode;

@@ -15,6 +15,7 @@ use std::collections::BinaryHeap;
 
 use rustc_hash::FxHashMap;
 
+use crate::apply::{apply_merges, Ranks};
 use crate::bytes::BYTE_RANK;
 use crate::count::WordCounts;
 use crate::error::{Error, Result};
@@ -77,18 +78,10 @@ impl BpeModel {
 
     /// Splits `piece` into this model's tokens by applying its merges in rank order (the replay that
     /// continued training starts from).
-    fn segment(&self, piece: &[u8], byte_ids: &[u32; 256], ranks: &FxHashMap<Pair, (u32, u32)>) -> Vec<u32> {
+    fn segment(&self, piece: &[u8], byte_ids: &[u32; 256], ranks: &Ranks) -> Vec<u32> {
         let mut syms: Vec<u32> = piece.iter().map(|&b| byte_ids[b as usize]).collect();
-        loop {
-            let best = syms
-                .windows(2)
-                .enumerate()
-                .filter_map(|(i, w)| ranks.get(&(w[0], w[1])).map(|&(r, new)| (r, i, new)))
-                .min();
-            let Some((_, i, new)) = best else { return syms };
-            syms[i] = new;
-            syms.remove(i + 1);
-        }
+        apply_merges(ranks, &mut syms);
+        syms
     }
 }
 
@@ -222,7 +215,7 @@ pub fn train_from(
     for b in 0..=255u8 {
         byte_ids[b as usize] = ids[&vec![b]];
     }
-    let mut ranks: FxHashMap<Pair, (u32, u32)> = FxHashMap::default();
+    let mut ranks: Ranks = FxHashMap::default();
     for (r, &(pair, new)) in model.merges.iter().enumerate() {
         ranks.entry(pair).or_insert((r as u32, new));
     }

@@ -1,0 +1,234 @@
+//! Applying an ordered merge list to one piece: always merge the adjacent pair with the lowest rank, leftmost
+//! among equals, until no pair has a rank. The encoder does this for every pre-token that is not itself a
+//! token; continued training does it to replay a base model's merges.
+//!
+//! Short pieces use a quadratic scan (fastest for the usual < 64 symbols). Long ones keep the positions of each
+//! rank in a bucket and take buckets lowest rank first, each in increasing position: a merge only forms pairs
+//! that hold its new token, which rank later when merges are in training order, so a bucket is complete when
+//! its turn comes and usually already sorted — a megabyte-long run of one character costs linear time. A merge
+//! list where a new pair ranks earlier (possible in an imported file) falls back to a heap, O(n log n).
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use rustc_hash::FxHashMap;
+
+use crate::train::bpe::Pair;
+
+/// Merge priorities: `pair → (rank, id of the merged token)`; the first rank of a pair wins.
+pub type Ranks = FxHashMap<Pair, (u32, u32)>;
+
+/// Pieces up to this many symbols use the quadratic scan.
+const SHORT_PIECE: usize = 64;
+
+/// Applies the merges of `ranks` to `syms` in place.
+pub fn apply_merges(ranks: &Ranks, syms: &mut Vec<u32>) {
+    if syms.len() <= SHORT_PIECE {
+        merge_short(ranks, syms);
+    } else {
+        let mut out = Vec::with_capacity(syms.len() / 2);
+        merge_long(ranks, syms, &mut out);
+        *syms = out;
+    }
+}
+
+fn rank(ranks: &Ranks, a: u32, b: u32) -> Option<(u32, u32)> {
+    ranks.get(&(a, b)).copied()
+}
+
+/// Repeatedly merges the lowest-ranked adjacent pair (leftmost among equals).
+fn merge_short(ranks: &Ranks, syms: &mut Vec<u32>) {
+    loop {
+        let mut best: Option<(u32, usize, u32)> = None;
+        for i in 0..syms.len().saturating_sub(1) {
+            if let Some((r, new)) = rank(ranks, syms[i], syms[i + 1]) {
+                if best.is_none_or(|(br, _, _)| r < br) {
+                    best = Some((r, i, new));
+                }
+            }
+        }
+        let Some((_, i, new)) = best else { return };
+        syms[i] = new;
+        syms.remove(i + 1);
+    }
+}
+
+/// Rank buckets in position order (see the module docs).
+fn merge_long(ranks: &Ranks, syms: &[u32], out: &mut Vec<u32>) {
+    let n = syms.len();
+    let mut list = Linked::new(syms);
+    let mut buckets: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+    let mut order = BinaryHeap::new();
+    let push = |buckets: &mut FxHashMap<u32, Vec<u32>>, order: &mut BinaryHeap<Reverse<u32>>, r, i| {
+        let bucket = buckets.entry(r).or_default();
+        if bucket.is_empty() {
+            order.push(Reverse(r));
+        }
+        bucket.push(i);
+    };
+    for i in 0..n - 1 {
+        if let Some((r, _)) = rank(ranks, syms[i], syms[i + 1]) {
+            push(&mut buckets, &mut order, r, i as u32);
+        }
+    }
+    while let Some(Reverse(r)) = order.pop() {
+        let mut positions = buckets.remove(&r).unwrap_or_default();
+        if !positions.is_sorted() {
+            positions.sort_unstable();
+        }
+        for &i in &positions {
+            let Some((a, b)) = list.pair_at(i as usize) else { continue };
+            match rank(ranks, a, b) {
+                Some((pair_rank, new)) if pair_rank == r => {
+                    let (left, right) = list.merge(i as usize, new);
+                    for (at, pair) in [left, right].into_iter().flatten() {
+                        if let Some((r2, _)) = rank(ranks, pair.0, pair.1) {
+                            if r2 <= r {
+                                return merge_heap(ranks, syms, out);
+                            }
+                            push(&mut buckets, &mut order, r2, at as u32);
+                        }
+                    }
+                }
+                _ => continue,
+            }
+        }
+    }
+    list.emit(out);
+}
+
+/// A heap of `(rank, position)`: any merge list, O(n log n).
+fn merge_heap(ranks: &Ranks, syms: &[u32], out: &mut Vec<u32>) {
+    let mut list = Linked::new(syms);
+    let mut heap = BinaryHeap::new();
+    for i in 0..syms.len() - 1 {
+        if let Some((r, _)) = rank(ranks, syms[i], syms[i + 1]) {
+            heap.push(Reverse(((r as u64) << 32) | i as u64));
+        }
+    }
+    while let Some(Reverse(key)) = heap.pop() {
+        let (r, i) = ((key >> 32) as u32, (key & 0xFFFF_FFFF) as usize);
+        let Some((a, b)) = list.pair_at(i) else { continue };
+        match rank(ranks, a, b) {
+            Some((pair_rank, new)) if pair_rank == r => {
+                let (left, right) = list.merge(i, new);
+                for (at, pair) in [left, right].into_iter().flatten() {
+                    if let Some((r2, _)) = rank(ranks, pair.0, pair.1) {
+                        heap.push(Reverse(((r2 as u64) << 32) | at as u64));
+                    }
+                }
+            }
+            _ => continue,
+        }
+    }
+    list.emit(out);
+}
+
+/// A pair a merge formed, with the position where it starts.
+type Formed = Option<(usize, Pair)>;
+
+/// The symbols of one piece as a linked list, for the long-piece merge loops.
+struct Linked {
+    id: Vec<u32>,
+    next: Vec<usize>,
+    prev: Vec<usize>,
+    alive: Vec<bool>,
+}
+
+impl Linked {
+    fn new(syms: &[u32]) -> Self {
+        let n = syms.len();
+        Linked {
+            id: syms.to_vec(),
+            next: (1..=n).collect(),
+            prev: (0..n).map(|i| i.wrapping_sub(1)).collect(),
+            alive: vec![true; n],
+        }
+    }
+
+    /// The pair that starts at live position `i`, if any.
+    fn pair_at(&self, i: usize) -> Option<Pair> {
+        let j = self.next[i];
+        (self.alive[i] && j < self.id.len()).then(|| (self.id[i], self.id[j]))
+    }
+
+    /// Merges the pair at `i` into `new`; returns the pairs it forms on the left and on the right.
+    fn merge(&mut self, i: usize, new: u32) -> (Formed, Formed) {
+        let n = self.id.len();
+        let j = self.next[i];
+        self.id[i] = new;
+        self.alive[j] = false;
+        self.next[i] = self.next[j];
+        let right = (self.next[i] < n).then(|| {
+            self.prev[self.next[i]] = i;
+            (i, (new, self.id[self.next[i]]))
+        });
+        let p = self.prev[i];
+        let left = (p < n).then(|| (p, (self.id[p], new)));
+        (left, right)
+    }
+
+    fn emit(&self, out: &mut Vec<u32>) {
+        let mut i = 0;
+        while i < self.id.len() {
+            out.push(self.id[i]);
+            i = self.next[i];
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Merges for the alphabet a, b, c: ab, bc, aa, then pairs of those.
+    fn ranks() -> Ranks {
+        let merges = [((0, 1), 3), ((1, 2), 4), ((0, 0), 5), ((3, 3), 6), ((5, 5), 7), ((3, 2), 8), ((6, 6), 9)];
+        merges.iter().enumerate().map(|(r, &(pair, new))| (pair, (r as u32, new))).collect()
+    }
+
+    #[test]
+    fn bucket_heap_and_scan_agree_on_random_pieces() {
+        let ranks = ranks();
+        let mut seed = 12345u64;
+        for len in [65usize, 100, 257, 1000] {
+            for _ in 0..50 {
+                let piece: Vec<u32> = (0..len)
+                    .map(|_| {
+                        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                        ((seed >> 33) % 3) as u32
+                    })
+                    .collect();
+                let mut short = piece.clone();
+                merge_short(&ranks, &mut short);
+                let (mut long, mut heap) = (Vec::new(), Vec::new());
+                merge_long(&ranks, &piece, &mut long);
+                merge_heap(&ranks, &piece, &mut heap);
+                assert_eq!(long, short);
+                assert_eq!(heap, short);
+            }
+        }
+    }
+
+    #[test]
+    fn a_long_run_merges_like_a_short_one() {
+        let ranks = ranks();
+        let mut short = vec![0u32; 64];
+        merge_short(&ranks, &mut short);
+        let mut long = vec![0u32; 64 * 100];
+        apply_merges(&ranks, &mut long);
+        assert_eq!(long, short.repeat(100));
+    }
+
+    #[test]
+    fn out_of_order_merges_fall_back_to_the_heap() {
+        // (c, c) ranks before (b, b) but is formed only by merging (b, b) first: not training order.
+        let merges = [((2, 2), 9), ((1, 1), 2)];
+        let ranks: Ranks = merges.iter().enumerate().map(|(r, &(pair, new))| (pair, (r as u32, new))).collect();
+        let piece: Vec<u32> = [1u32, 1, 1, 1].repeat(20);
+        let mut short = piece.clone();
+        merge_short(&ranks, &mut short);
+        let mut long = Vec::new();
+        merge_long(&ranks, &piece, &mut long);
+        assert_eq!(long, short);
+    }
+}
