@@ -124,7 +124,6 @@ def real(args: argparse.Namespace) -> None:
     """Infers the language mix of published tokenizers from the handbook's inference sides."""
     texts = language_texts()
     targets = [
-        ("GPT-2", FETCHED / "gpt2" / "vocab.bpe", None),
         ("cl100k_base", FETCHED / "tiktoken" / "cl100k_base.tiktoken.gz", "gpt4"),
         ("o200k_base", FETCHED / "tiktoken" / "o200k_base.tiktoken.gz", "o200k"),
     ]
@@ -134,7 +133,7 @@ def real(args: argparse.Namespace) -> None:
         if not path.exists():
             print(f"{path}: missing; run scripts/fetch_test_data.sh", file=sys.stderr)
             continue
-        tok = load_any(path.parent if label == "GPT-2" else path, pattern)
+        tok = load_any(path, pattern)
         merges = min(args.merges, len(tok.merge_ids))
         cats = [category_from_texts(n, split_by_hash(chunk_documents([t]))[1], tok) for n, t in texts.items()]
         est = infer(tok, cats, merges=merges, source=label)
