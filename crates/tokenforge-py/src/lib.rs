@@ -12,6 +12,9 @@ use tokenforge_core::train::bpe::{self, BpeConfig, BpeModel};
 use tokenforge_core::train::rules::TokenRules;
 use tokenforge_core::Error;
 
+/// Texts per chunk of `encode_batch`'s pipeline.
+const BATCH_CHUNK: usize = 1024;
+
 /// A merge list as Python sees it: `((left, right), new_id)` by rank.
 type Merges = Vec<((u32, u32), u32)>;
 
@@ -332,10 +335,33 @@ impl Encoder {
         for t in &texts {
             strs.push(utf8(t.downcast::<PyString>()?)?);
         }
-        let all = self.with_matcher(allowed, all_special, |m| {
-            py.allow_threads(|| self.inner.encode_batch(&strs, m)).map_err(to_py)
+        // A worker thread encodes chunk after chunk on all cores while this thread, holding the GIL, turns
+        // the previous chunk's ids into Python lists: the serial part overlaps the parallel one.
+        let out = PyList::empty(py);
+        self.with_matcher(allowed, all_special, |m| {
+            std::thread::scope(|scope| {
+                let (tx, rx) = std::sync::mpsc::sync_channel(1);
+                let (inner, strs) = (&self.inner, &strs);
+                scope.spawn(move || {
+                    for chunk in strs.chunks(BATCH_CHUNK) {
+                        if tx.send(inner.encode_batch(chunk, m)).is_err() {
+                            break;
+                        }
+                    }
+                });
+                let mut rx = rx;
+                loop {
+                    // The receiver moves into the GIL-free wait and back (it is Send, not Sync).
+                    let (chunk, back) = py.allow_threads(move || (rx.recv(), rx));
+                    rx = back;
+                    let Ok(chunk) = chunk else { return Ok(()) };
+                    for ids in chunk.map_err(to_py)? {
+                        out.append(self.to_list(py, &ids))?;
+                    }
+                }
+            })
         })?;
-        PyList::new(py, all.iter().map(|ids| self.to_list(py, ids)))
+        Ok(out)
     }
 
     /// The bytes behind `ids`.
