@@ -107,3 +107,15 @@ def test_charbench_writes_tasks_and_features(files, tmp_path):
     assert all(r["n_tokens"] == len(r["word"]) for r in rows)
     summary = json.loads((out / "summary.json").read_text())
     assert summary["b"]["count_char"]["target_token_chars"] == 1.0
+
+
+def test_eval_csv_has_one_number_per_row(files, tmp_path):
+    import csv
+
+    out = tmp_path / "out.csv"
+    args = ["eval", "-t", f"b={files / 'bytes'}", "--corpus", f"c={files / 'corpus.txt'}"]
+    assert main([*args, "--parallel", str(files / "par"), "--csv", str(out), "-q"]) == 0
+    rows = {(r["tokenizer"], r["corpus"], r["metric"]): r["value"] for r in csv.DictReader(out.open())}
+    assert rows[("b", "c", "tokens")] == "10"
+    assert rows[("b", "c", "bytes_per_token")] == "1.0"
+    assert float(rows[("b", "par", "parity.de")]) == 15 / 14

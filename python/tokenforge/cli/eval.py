@@ -4,7 +4,9 @@ and an HTML report."""
 from __future__ import annotations
 
 import argparse
+import csv
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 from rich.console import Console
@@ -59,6 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--affixes", metavar="FILE", help="affix list for %%pure")
     p.add_argument("--words-lang", metavar="CODE", help="language of the word list, for case folding (e.g. tr)")
     p.add_argument("--json", metavar="PATH", help="write every number as JSON")
+    p.add_argument("--csv", metavar="PATH", help="write the numbers as CSV rows: tokenizer, corpus, metric, value")
     p.add_argument("--report", metavar="PATH", help="write a self-contained HTML report")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars and no table")
     p.set_defaults(run=run)
@@ -150,6 +153,34 @@ def write_json(result: dict, path: str) -> None:
         raise InputFileError(f"{path}: cannot write: {e.strerror}") from None
 
 
+def csv_rows(result: dict) -> Iterator[tuple[str, str, str, object]]:
+    """`(tokenizer, corpus, metric, value)` for every number of the result; nested numbers (parity per
+    language, histograms) get dotted metric names (`parity.de`)."""
+
+    def leaves(prefix: str, value: object) -> Iterator[tuple[str, object]]:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                yield from leaves(f"{prefix}.{k}" if prefix else str(k), v)
+        elif value is None or isinstance(value, (int, float, str)):
+            yield prefix, value
+
+    for name, tok in result["tokenizers"].items():
+        for corpus, metrics in tok.get("corpora", {}).items():
+            for metric, value in leaves("", metrics):
+                yield name, corpus, metric, value
+
+
+def write_csv(result: dict, path: str) -> None:
+    """Writes the result as CSV (one number per row)."""
+    try:
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow(["tokenizer", "corpus", "metric", "value"])
+            writer.writerows(csv_rows(result))
+    except OSError as e:
+        raise InputFileError(f"{path}: cannot write: {e.strerror}") from None
+
+
 def run(args: argparse.Namespace) -> int:
     """Loads the tokenizers, measures, prints the tables and writes the files asked for."""
     corpora = [parse_corpus(spec) for spec in args.corpus]
@@ -158,6 +189,8 @@ def run(args: argparse.Namespace) -> int:
         result = evaluate(adapters, corpora, args.parallel, args.pivot, args.alpha, lexicon(args), progress)
     if args.json:
         write_json(result, args.json)
+    if args.csv:
+        write_csv(result, args.csv)
     if args.report:
         write_html(result, args.report)
     if not args.quiet:
