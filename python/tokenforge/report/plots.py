@@ -17,7 +17,7 @@ def _pyplot():
     try:
         import matplotlib
     except ImportError:
-        raise ConfigError("the HTML report needs matplotlib: pip install 'tokenforge[report]'") from None
+        raise ConfigError("the HTML report needs matplotlib: pip install matplotlib") from None
     matplotlib.use("Agg")
     matplotlib.rcParams.update({"svg.fonttype": "none", "font.size": 9, "svg.hashsalt": "tokenforge"})
     import matplotlib.pyplot as plt
