@@ -1,0 +1,111 @@
+"""Scale: counting throughput vs Hugging Face, and peak memory of capped training on a corpus whose distinct
+pre-tokens need several times the cap.
+
+    python benches/scale.py [--runs 3] [--cap-mib 256]
+
+1. Counting: our pre-token counting (`count_pretokens`, all cores) vs HF `train_from_iterator` at the smallest
+   vocabulary (its word counting plus a trivial merge phase), gpt4 pattern, on corpus_100M.txt's documents.
+2. Memory: a synthetic corpus of millions of distinct words (their uncapped training needs about 3× the cap),
+   trained in a fresh process with `max_memory=cap` and without; peak RSS (VmHWM) of each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import string
+import sys
+
+from benchlib import Spread, alternate, child_report, machine, read_documents, run_child, table, text_bytes
+
+
+def words(n_rare: int, n_common: int, repeats: int):
+    """`n_rare` distinct words seen once and `n_common` words seen `repeats` times, in documents of 50k words."""
+
+    def word(i: int) -> str:
+        letters = []
+        for _ in range(7):
+            i, r = divmod(i, 26)
+            letters.append(string.ascii_lowercase[r])
+        return "".join(letters)
+
+    for start in range(0, n_rare, 50_000):
+        yield " ".join(word(i) for i in range(start, min(n_rare, start + 50_000)))
+    common = " ".join(word(i) for i in range(n_common))
+    for _ in range(repeats):
+        yield common
+
+
+def child(args: argparse.Namespace) -> None:
+    import tempfile
+
+    import tokenforge as tf
+
+    cap = None if args.cap == "none" else int(args.cap)
+    with tempfile.TemporaryDirectory() as d:
+        tok = tf.train_from_iterator(
+            words(args.rare, 2000, 200), vocab_size=2000, max_memory=cap, spill_dir=d if cap else None
+        )
+    child_report(vocab=tok.vocab_size)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--cap-mib", type=int, default=256)
+    p.add_argument("--rare", type=int, default=6_000_000, help="distinct rare words in the memory test")
+    p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--cap", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.child:
+        return child(args)
+
+    from benchlib import hf_pretokenizer
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+
+    from tokenforge import _core
+    from tokenforge.progress import Progress
+    from tokenforge.training.counting import count_pretokens
+
+    print(machine())
+    docs = read_documents("corpus_100M.txt")
+    mb = text_bytes(docs) / 1e6
+
+    def ours():
+        with Progress(enabled=False) as bar:
+            count_pretokens(((d, True) for d in docs), ["gpt4"], bar)
+
+    def hf():
+        tok = Tokenizer(models.BPE())
+        tok.pre_tokenizer = hf_pretokenizer(_core.CL100K_PATTERN)
+        trainer = trainers.BpeTrainer(
+            vocab_size=257, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False
+        )
+        tok.train_from_iterator(docs, trainer)
+
+    t = alternate({"HF (count + 1 merge)": hf, "tokenforge (count)": ours}, args.runs)
+    spread = {name: Spread(t.wall[name]) for name in t.wall}
+    rows = [
+        [name, f"{mb / spread[name].median:.1f} MB/s", spread[name].fmt(), f"{t.cores(name):.1f}"] for name in t.wall
+    ]
+    ratio = spread["HF (count + 1 merge)"].median / spread["tokenforge (count)"].median
+    print(f"\nCounting pre-tokens of {mb:.1f} MB ({len(docs):,} documents), gpt4 pattern, {args.runs} runs:\n")
+    print(table(["", "throughput", "median (min–max)", "cores"], rows))
+    print(f"\ntokenforge / HF: {ratio:.2f}×")
+
+    cap = args.cap_mib << 20
+    capped = run_child("scale.py", ["--cap", str(cap), "--rare", str(args.rare)], timeout=1800)
+    free = run_child("scale.py", ["--cap", "none", "--rare", str(args.rare)], timeout=1800)
+    print(f"\nTraining on {args.rare:,} distinct rare words + 2,000 common ones (2k vocab), peak RSS:\n")
+    print(
+        table(
+            ["run", "peak MiB", "cap MiB"],
+            [
+                ["max_memory", capped.get("peak_mib", capped.get("error")), args.cap_mib],
+                ["no cap", free.get("peak_mib", free.get("error")), "-"],
+            ],
+        )
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
