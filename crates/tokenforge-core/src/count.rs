@@ -60,6 +60,24 @@ impl WordCounts {
         self.map.drain()
     }
 
+    /// Counts from `(word, count)` pairs (tests).
+    #[cfg(test)]
+    pub(crate) fn of(words: &[(&str, u64)]) -> WordCounts {
+        let mut c = WordCounts::default();
+        for (w, n) in words {
+            c.add(w.as_bytes(), *n);
+        }
+        c
+    }
+
+    /// The counts as sorted `(bytes, count)` pairs (tests).
+    #[cfg(test)]
+    pub(crate) fn sorted(&self) -> Vec<(Vec<u8>, u64)> {
+        let mut v: Vec<_> = self.iter().map(|(k, n)| (k.to_vec(), n)).collect();
+        v.sort();
+        v
+    }
+
     /// Number of distinct pieces.
     pub fn len(&self) -> usize {
         self.map.len()
@@ -305,12 +323,6 @@ pub fn count_documents(pre: &Pretokenizer, docs: &[&[u8]]) -> Result<WordCounts>
 mod tests {
     use super::*;
 
-    fn sorted(c: &WordCounts) -> Vec<(Vec<u8>, u64)> {
-        let mut v: Vec<_> = c.iter().map(|(k, n)| (k.to_vec(), n)).collect();
-        v.sort();
-        v
-    }
-
     fn assert_segments_count_like_whole(text: &str, specs: &[&str], cuts: &[usize]) {
         for spec in specs {
             let pre = Pretokenizer::new(spec).unwrap();
@@ -327,7 +339,7 @@ mod tests {
                     counter.feed(batch).unwrap();
                 }
                 counter.finish().unwrap();
-                assert_eq!(sorted(counter.counts()), sorted(&whole), "spec {spec} cut {cut}");
+                assert_eq!(counter.counts().sorted(), whole.sorted(), "spec {spec} cut {cut}");
             }
         }
     }
@@ -355,7 +367,7 @@ mod tests {
         }
         assert!(counter.runs() > 5);
         assert_eq!(counter.finish_within(None).unwrap(), 1);
-        assert_eq!(sorted(counter.counts()), sorted(&whole));
+        assert_eq!(counter.counts().sorted(), whole.sorted());
         drop(counter);
         std::fs::remove_dir(&dir).unwrap();
     }

@@ -347,17 +347,9 @@ mod tests {
     use crate::train::bpe::{train, BpeConfig};
     use crate::train::rules::TokenRules;
 
-    fn counts(words: &[(&str, u64)]) -> WordCounts {
-        let mut c = WordCounts::default();
-        for (w, n) in words {
-            c.add(w.as_bytes(), *n);
-        }
-        c
-    }
-
     fn model(words: &[(&str, u64)], merges: usize) -> BpeModel {
         let cfg = BpeConfig { vocab_size: 256 + merges, min_frequency: 0, reserved: 0, rules: TokenRules::default() };
-        train(&counts(words), &cfg, &mut |_, _| {}).unwrap()
+        train(&WordCounts::of(words), &cfg, &mut |_, _| {}).unwrap()
     }
 
     /// Pair counts of category `i` before step `t`, by replaying deltas.
@@ -376,7 +368,7 @@ mod tests {
     fn replay_matches_recounting() {
         let words = [("aaaa", 3), ("abab", 2), ("banana", 5), ("aab", 1)];
         let m = model(&words, 6);
-        let c = counts(&words);
+        let c = WordCounts::of(&words);
         let h = History::build(&m, &[&c], 6).unwrap();
         let byte = |b: u8| m.vocab.iter().position(|t| t == &[b]).unwrap() as u32;
         // Recount from scratch: segment every word with the first t merges and count its pairs.
@@ -414,7 +406,7 @@ mod tests {
     fn scan_finds_the_pair_that_beats_the_merge() {
         // The model merges "ab" first; category 1 has far more "cd".
         let m = model(&[("ab", 10), ("cd", 1)], 1);
-        let (a, b) = (counts(&[("ab", 4), ("cd", 1)]), counts(&[("cd", 6)]));
+        let (a, b) = (WordCounts::of(&[("ab", 4), ("cd", 1)]), WordCounts::of(&[("cd", 6)]));
         let h = History::build(&m, &[&a, &b], 1).unwrap();
         // Category 0 alone: "ab" wins, nothing violated.
         assert_eq!(h.scan(&[1.0, 0.0], &[0.0], &[], 5, 1e-9).unwrap(), Violations::default());
@@ -434,10 +426,10 @@ mod tests {
     #[test]
     fn bad_arguments_are_errors() {
         let m = model(&[("ab", 3)], 1);
-        let c = counts(&[("ab", 1)]);
+        let c = WordCounts::of(&[("ab", 1)]);
         assert!(History::build(&m, &[&c], 2).is_err());
         assert!(History::build(&m, &[], 1).is_err());
-        assert!(History::build(&m, &[&counts(&[("a", 5)])], 1).is_err());
+        assert!(History::build(&m, &[&WordCounts::of(&[("a", 5)])], 1).is_err());
         let h = History::build(&m, &[&c], 1).unwrap();
         assert!(h.scan(&[1.0, 2.0], &[0.0], &[], 1, 0.0).is_err());
     }

@@ -189,34 +189,20 @@ impl RunReader {
 mod tests {
     use super::*;
 
-    fn counts(words: &[(&str, u64)]) -> WordCounts {
-        let mut c = WordCounts::default();
-        for (w, n) in words {
-            c.add(w.as_bytes(), *n);
-        }
-        c
-    }
-
-    fn sorted(c: &WordCounts) -> Vec<(Vec<u8>, u64)> {
-        let mut v: Vec<_> = c.iter().map(|(k, n)| (k.to_vec(), n)).collect();
-        v.sort();
-        v
-    }
-
     #[test]
     fn runs_merge_to_exact_totals_and_prune_by_threshold() {
         let dir = std::env::temp_dir().join(format!("tokenforge-spill-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let mut runs = Runs::new(&dir);
-        runs.spill(&mut counts(&[("b", 2), ("a", 1), ("c", 5)])).unwrap();
-        runs.spill(&mut counts(&[("c", 1), ("a", 3), ("d", 1)])).unwrap();
+        runs.spill(&mut WordCounts::of(&[("b", 2), ("a", 1), ("c", 5)])).unwrap();
+        runs.spill(&mut WordCounts::of(&[("c", 1), ("a", 3), ("d", 1)])).unwrap();
         let (all, t) = runs.load(usize::MAX).unwrap();
         assert_eq!(t, 1);
-        assert_eq!(sorted(&all), sorted(&counts(&[("a", 4), ("b", 2), ("c", 6), ("d", 1)])));
+        assert_eq!(all.sorted(), WordCounts::of(&[("a", 4), ("b", 2), ("c", 6), ("d", 1)]).sorted());
         // Room for two one-byte words: the two most frequent stay.
         let (pruned, t) = runs.load(2 * training_cost(1)).unwrap();
         assert_eq!(t, 3);
-        assert_eq!(sorted(&pruned), sorted(&counts(&[("a", 4), ("c", 6)])));
+        assert_eq!(pruned.sorted(), WordCounts::of(&[("a", 4), ("c", 6)]).sorted());
         drop(runs);
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "runs are deleted");
         std::fs::remove_dir(&dir).unwrap();

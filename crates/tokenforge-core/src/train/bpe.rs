@@ -356,21 +356,13 @@ pub fn train_from(
 mod tests {
     use super::*;
 
-    fn counts(words: &[(&str, u64)]) -> WordCounts {
-        let mut c = WordCounts::default();
-        for (w, n) in words {
-            c.add(w.as_bytes(), *n);
-        }
-        c
-    }
-
     fn merged(model: &BpeModel) -> Vec<String> {
         model.merges.iter().map(|&(_, id)| String::from_utf8_lossy(&model.vocab[id as usize]).into_owned()).collect()
     }
 
     #[test]
     fn most_frequent_pair_first() {
-        let c = counts(&[("hug", 10), ("pug", 5), ("pun", 12), ("bun", 4), ("hugs", 5)]);
+        let c = WordCounts::of(&[("hug", 10), ("pug", 5), ("pun", 12), ("bun", 4), ("hugs", 5)]);
         let cfg = BpeConfig { vocab_size: 259, min_frequency: 0, reserved: 0, rules: TokenRules::default() };
         let m = train(&c, &cfg, &mut |_, _| {}).unwrap();
         assert_eq!(merged(&m), ["ug", "un", "hug"]);
@@ -379,7 +371,7 @@ mod tests {
     #[test]
     fn ties_go_to_the_smaller_pair() {
         // "ab" and "cd" both occur 3 times; (a, b) has the smaller ids.
-        let c = counts(&[("cd", 3), ("ab", 3)]);
+        let c = WordCounts::of(&[("cd", 3), ("ab", 3)]);
         let cfg = BpeConfig { vocab_size: 257, min_frequency: 0, reserved: 0, rules: TokenRules::default() };
         let m = train(&c, &cfg, &mut |_, _| {}).unwrap();
         assert_eq!(merged(&m), ["ab"]);
@@ -387,7 +379,7 @@ mod tests {
 
     #[test]
     fn min_frequency_stops_training() {
-        let c = counts(&[("ab", 3), ("cd", 1)]);
+        let c = WordCounts::of(&[("ab", 3), ("cd", 1)]);
         let cfg = BpeConfig { vocab_size: 300, min_frequency: 2, reserved: 0, rules: TokenRules::default() };
         let m = train(&c, &cfg, &mut |_, _| {}).unwrap();
         assert_eq!(merged(&m), ["ab"]);
@@ -395,7 +387,7 @@ mod tests {
 
     #[test]
     fn counts_beyond_i32_do_not_overflow() {
-        let c = counts(&[("ab", 3_000_000_000), ("cd", 2_000_000_000)]);
+        let c = WordCounts::of(&[("ab", 3_000_000_000), ("cd", 2_000_000_000)]);
         let cfg = BpeConfig { vocab_size: 258, min_frequency: 0, reserved: 0, rules: TokenRules::default() };
         let m = train(&c, &cfg, &mut |_, _| {}).unwrap();
         assert_eq!(merged(&m), ["ab", "cd"]);
@@ -403,7 +395,7 @@ mod tests {
 
     #[test]
     fn rules_skip_tokens_and_training_goes_on() {
-        let c = counts(&[("abcabc", 10), ("xy", 3)]);
+        let c = WordCounts::of(&[("abcabc", 10), ("xy", 3)]);
         let rules = TokenRules { max_bytes: Some(2), ..Default::default() };
         let cfg = BpeConfig { vocab_size: 300, min_frequency: 0, reserved: 0, rules };
         let m = train(&c, &cfg, &mut |_, _| {}).unwrap();
@@ -413,7 +405,7 @@ mod tests {
 
     #[test]
     fn continued_training_keeps_the_base_merges() {
-        let c = counts(&[("hug", 10), ("pug", 5), ("pun", 12), ("bun", 4), ("hugs", 5)]);
+        let c = WordCounts::of(&[("hug", 10), ("pug", 5), ("pun", 12), ("bun", 4), ("hugs", 5)]);
         let cfg = |vocab_size| BpeConfig { vocab_size, min_frequency: 0, reserved: 0, rules: TokenRules::default() };
         let full = train(&c, &cfg(262), &mut |_, _| {}).unwrap();
         let half = train(&c, &cfg(259), &mut |_, _| {}).unwrap();
