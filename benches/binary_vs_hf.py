@@ -201,7 +201,8 @@ def run_measured(cmd: list[str], timeout: float) -> dict:
             time.sleep(0.05)
         wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0), err.seek(0)
+        out.seek(0)
+        err.seek(0)
         lines = [ln for ln in out.read().splitlines() if ln.startswith("{")]
         if proc.returncode != 0:
             tail = (err.read().strip().splitlines() or [f"exit status {proc.returncode}"])[-1]
