@@ -1,9 +1,15 @@
 //! The preset scanners against the regex they implement, run by fancy-regex (the pattern wrapped in a
 //! non-capturing group, so that `Pretokenizer::new` does not recognise it as a preset): same pieces on
 //! random strings over a tricky alphabet and on real text.
-use tokenforge_core::pretokenize::{Pretokenizer, CL100K, GPT2, O200K};
+use tokenforge_core::pretokenize::{Pretokenizer, CL100K, GPT2, O200K, SUPERBPE_STAGE1, SUPERBPE_STAGE2};
 
-const PRESETS: [(&str, &str); 3] = [("gpt2", GPT2), ("gpt4", CL100K), ("o200k", O200K)];
+const PRESETS: [(&str, &str); 5] = [
+    ("gpt2", GPT2),
+    ("gpt4", CL100K),
+    ("o200k", O200K),
+    ("superbpe-stage1", SUPERBPE_STAGE1),
+    ("superbpe-stage2", SUPERBPE_STAGE2),
+];
 
 /// Characters that sit on the edges of the patterns' classes (some several times, for long runs).
 #[rustfmt::skip]

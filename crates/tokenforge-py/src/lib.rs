@@ -416,6 +416,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(utf8_error_offset, m)?)?;
     m.add_function(wrap_pyfunction!(repair_utf8, m)?)?;
     m.add("GPT2_PATTERN", tokenforge_core::pretokenize::GPT2)?;
+    m.add("SUPERBPE_STAGE1_PATTERN", tokenforge_core::pretokenize::SUPERBPE_STAGE1)?;
+    m.add("SUPERBPE_STAGE2_PATTERN", tokenforge_core::pretokenize::SUPERBPE_STAGE2)?;
     m.add("BYTE_ORDER", PyBytes::new(m.py(), &tokenforge_core::bytes::BYTE_ORDER))?;
     m.add("CL100K_PATTERN", tokenforge_core::pretokenize::CL100K)?;
     m.add("O200K_PATTERN", tokenforge_core::pretokenize::O200K)?;

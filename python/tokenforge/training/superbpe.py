@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 
+from tokenforge import _core
 from tokenforge.training.bpe import TokenRules
 
-#: o200k without its contraction suffixes: the reference's stage-1 split.
-STAGE1_PATTERN = (
-    r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+"
-    r"|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*"
-    r"|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"
-)
+#: o200k without its contraction suffixes: the reference's stage-1 split (run by a linear scanner).
+STAGE1_PATTERN = _core.SUPERBPE_STAGE1_PATTERN
 #: The stage-2 split: numbers, punctuation runs and trailing spaces are cut out; all else may merge.
-STAGE2_PATTERN = r"\p{N}{1,3}| ?[^\s\p{L}\p{N}]{2,}[\r\n/]*| +(?!\S)"
+STAGE2_PATTERN = _core.SUPERBPE_STAGE2_PATTERN
 #: A superword holds at most this many words (non-empty parts between spaces).
 MAX_WORDS = 4
 #: No token may contain a colon followed by a space (the reference's ":Ġ").

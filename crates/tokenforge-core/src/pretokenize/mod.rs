@@ -11,8 +11,9 @@ mod gpt2;
 mod o200k;
 mod patterns;
 mod scan;
+mod superbpe;
 
-pub use patterns::{CL100K, GPT2, O200K};
+pub use patterns::{CL100K, GPT2, O200K, SUPERBPE_STAGE1, SUPERBPE_STAGE2};
 pub use scan::Preset;
 
 use crate::error::{Error, Result};
@@ -57,6 +58,8 @@ impl Pretokenizer {
             "gpt2" | GPT2 => Ok(Pretokenizer::Preset(Preset::Gpt2)),
             "gpt4" | "cl100k" | CL100K => Ok(Pretokenizer::Preset(Preset::Cl100k)),
             "o200k" | O200K => Ok(Pretokenizer::Preset(Preset::O200k)),
+            "superbpe-stage1" | SUPERBPE_STAGE1 => Ok(Pretokenizer::Preset(Preset::SuperBpe1)),
+            "superbpe-stage2" | SUPERBPE_STAGE2 => Ok(Pretokenizer::Preset(Preset::SuperBpe2)),
             _ => Ok(Pretokenizer::Regex { pattern: spec.to_owned(), re: Box::new(compile(spec)?) }),
         }
     }
@@ -135,7 +138,8 @@ impl Pretokenizer {
         let (Some(before), Some(after)) = (char_before(data, at), char_at(data, at)) else { return false };
         let (fb, fa) = (classes::char_flags(before), classes::char_flags(after));
         let both = |mask: u8| fb & mask != 0 && fa & mask != 0;
-        !(both(classes::SPACE) || (*preset == Preset::O200k && both(classes::LETTER | classes::UPPER | classes::LOWER)))
+        let word_runs = matches!(preset, Preset::O200k | Preset::SuperBpe1);
+        !(both(classes::SPACE) || (word_runs && both(classes::LETTER | classes::UPPER | classes::LOWER)))
     }
 
     /// Like [`split`](Self::split) for arbitrary bytes: valid UTF-8 runs are split as text, each

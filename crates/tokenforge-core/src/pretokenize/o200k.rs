@@ -9,9 +9,19 @@ use super::scan::{contraction, symbols, up_to_three_numbers, whitespace};
 
 /// The end of the match starting at `i`.
 pub(crate) fn match_end(t: &Text, i: usize) -> usize {
-    if let Some(end) = word(t, i) {
-        return contraction(t, end, true).unwrap_or(end);
+    match word(t, i) {
+        Some(end) => contraction(t, end, true).unwrap_or(end),
+        None => not_a_word(t, i),
     }
+}
+
+/// The end of the match starting at `i` of the pattern without its contraction suffixes (SuperBPE's stage 1).
+pub(crate) fn match_end_without_contractions(t: &Text, i: usize) -> usize {
+    word(t, i).unwrap_or_else(|| not_a_word(t, i))
+}
+
+/// The alternatives after the two word ones.
+fn not_a_word(t: &Text, i: usize) -> usize {
     if t.class(i).0 & NUMBER != 0 {
         return up_to_three_numbers(t, i);
     }

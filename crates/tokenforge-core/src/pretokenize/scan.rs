@@ -6,7 +6,7 @@
 //! back characters only as far as the rest of the alternative needs), reading each character a bounded
 //! number of times. The alternatives shared by several presets live here; each preset has its module.
 use super::classes::{Text, LETTER, NUMBER, SPACE};
-use super::{cl100k, gpt2, o200k, patterns};
+use super::{cl100k, gpt2, o200k, patterns, superbpe};
 
 /// A preset pattern, run by its scanner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +17,10 @@ pub enum Preset {
     Cl100k,
     /// [`patterns::O200K`].
     O200k,
+    /// [`patterns::SUPERBPE_STAGE1`].
+    SuperBpe1,
+    /// [`patterns::SUPERBPE_STAGE2`] (with gaps: it does not cover all text).
+    SuperBpe2,
 }
 
 impl Preset {
@@ -26,6 +30,8 @@ impl Preset {
             Preset::Gpt2 => "gpt2",
             Preset::Cl100k => "gpt4",
             Preset::O200k => "o200k",
+            Preset::SuperBpe1 => "superbpe-stage1",
+            Preset::SuperBpe2 => "superbpe-stage2",
         }
     }
 
@@ -35,15 +41,19 @@ impl Preset {
             Preset::Gpt2 => patterns::GPT2,
             Preset::Cl100k => patterns::CL100K,
             Preset::O200k => patterns::O200K,
+            Preset::SuperBpe1 => patterns::SUPERBPE_STAGE1,
+            Preset::SuperBpe2 => patterns::SUPERBPE_STAGE2,
         }
     }
 
-    /// Appends the matches of the pattern in `text` to `out` (they cover `text`: there are no gaps).
+    /// Appends the pieces of `text` to `out`: the matches, and for SuperBPE's stage 2 the gaps between them.
     pub fn split<'a>(self, text: &'a str, out: &mut Vec<&'a str>) {
         match self {
             Preset::Gpt2 => split_with(text, out, gpt2::match_end),
             Preset::Cl100k => split_with(text, out, cl100k::match_end),
             Preset::O200k => split_with(text, out, o200k::match_end),
+            Preset::SuperBpe1 => split_with(text, out, superbpe::stage1_match_end),
+            Preset::SuperBpe2 => superbpe::split_stage2(text, out),
         }
     }
 }

@@ -13,6 +13,7 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::apply::{apply_merges, Ranks};
@@ -220,16 +221,20 @@ pub fn train_from(
         ranks.entry(pair).or_insert((r as u32, new));
     }
 
-    let mut words: Vec<Vec<u32>> = Vec::with_capacity(counts.len());
-    let mut freqs: Vec<i64> = Vec::with_capacity(counts.len());
-    for (piece, n) in counts.iter() {
-        words.push(if ranks.is_empty() {
-            piece.iter().map(|&b| byte_ids[b as usize]).collect()
-        } else {
-            model.segment(piece, &byte_ids, &ranks)
-        });
-        freqs.push(n as i64);
-    }
+    let entries: Vec<(&[u8], u64)> = counts.iter().collect();
+    let freqs: Vec<i64> = entries.iter().map(|&(_, n)| n as i64).collect();
+    // Replaying a base model's merges on every pre-token is independent work: all cores.
+    let words: Vec<Vec<u32>> = entries
+        .par_iter()
+        .map(|&(piece, _)| {
+            if ranks.is_empty() {
+                piece.iter().map(|&b| byte_ids[b as usize]).collect()
+            } else {
+                model.segment(piece, &byte_ids, &ranks)
+            }
+        })
+        .collect();
+    drop(entries);
     let mut syms = Symbols::new(&words);
     drop(words);
 
