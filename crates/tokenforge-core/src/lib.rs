@@ -10,6 +10,7 @@ pub mod encode;
 pub mod error;
 pub mod mixture;
 pub mod pretokenize;
+pub mod script;
 pub mod spill;
 pub mod train;
 

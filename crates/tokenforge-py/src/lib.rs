@@ -381,6 +381,12 @@ impl Encoder {
     }
 }
 
+/// The Unicode Script of a character (`Latin`, `Han`, ...; `Other` for Common, Inherited and rare scripts).
+#[pyfunction]
+fn char_script(c: char) -> &'static str {
+    tokenforge_core::script::script_of(c)
+}
+
 /// Offset of the first byte that is not valid UTF-8, or None.
 #[pyfunction]
 fn utf8_error_offset(py: Python<'_>, data: &[u8]) -> Option<usize> {
@@ -414,6 +420,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Encoder>()?;
     mixture::register(m)?;
     m.add_function(wrap_pyfunction!(utf8_error_offset, m)?)?;
+    m.add_function(wrap_pyfunction!(char_script, m)?)?;
     m.add_function(wrap_pyfunction!(repair_utf8, m)?)?;
     m.add("GPT2_PATTERN", tokenforge_core::pretokenize::GPT2)?;
     m.add("SUPERBPE_STAGE1_PATTERN", tokenforge_core::pretokenize::SUPERBPE_STAGE1)?;

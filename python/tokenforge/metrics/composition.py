@@ -9,8 +9,8 @@ Every entry falls in exactly one category, the first that applies:
 - `word_internal`: everything else (continues a word, or punctuation, digits and white space without a space
   before them).
 
-Script (`scripts`): the Unicode script of the entry's letters, taken from the first word of each letter's Unicode
-name (`LATIN SMALL LETTER A` → Latin; `CJK UNIFIED IDEOGRAPH` → Han; `FULLWIDTH`/`HALFWIDTH` skipped), `Mixed`
+Script (`scripts`): the Unicode Script property of the entry's letters (`Latin`, `Cyrillic`, `Han`, `Katakana`,
+...; letters of the Common script, such as mathematical letters, and of rare scripts count as `Other`), `Mixed`
 when the letters are of several scripts, `No letters` when it has none; control, byte and partial entries are
 not counted.
 
@@ -20,15 +20,14 @@ leading space), control entries left out.
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from functools import cache
 
+from tokenforge import _core
 from tokenforge.metrics.adapters import VocabEntry
 
 CATEGORIES = ("control", "byte", "partial_utf8", "single_char", "word_initial", "word_internal")
-WIDTH_PREFIXES = ("FULLWIDTH", "HALFWIDTH")
 NO_LETTERS = "No letters"
 MIXED = "Mixed"
 
@@ -51,11 +50,8 @@ def category(entry: VocabEntry) -> str:
 
 @cache
 def char_script(ch: str) -> str:
-    """The script of a letter, from its Unicode name."""
-    words = unicodedata.name(ch, "UNKNOWN").split()
-    if words[0] in WIDTH_PREFIXES and len(words) > 1:
-        words = words[1:]
-    return "Han" if words[0] == "CJK" else words[0].title()
+    """The Unicode script of a letter (`tokenforge._core.char_script`, from the regex engine's tables)."""
+    return _core.char_script(ch)
 
 
 def script(text: str) -> str:
