@@ -14,9 +14,9 @@ Kinds, told by `load_adapter(spec)`:
 
 Token spans: for a tokenizer whose tokens decode to exactly the raw bytes (byte-level BPE without normaliser) a
 token's span follows from the byte lengths of the tokens before it; the foreign libraries report offsets
-themselves (characters for `tokenizers`, bytes for `sentencepiece`). A tokenizer that changes the text (a
-normaliser) and reports no offsets has no spans (`Tokenized.starts` is None) and the metrics that need them are
-n/a.
+themselves (characters for `tokenizers`, bytes for `sentencepiece`); one of ours with a normaliser takes them
+from `tokenizers` on its exported tokenizer.json. A tokenizer that changes the text and reports no offsets has
+no spans (`Tokenized.starts` is None) and the metrics that need them are n/a.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import tempfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from itertools import chain
@@ -138,6 +139,18 @@ class OursAdapter(Adapter):
     def encode_batch(self, texts: list[str]) -> list[list[int]]:
         """Token ids of each text."""
         return self.tok.encode_batch(texts)
+
+    def tokenize(self, texts: list[str]) -> Tokenized:
+        """Spans from the token lengths; with a normaliser (the tokens no longer spell the raw text), from the
+        offsets that `tokenizers` tracks through the same normaliser on our exported tokenizer.json, whose ids
+        are ours."""
+        if self.tok.normalizer is None:
+            return super().tokenize(texts)
+        if not hasattr(self, "_hf"):
+            with tempfile.TemporaryDirectory() as d:
+                self.tok.save_huggingface(d)
+                self._hf = HuggingFaceAdapter(Path(d) / "tokenizer.json", self.name)
+        return self._hf.tokenize(texts)
 
     def read_entries(self) -> list[VocabEntry]:
         """Every token; special tokens are control tokens; empty placeholders (ids a tiktoken file skips) are left
