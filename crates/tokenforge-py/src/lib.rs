@@ -13,7 +13,7 @@ use tokenforge_core::train::rules::TokenRules;
 use tokenforge_core::Error;
 
 /// Texts per chunk of `encode_batch`'s pipeline.
-const BATCH_CHUNK: usize = 1024;
+const BATCH_CHUNK: usize = 4096;
 
 /// A merge list as Python sees it: `((left, right), new_id)` by rank.
 type Merges = Vec<((u32, u32), u32)>;
