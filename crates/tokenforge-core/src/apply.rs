@@ -35,20 +35,33 @@ fn rank(ranks: &Ranks, a: u32, b: u32) -> Option<(u32, u32)> {
     ranks.get(&(a, b)).copied()
 }
 
-/// Repeatedly merges the lowest-ranked adjacent pair (leftmost among equals).
+/// Repeatedly merges the lowest-ranked adjacent pair (leftmost among equals). The rank of every adjacent pair
+/// is kept beside the symbols, so a merge looks up only the two pairs it changes.
 fn merge_short(ranks: &Ranks, syms: &mut Vec<u32>) {
+    const NONE: (u32, u32) = (u32::MAX, 0);
+    let pair_rank = |a: u32, b: u32| rank(ranks, a, b).unwrap_or(NONE);
+    let mut pairs: Vec<(u32, u32)> = syms.windows(2).map(|w| pair_rank(w[0], w[1])).collect();
     loop {
-        let mut best: Option<(u32, usize, u32)> = None;
-        for i in 0..syms.len().saturating_sub(1) {
-            if let Some((r, new)) = rank(ranks, syms[i], syms[i + 1]) {
-                if best.is_none_or(|(br, _, _)| r < br) {
-                    best = Some((r, i, new));
-                }
+        let mut at = usize::MAX;
+        let mut best = u32::MAX;
+        for (i, &(r, _)) in pairs.iter().enumerate() {
+            if r < best {
+                best = r;
+                at = i;
             }
         }
-        let Some((_, i, new)) = best else { return };
-        syms[i] = new;
-        syms.remove(i + 1);
+        if at == usize::MAX {
+            return;
+        }
+        syms[at] = pairs[at].1;
+        syms.remove(at + 1);
+        pairs.remove(at);
+        if at < pairs.len() {
+            pairs[at] = pair_rank(syms[at], syms[at + 1]);
+        }
+        if at > 0 {
+            pairs[at - 1] = pair_rank(syms[at - 1], syms[at]);
+        }
     }
 }
 
