@@ -2,11 +2,12 @@
 //! among equals, until no pair has a rank. The encoder does this for every pre-token that is not itself a
 //! token; continued training does it to replay a base model's merges.
 //!
-//! Short pieces use a quadratic scan (fastest for the usual < 64 symbols). Long ones keep the positions of each
-//! rank in a bucket and take buckets lowest rank first, each in increasing position: a merge only forms pairs
-//! that hold its new token, which rank later when merges are in training order, so a bucket is complete when
-//! its turn comes and usually already sorted — a megabyte-long run of one character costs linear time. A merge
-//! list where a new pair ranks earlier (possible in an imported file) falls back to a heap, O(n log n).
+//! Pieces of up to 256 symbols use a scan over their pairs' ranks (quadratic, but over a flat array). Longer
+//! ones keep the positions of each rank in a bucket and take buckets lowest rank first, each in increasing
+//! position: a merge only forms pairs that hold its new token, which rank later when merges are in training
+//! order, so a bucket is complete when its turn comes and usually already sorted — a megabyte-long run of one
+//! character costs linear time. A merge list where a new pair ranks earlier (possible in an imported file)
+//! falls back to a heap, O(n log n).
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -17,8 +18,8 @@ use crate::train::bpe::Pair;
 /// Merge priorities: `pair → (rank, id of the merged token)`; the first rank of a pair wins.
 pub type Ranks = FxHashMap<Pair, (u32, u32)>;
 
-/// Pieces up to this many symbols use the quadratic scan.
-const SHORT_PIECE: usize = 64;
+/// Pieces up to this many symbols use the scan (quadratic, but over a flat array of ranks).
+const SHORT_PIECE: usize = 256;
 
 /// Applies the merges of `ranks` to `syms` in place.
 pub fn apply_merges(ranks: &Ranks, syms: &mut Vec<u32>) {
