@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tokenforge.corpus.files import input_error
+from tokenforge.corpus.files import input_error, walk_files
 from tokenforge.errors import CorpusError
 
 MACHO_MAGICS = {b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe"}
@@ -62,21 +62,6 @@ class BinaryStats:
         return sum(b for _, b in self.formats.values())
 
 
-def _walk(directory: Path) -> Iterator[Path]:
-    try:
-        with os.scandir(directory) as it:
-            entries = sorted(it, key=lambda e: e.name)
-    except OSError as e:
-        raise input_error(directory, e) from None
-    for entry in entries:
-        if entry.name.startswith(".") or entry.is_symlink():
-            continue
-        if entry.is_dir(follow_symlinks=False):
-            yield from _walk(Path(entry.path))
-        elif entry.is_file(follow_symlinks=False):
-            yield Path(entry.path)
-
-
 def binary_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
     """Every regular file under `paths` (files or directories), checked to exist, in reading order."""
     files: list[Path] = []
@@ -85,7 +70,7 @@ def binary_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
         if not path.exists():
             raise input_error(path, FileNotFoundError())
         if path.is_dir():
-            found = list(_walk(path))
+            found = list(walk_files(path, follow_file_links=False))
             if not found:
                 raise CorpusError(f"{path}: no files in this directory")
             files += found

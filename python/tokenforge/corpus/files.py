@@ -109,25 +109,31 @@ def _file_kind(path: Path, in_directory: bool) -> str | None:
     return "parquet" if parquet else "text"
 
 
-def _walk(directory: Path, stats: CorpusStats) -> Iterator[Source]:
-    """The usable files under `directory`, recursively, in name order; hidden entries are left out."""
+def walk_files(directory: Path, follow_file_links: bool = True) -> Iterator[Path]:
+    """The regular files under `directory`, recursively, in name order; hidden entries and symbolic links to
+    directories are left out (links to files too, unless `follow_file_links`)."""
     try:
         with os.scandir(directory) as it:
             entries = sorted(it, key=lambda e: e.name)
     except OSError as e:
         raise input_error(directory, e) from None
     for entry in entries:
-        if entry.name.startswith("."):
+        if entry.name.startswith(".") or (entry.is_symlink() and not follow_file_links):
             continue
-        path = Path(entry.path)
         if entry.is_dir(follow_symlinks=False):
-            yield from _walk(path, stats)
-        elif entry.is_file():
-            kind = _file_kind(path, in_directory=True)
-            if kind is None:
-                stats.skipped_files += 1
-            else:
-                yield Source(path, kind)
+            yield from walk_files(Path(entry.path), follow_file_links)
+        elif entry.is_file(follow_symlinks=follow_file_links):
+            yield Path(entry.path)
+
+
+def _walk(directory: Path, stats: CorpusStats) -> Iterator[Source]:
+    """The usable files under `directory`, recursively, in name order; hidden entries are left out."""
+    for path in walk_files(directory):
+        kind = _file_kind(path, in_directory=True)
+        if kind is None:
+            stats.skipped_files += 1
+        else:
+            yield Source(path, kind)
 
 
 def discover(paths: Iterable[str | os.PathLike], stats: CorpusStats) -> list[Source]:
