@@ -10,7 +10,7 @@ from tokenforge.progress import Progress
 from tokenforge.training.memory import MemoryPlan, report_pruning
 
 BATCH_BYTES = 16 << 20
-BATCH_SEGMENTS = 4096
+BATCH_SEGMENTS = 65536
 
 
 def count_pretokens(
