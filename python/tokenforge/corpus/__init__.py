@@ -22,6 +22,6 @@ invalid UTF-8 are `CorpusError`s naming the file.
 """
 
 from tokenforge.corpus.options import CorpusOptions, CorpusStats, Segment
-from tokenforge.corpus.reader import iter_documents, iter_segments
+from tokenforge.corpus.reader import iter_documents, iter_segments, normalized
 
-__all__ = ["CorpusOptions", "CorpusStats", "Segment", "iter_documents", "iter_segments"]
+__all__ = ["CorpusOptions", "CorpusStats", "Segment", "iter_documents", "iter_segments", "normalized"]

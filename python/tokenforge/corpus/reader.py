@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Callable
@@ -14,7 +15,7 @@ from tokenforge.corpus.parquet import parquet_segments
 from tokenforge.corpus.text import text_segments
 from tokenforge.errors import ConfigError
 
-__all__ = ["CorpusOptions", "CorpusStats", "Segment", "iter_documents", "iter_segments"]
+__all__ = ["CorpusOptions", "CorpusStats", "Segment", "iter_documents", "iter_segments", "normalized"]
 
 READERS: dict[str, Callable[[Path, CorpusOptions, CorpusStats], Iterator[Segment]]] = {
     "text": text_segments,
@@ -42,3 +43,11 @@ def iter_documents(texts: Iterable[str | bytes], stats: CorpusStats) -> Iterator
         stats.documents += 1
         stats.bytes += len(t)
         yield t, True
+
+
+def normalized(segments: Iterator[Segment], form: str) -> Iterator[Segment]:
+    """Segments in Unicode normal form `form` (segments are cut at line ends, where normalising is local)."""
+    for text, end in segments:
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", errors="replace")
+        yield unicodedata.normalize(form, text), end

@@ -12,11 +12,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from tokenforge import _core
-from tokenforge.corpus import CorpusOptions, CorpusStats, Segment, iter_documents, iter_segments
+from tokenforge.corpus import CorpusOptions, CorpusStats, Segment, iter_documents, iter_segments, normalized
 from tokenforge.errors import ConfigError, CorpusError
 from tokenforge.progress import Progress
 from tokenforge.tokenizer import Tokenizer
-from tokenforge.training.api import _normalized
 from tokenforge.training.counting import count_pretokens
 
 
@@ -54,7 +53,7 @@ def count_category(
     stats = CorpusStats()
     segments = _capped(segments, stats, max_bytes)
     if tokenizer.normalizer:
-        segments = _normalized(segments, tokenizer.normalizer)
+        segments = normalized(segments, tokenizer.normalizer)
     try:
         (counter,) = count_pretokens(segments, [tokenizer.pretokenizer], Progress(enabled=False))
     except CorpusError as e:

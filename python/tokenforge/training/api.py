@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tokenforge.corpus import CorpusOptions, CorpusStats, Segment, iter_documents, iter_segments
+from tokenforge.corpus import CorpusOptions, CorpusStats, Segment, iter_documents, iter_segments, normalized
 from tokenforge.errors import ConfigError, CorpusError
 from tokenforge.progress import Progress
 from tokenforge.tokenizer import Tokenizer
@@ -24,14 +23,6 @@ from tokenforge.training.superbpe import STAGE1_PATTERN, STAGE2_PATTERN, superbp
 
 PAD_TOKEN = "<|unused_{}|>"
 __all__ = ["ALGORITHMS", "extend", "train", "train_from_iterator"]
-
-
-def _normalized(segments: Iterator[Segment], form: str) -> Iterator[Segment]:
-    """Segments in Unicode normal form `form` (segments are cut at line ends, where normalising is local)."""
-    for text, end in segments:
-        if isinstance(text, bytes):
-            text = text.decode("utf-8", errors="replace")
-        yield unicodedata.normalize(form, text), end
 
 
 def _without(segments: Iterator[Segment], tokens: list[str]) -> Iterator[Segment]:
@@ -91,7 +82,7 @@ def _learn(
     for p in patterns:
         check_pretokenizer(p)
     if opts.normalizer:
-        segments = _normalized(segments, opts.normalizer)
+        segments = normalized(segments, opts.normalizer)
     if opts.forced:
         segments = _without(segments, opts.forced)
     # Forced tokens hold the ids right after the bytes; merges may not land on them (empty placeholders).
@@ -215,7 +206,7 @@ def extend(
         source = ", ".join(str(p) for p in paths[:3]) + (" ..." if len(paths) > 3 else "")
     reserved = {**base.special_tokens, **base.added_tokens}
     if base.normalizer:
-        segments = _normalized(segments, base.normalizer)
+        segments = normalized(segments, base.normalizer)
     if base.added_tokens:
         segments = _without(segments, list(base.added_tokens))
     specials = [s for s in opts.specials if s not in reserved]
