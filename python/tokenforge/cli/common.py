@@ -41,6 +41,12 @@ def load_tokenizer(args: argparse.Namespace) -> Tokenizer:
     return load_any(args.tokenizer, args.pattern)
 
 
+def split_name_path(spec: str) -> tuple[str, str] | None:
+    """`NAME=PATH` as `(NAME, PATH)`, or None when `spec` is not of that form."""
+    name, sep, path = spec.partition("=")
+    return (name, path) if sep and name and path else None
+
+
 def input_name(path: str) -> str:
     """How an input is named in messages."""
     return "<stdin>" if path == STDIN else path

@@ -12,6 +12,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from tokenforge.cli.common import split_name_path
 from tokenforge.errors import ConfigError, InputFileError
 from tokenforge.metrics import Lexicon, evaluate, load_adapter
 from tokenforge.metrics.distribution import DEFAULT_ALPHA
@@ -69,9 +70,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def parse_corpus(spec: str) -> tuple[str, str]:
     """`NAME=PATH` → (NAME, PATH)."""
-    name, sep, path = spec.partition("=")
-    if not sep or not name or not path:
+    pair = split_name_path(spec)
+    if pair is None:
         raise ConfigError(f"--corpus {spec!r}: expected NAME=PATH")
+    name, path = pair
     if not Path(path).exists():
         raise InputFileError(f"{path}: no such file or directory (corpus {name})")
     return name, path

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from tokenforge.cli.common import add_tokenizer_args, load_tokenizer
+from tokenforge.cli.common import add_tokenizer_args, load_tokenizer, split_name_path
 from tokenforge.errors import ConfigError, InputFileError
 from tokenforge.mixture import category_from_paths, infer
 from tokenforge.mixture.experiment import Trial, chunk_documents, read_documents, run_experiment
@@ -14,10 +14,10 @@ from tokenforge.mixture.experiment import Trial, chunk_documents, read_documents
 
 def _category(spec: str) -> tuple[str, str]:
     """`NAME=PATH` as `(name, path)`."""
-    name, sep, path = spec.partition("=")
-    if not sep or not name or not path:
+    pair = split_name_path(spec)
+    if pair is None:
         raise argparse.ArgumentTypeError(f"expected NAME=PATH, got {spec!r}")
-    return name, path
+    return pair
 
 
 def _add_categories(p: argparse.ArgumentParser) -> None:
