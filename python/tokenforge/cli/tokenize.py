@@ -49,6 +49,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--on-invalid-utf8", choices=("error", "replace", "skip"), default="error", help="invalid UTF-8 in input"
     )
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const=True,
+        metavar="ADDRESS",
+        help="encode on a Ray cluster (ADDRESS, or the one ray.init finds; pip install 'tokenforge[ray]'; docs/ray.md)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
 
@@ -70,7 +77,13 @@ def run(args: argparse.Namespace) -> int:
     )
     tok = load_tokenizer(args)
     report = tokenize_dataset(
-        tok, args.inputs, args.output, options, progress=not args.no_progress, tokenizer_name=args.tokenizer
+        tok,
+        args.inputs,
+        args.output,
+        options,
+        progress=not args.no_progress,
+        tokenizer_name=args.tokenizer,
+        ray=args.ray,
     )
     t = report.totals
     if report.already_complete:

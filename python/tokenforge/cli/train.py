@@ -91,6 +91,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="error",
         help="invalid UTF-8 in a text file: stop with an error (default), replace it with U+FFFD, or skip it",
     )
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const=True,
+        metavar="ADDRESS",
+        help="count on a Ray cluster (ADDRESS, or the one ray.init finds; pip install 'tokenforge[ray]'; docs/ray.md)",
+    )
     p.set_defaults(run=run)
 
 
@@ -157,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
         on_invalid_utf8=args.on_invalid_utf8,
         progress=True,
         stats=stats,
+        ray=args.ray,
         **_options(args),
     )
     seconds = time.perf_counter() - start

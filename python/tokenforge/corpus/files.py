@@ -203,8 +203,9 @@ def _zstd_chunks(f: BinaryIO, path: Path) -> Iterator[bytes]:
         raise _corrupt(path, "zstd", EOFError("the file ends inside a frame: truncated?"))
 
 
-def read_chunks(path: Path, size: int) -> Iterator[bytes]:
-    """The bytes of a file, decompressed when it is gzip or zstd, in chunks of about `size` bytes."""
+def read_chunks(path: Path, size: int, span: tuple[int, int] | None = None) -> Iterator[bytes]:
+    """The bytes of a file, decompressed when it is gzip or zstd, in chunks of about `size` bytes; `span`
+    `(start, end)` reads only those bytes of an uncompressed file."""
     try:
         f = open(path, "rb")
     except OSError as e:
@@ -215,6 +216,15 @@ def read_chunks(path: Path, size: int) -> Iterator[bytes]:
         named = _name_format(path)[1]
         if named is not None and named != compression:
             raise CorpusError(f"{path}: not {named} data (the name says {named}, the first bytes do not)")
+        if span is not None:
+            if compression is not None:
+                raise CorpusError(f"{path}: a byte range of {compression} data cannot be read on its own")
+            f.seek(span[0])
+            left = span[1] - span[0]
+            while left > 0 and (chunk := _read(f, min(size, left), path, None)):
+                left -= len(chunk)
+                yield chunk
+            return
         if compression == "zstd":
             yield from _zstd_chunks(f, path)
             return

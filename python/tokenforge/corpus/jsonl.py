@@ -78,11 +78,14 @@ def _encode(text: str, path: Path, lineno: int, opts: CorpusOptions, stats: Corp
     return text.encode()
 
 
-def jsonl_segments(path: Path, opts: CorpusOptions, stats: CorpusStats) -> Iterator[Segment]:
-    """Each record's text, as one document (UTF-8 bytes)."""
+def jsonl_segments(
+    path: Path, opts: CorpusOptions, stats: CorpusStats, span: tuple[int, int] | None = None
+) -> Iterator[Segment]:
+    """Each record's text, as one document (UTF-8 bytes); `span` as in `read_blocks` (line numbers in errors
+    then count from its start)."""
     field = opts.text_field
     lineno = 0
-    for block in read_blocks(path, opts, stats, whole_lines=True):
+    for block in read_blocks(path, opts, stats, whole_lines=True, span=span):
         lines = block.data.split(b"\n")
         if not lines[-1]:
             lines.pop()

@@ -92,24 +92,31 @@ def check_utf8(data: bytes, path: Path, offset: int, opts: CorpusOptions, stats:
     return text.encode()
 
 
-def read_blocks(path: Path, opts: CorpusOptions, stats: CorpusStats, whole_lines: bool = False) -> Iterator[Block]:
-    """The file's text in blocks of about `opts.block_size` bytes; `whole_lines` never cuts inside a line."""
-    offset = 0
-    for data, last in _with_last(_cut(read_chunks(path, opts.block_size), opts.block_size, whole_lines)):
+def read_blocks(
+    path: Path, opts: CorpusOptions, stats: CorpusStats, whole_lines: bool = False, span: tuple[int, int] | None = None
+) -> Iterator[Block]:
+    """The file's text in blocks of about `opts.block_size` bytes; `whole_lines` never cuts inside a line; `span`
+    reads only bytes `[start, end)` of an uncompressed file (`tokenforge.distributed` shards a file so)."""
+    offset = span[0] if span else 0
+    chunks = read_chunks(path, opts.block_size, span)
+    for data, last in _with_last(_cut(chunks, opts.block_size, whole_lines)):
         stats.bytes += len(data)
         yield Block(check_utf8(data, path, offset, opts, stats), offset, last)
         offset += len(data)
 
 
-def text_segments(path: Path, opts: CorpusOptions, stats: CorpusStats) -> Iterator[Segment]:
-    """A text file as one document in segments, or (`split_lines`) each line, newline kept, as a document."""
+def text_segments(
+    path: Path, opts: CorpusOptions, stats: CorpusStats, span: tuple[int, int] | None = None
+) -> Iterator[Segment]:
+    """A text file as one document in segments, or (`split_lines`) each line, newline kept, as a document;
+    `span` as in `read_blocks`."""
     if not opts.split_lines:
-        for block in read_blocks(path, opts, stats):
+        for block in read_blocks(path, opts, stats, span=span):
             if block.last:
                 stats.documents += 1
             yield block.data, block.last
         return
-    for block in read_blocks(path, opts, stats):
+    for block in read_blocks(path, opts, stats, span=span):
         lines = io.BytesIO(block.data).readlines()  # split after each "\n" only
         open_end = not block.last and not block.data.endswith(b"\n")  # a line longer than a block goes on
         tail = lines.pop() if open_end else None

@@ -41,6 +41,7 @@ from tokenforge.dataset.shards import (
     write_manifest,
     write_shard,
 )
+from tokenforge.distributed import RayOptions, ordered_map, ray_options
 from tokenforge.errors import ConfigError, InputFileError
 from tokenforge.progress import Progress
 from tokenforge.tokenizer import Tokenizer
@@ -234,6 +235,41 @@ def encode_window(
     return flat, np.concatenate([[0], np.cumsum(lengths)])
 
 
+@dataclass
+class EncodedWindow:
+    """A window's output: tokens and index as `_ShardBuilder.add` takes them, tokens written (EOS included,
+    padding not), padding tokens and packed sequences."""
+
+    tokens: np.ndarray
+    index: np.ndarray
+    written: int
+    padding: int = 0
+    sequences: int = 0
+
+
+class WindowEncoder:
+    """Encodes a window's documents (EOS after each) and packs them when a context is set: the work of one
+    window, in this process or in a Ray task. It pickles as the tokenizer's dict and rebuilds the tokenizer
+    when unpickled (once per Ray worker, see `tokenforge.distributed.ordered_map`)."""
+
+    def __init__(self, tok: Tokenizer, eos_id: int | None, dtype: np.dtype, context: int | None, pad_id: int) -> None:
+        self.tok, self.eos_id, self.dtype, self.context, self.pad_id = tok, eos_id, dtype, context, pad_id
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "tok": self.tok.to_dict()}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, tok=Tokenizer.from_dict(state["tok"]))
+
+    def __call__(self, window: Window) -> EncodedWindow:
+        """The window's tokens and index."""
+        flat, offsets = encode_window(self.tok, window.texts, self.eos_id, self.dtype)
+        if self.context is None:
+            return EncodedWindow(flat, offsets, flat.size)
+        packed = pack(flat, offsets, self.context, self.pad_id)
+        return EncodedWindow(packed.tokens, packed.index, flat.size, packed.padding, len(packed.tokens))
+
+
 class _ShardBuilder:
     """Windows' output gathered until a shard is full."""
 
@@ -342,14 +378,17 @@ def tokenize_dataset(
     progress: bool = False,
     on_shard: Callable[[int], None] | None = None,
     tokenizer_name: str = "the tokenizer",
+    ray: bool | str | RayOptions | None = None,
 ) -> TokenizeReport:
     """Tokenizes `inputs` (files and directories: text, JSON lines, Parquet) into shards in `out_dir`.
 
     Resumes an interrupted run of the same config in `out_dir` (a directory holding another run is an error).
     `on_shard(i)` is called after shard `i` and the manifest are on disk. `tokenizer_name` names the tokenizer in
-    error messages.
+    error messages. `ray` (`True`, a cluster address or `RayOptions`) encodes the windows as Ray tasks; this
+    process still reads the inputs and writes the shards, which are byte for byte those of a local run.
     """
     options = options or TokenizeOptions()
+    cluster = ray_options(ray)
     started = time.perf_counter()
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
@@ -368,7 +407,7 @@ def tokenize_dataset(
     totals = Totals(**shards[-1]["totals"]) if shards else Totals()
     report = TokenizeReport(out, totals, resumed_shards=len(shards))
     start = tuple(shards[-1]["end"]) if shards else (0, 0)
-    dtype = token_dtype(tokenizer.vocab_size)
+    encoder = WindowEncoder(tokenizer, eos_id, token_dtype(tokenizer.vocab_size), options.context, pad_id)
     builder = _ShardBuilder(options.context is not None)
     pending = Totals()
 
@@ -386,19 +425,16 @@ def tokenize_dataset(
         bar.start("tokenizing", None, "bytes")  # text bytes: no total known in advance (JSON, compression)
         bar.update(totals.bytes)
         window = None
-        for window in prefetch(_windows(_documents(sources, start, options.corpus), options.window_bytes)):
-            flat, offsets = encode_window(tokenizer, window.texts, eos_id, dtype)
+        windows = prefetch(_windows(_documents(sources, start, options.corpus), options.window_bytes))
+        encoded = ((w, encoder(w)) for w in windows) if cluster is None else ordered_map(cluster, encoder, windows)
+        for window, enc in encoded:
+            builder.add(enc.tokens, enc.index)
             pending.documents += len(window.texts)
             pending.bytes += window.size
-            pending.tokens += flat.size
+            pending.tokens += enc.written
+            pending.padding += enc.padding
+            pending.sequences += enc.sequences
             report.bytes_this_run += window.size
-            if options.context is None:
-                builder.add(flat, offsets)
-            else:
-                packed = pack(flat, offsets, options.context, pad_id)
-                builder.add(packed.tokens, packed.index)
-                pending.padding += packed.padding
-                pending.sequences += len(packed.tokens)
             bar.advance(window.size)
             if builder.size >= options.shard_tokens:
                 close_shard(window.end)

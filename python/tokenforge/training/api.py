@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import os
-import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from tokenforge.corpus import CorpusOptions, CorpusStats, Segment, iter_documents, iter_segments, normalized
+from tokenforge import _core
+from tokenforge.corpus import CorpusOptions, CorpusStats, Segment, iter_documents, iter_segments
+from tokenforge.distributed import RayOptions, ray_counting, ray_options
 from tokenforge.errors import ConfigError, CorpusError
 from tokenforge.progress import Progress
 from tokenforge.tokenizer import Tokenizer
 from tokenforge.training.binary import MAX_TOKEN_BYTES, train_binary_family
 from tokenforge.training.bpe import check_pretokenizer, learn_merges
 from tokenforge.training.checkpoint import learn_with_checkpoints
-from tokenforge.training.counting import count_pretokens
+from tokenforge.training.counting import count_pretokens, prepared
 from tokenforge.training.memory import MemoryPlan, plan
 from tokenforge.training.options import ALGORITHMS, TrainOptions, make_options
 from tokenforge.training.superbpe import STAGE1_PATTERN, STAGE2_PATTERN, superbpe_rules
@@ -24,18 +25,9 @@ from tokenforge.training.superbpe import STAGE1_PATTERN, STAGE2_PATTERN, superbp
 PAD_TOKEN = "<|unused_{}|>"
 __all__ = ["ALGORITHMS", "extend", "train", "train_from_iterator"]
 
-
-def _without(segments: Iterator[Segment], tokens: list[str]) -> Iterator[Segment]:
-    """Segments with the forced tokens cut out: they are matched before pre-tokenization when encoding, so
-    the text on either side never merges across them (each side counts as its own document)."""
-    pattern = "|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True))
-    text_re, bytes_re = re.compile(pattern), re.compile(pattern.encode())
-    for text, end in segments:
-        parts = (bytes_re if isinstance(text, bytes) else text_re).split(text)
-        for k, part in enumerate(parts):
-            last = k == len(parts) - 1
-            if part or (last and end):
-                yield part, end if last else True
+Counting = Callable[[Sequence[str], Progress, "MemoryPlan | None"], list[_core.WordCounter]]
+"""Counts a corpus's pre-tokens, normalised and with forced tokens cut out (`counting.prepared`), for each
+pre-tokenizer: on this machine (`_local`) or on a Ray cluster (`tokenforge.distributed`)."""
 
 
 @contextmanager
@@ -67,9 +59,14 @@ def _assemble(vocab: list[bytes], merges, pretokenizer: str, opts: TrainOptions)
     )
 
 
-def _learn(
-    segments: Iterator[Segment], stats: CorpusStats, source: str, vocab_size: int, opts: TrainOptions
-) -> Tokenizer:
+def _local(segments: Iterator[Segment], opts: TrainOptions) -> Counting:
+    """Counting of a segment stream in this process."""
+    return lambda patterns, bar, memory: count_pretokens(
+        prepared(segments, opts.normalizer, opts.forced), patterns, bar, memory
+    )
+
+
+def _learn(count: Counting, stats: CorpusStats, source: str, vocab_size: int, opts: TrainOptions) -> Tokenizer:
     superbpe = opts.algorithm == "superbpe"
     reserved = len(opts.specials)
     start = 256 + len(opts.forced)
@@ -81,16 +78,12 @@ def _learn(
     patterns = [opts.pretokenizer or STAGE1_PATTERN, STAGE2_PATTERN] if superbpe else [opts.pretokenizer or "gpt4"]
     for p in patterns:
         check_pretokenizer(p)
-    if opts.normalizer:
-        segments = normalized(segments, opts.normalizer)
-    if opts.forced:
-        segments = _without(segments, opts.forced)
     # Forced tokens hold the ids right after the bytes; merges may not land on them (empty placeholders).
     base = (Tokenizer.bytes_only().vocab() + [b""] * len(opts.forced), [])
     specials = opts.specials
     with Progress(enabled=opts.progress) as bar, _memory_plan(opts, len(patterns)) as memory:
         bar.start("counting pre-tokens", unit="bytes")
-        counters = count_pretokens(segments, patterns, bar, memory)
+        counters = count(patterns, bar, memory)
         if len(counters[0]) == 0:
             raise CorpusError(f"{source}: the corpus is empty (no text in {stats.documents} documents)")
         first = opts.transition if superbpe else vocab_size
@@ -119,6 +112,7 @@ def train(
     split_lines: bool = False,
     on_invalid_utf8: str = "error",
     stats: CorpusStats | None = None,
+    ray: bool | str | RayOptions | None = None,
     **options,
 ) -> Tokenizer:
     """Trains a tokenizer on files or directories (text, .jsonl, .parquet, gzip/zstd), streaming them.
@@ -136,11 +130,18 @@ def train(
     see `tokenforge.training.memory`); `checkpoint_dir` / `checkpoint_every` (save progress after each file
     and every N merges, and resume from there when run again — see `tokenforge.training.checkpoint`);
     `progress`. `preset` (`legal`, `code`, `kl3m-char-4k/8k/16k`) fills in defaults.
-    `stats`, when given, is filled with what was read."""
+    `stats`, when given, is filled with what was read. `ray` (`True`, a cluster address or a
+    `tokenforge.distributed.RayOptions`) counts on a Ray cluster, shard by shard, with the same result (classic
+    BPE and SuperBPE; see docs/ray.md)."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     paths = list(paths)
     opts = make_options(preset, options)
+    cluster = ray_options(ray)
+    if cluster is not None and (opts.algorithm == "binary" or opts.checkpoint_dir is not None):
+        raise ConfigError(
+            "Ray counts for classic BPE and SuperBPE without checkpoints (binary BPE and checkpoints run locally)"
+        )
     if opts.algorithm == "binary":
         family = train_binary_family(
             paths,
@@ -154,13 +155,15 @@ def train(
         return family[vocab_size]
     corpus = CorpusOptions(text_field=text_field, split_lines=split_lines, on_invalid_utf8=on_invalid_utf8)
     stats = CorpusStats() if stats is None else stats
+    source = ", ".join(str(p) for p in paths[:3]) + (" ..." if len(paths) > 3 else "")
+    if cluster is not None:
+        return _learn(ray_counting(paths, corpus, stats, opts, cluster), stats, source, vocab_size, opts)
     if opts.checkpoint_dir is not None:
         vocab, merges, pre = learn_with_checkpoints(
             paths, vocab_size, opts, corpus, stats, opts.checkpoint_dir, opts.checkpoint_every
         )
         return _assemble(vocab, merges, pre, opts)
-    source = ", ".join(str(p) for p in paths[:3]) + (" ..." if len(paths) > 3 else "")
-    return _learn(iter_segments(paths, corpus, stats), stats, source, vocab_size, opts)
+    return _learn(_local(iter_segments(paths, corpus, stats), opts), stats, source, vocab_size, opts)
 
 
 def train_from_iterator(
@@ -172,7 +175,7 @@ def train_from_iterator(
     if opts.algorithm == "binary":
         raise ConfigError("binary BPE reads files: use tokenforge.train(paths, algorithm='binary')")
     stats = CorpusStats()
-    return _learn(iter_documents(texts, stats), stats, "<iterator>", vocab_size, opts)
+    return _learn(_local(iter_documents(texts, stats), opts), stats, "<iterator>", vocab_size, opts)
 
 
 def extend(
@@ -205,10 +208,7 @@ def extend(
         segments = iter_segments(paths, reading, stats)
         source = ", ".join(str(p) for p in paths[:3]) + (" ..." if len(paths) > 3 else "")
     reserved = {**base.special_tokens, **base.added_tokens}
-    if base.normalizer:
-        segments = normalized(segments, base.normalizer)
-    if base.added_tokens:
-        segments = _without(segments, list(base.added_tokens))
+    segments = prepared(segments, base.normalizer, list(base.added_tokens))
     specials = [s for s in opts.specials if s not in reserved]
     # Special and added ids become empty placeholders, so that no merge can land on them.
     vocab = [b"" if i in reserved.values() else base.token_bytes(i) for i in range(base.vocab_size)]
