@@ -2,11 +2,15 @@
 pre-tokens need several times the cap.
 
     python benches/scale.py [--runs 3] [--cap-mib 256]
+    python benches/scale.py --ray [--runs 3]
 
 1. Counting: our pre-token counting (`count_pretokens`, all cores) vs HF `train_from_iterator` at the smallest
    vocabulary (its word counting plus a trivial merge phase), gpt4 pattern, on corpus_100M.txt's documents.
 2. Memory: a synthetic corpus of millions of distinct words (their uncapped training needs about 3× the cap),
    trained in a fresh process with `max_memory=cap` and without; peak RSS (VmHWM) of each.
+3. `--ray` (instead): counting of corpus_100M.txt's documents as a JSON-lines file, read from disk, locally
+   (all cores) vs as Ray tasks over 8 MB pieces on a local Ray instance with all cores (`pip install
+   'tokenforge[ray]'`; start-up excluded, one warm-up run).
 """
 
 from __future__ import annotations
@@ -48,16 +52,68 @@ def child(args: argparse.Namespace) -> None:
     child_report(vocab=tok.vocab_size)
 
 
+def ray_counting(args: argparse.Namespace) -> None:
+    """Counting throughput from a JSON-lines file: local vs Ray tasks (same counts, checked)."""
+    import json
+    import os
+    import tempfile
+    from pathlib import Path
+
+    import ray
+
+    from tokenforge.corpus import CorpusOptions, CorpusStats, iter_segments
+    from tokenforge.distributed import RayOptions, ray_counting
+    from tokenforge.progress import Progress
+    from tokenforge.training.counting import count_pretokens
+    from tokenforge.training.options import TrainOptions
+
+    print(machine())
+    docs = read_documents("corpus_100M.txt")
+    mb = text_bytes(docs) / 1e6
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    ray.init(address="local", num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False)
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "corpus.jsonl"
+        with open(path, "w") as f:
+            f.writelines(json.dumps({"text": doc}) + "\n" for doc in docs)
+        options = RayOptions(shard_bytes=8 << 20)
+        counts = {}
+
+        def local():
+            with Progress(enabled=False) as bar:
+                (c,) = count_pretokens(iter_segments([path], CorpusOptions(), CorpusStats()), ["gpt4"], bar)
+            counts["local"] = c.most_common(len(c))
+
+        def on_ray():
+            count = ray_counting([path], CorpusOptions(), CorpusStats(), TrainOptions(), options)
+            with Progress(enabled=False) as bar:
+                (c,) = count(["gpt4"], bar, None)
+            counts["ray"] = c.most_common(len(c))
+
+        on_ray()  # warm-up: worker processes start
+        t = alternate({"local (count)": local, "ray tasks (count)": on_ray}, args.runs)
+    ray.shutdown()
+    assert counts["local"] == counts["ray"], "Ray counts differ from local counts"
+    spread = {name: Spread(t.wall[name]) for name in t.wall}
+    rows = [[name, f"{mb / spread[name].median:.1f} MB/s", spread[name].fmt()] for name in t.wall]
+    print(f"\nCounting pre-tokens of {mb:.1f} MB of JSON lines ({len(docs):,} documents), gpt4, {args.runs} runs:\n")
+    print(table(["", "throughput", "median (min–max)"], rows))
+    print(f"\n{os.cpu_count()} cores, 8 MB pieces, identical counts")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--cap-mib", type=int, default=256)
     p.add_argument("--rare", type=int, default=6_000_000, help="distinct rare words in the memory test")
+    p.add_argument("--ray", action="store_true", help="counting locally vs as Ray tasks (needs ray)")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--cap", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:
         return child(args)
+    if args.ray:
+        return ray_counting(args)
 
     from benchlib import hf_pretokenizer
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers

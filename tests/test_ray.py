@@ -162,6 +162,21 @@ def test_tokenize_on_ray_resumes_like_local(ray_cluster, corpus, tok, tmp_path):
     same_files(local, remote)
 
 
+def test_cli_ray_flag(ray_cluster, corpus, tmp_path, capsys):
+    inputs = [str(corpus / "a.txt"), str(corpus / "c.jsonl")]
+    for out, flag in (("local", []), ("ray", ["--ray"])):  # --ray uses the connected instance
+        assert main(["train", *inputs, "-o", str(tmp_path / out), "--vocab-size", "400", *flag]) == 0
+        tok = str(tmp_path / out)
+        assert (
+            main(["tokenize", "-t", tok, *inputs, "-o", str(tmp_path / f"{out}-shards"), "--no-progress", *flag]) == 0
+        )
+    capsys.readouterr()
+    assert (tmp_path / "ray" / "tokenforge.json").read_bytes() == (tmp_path / "local" / "tokenforge.json").read_bytes()
+    assert (tmp_path / "ray-shards" / "00000.npy").read_bytes() == (
+        tmp_path / "local-shards" / "00000.npy"
+    ).read_bytes()
+
+
 def test_without_ray_installed_the_error_says_how_to_install(monkeypatch, corpus, tmp_path, capsys):
     monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` fails
     with pytest.raises(ConfigError, match=r"pip install 'tokenforge\[ray\]'"):
