@@ -21,7 +21,7 @@ from tokenforge.corpus import CorpusOptions, CorpusStats
 from tokenforge.corpus.files import discover
 from tokenforge.dataset import TokenizeOptions, tokenize_dataset
 from tokenforge.distributed import RayOptions
-from tokenforge.distributed.ray_backend import plan_shards
+from tokenforge.distributed.ray_backend import check_reachable, plan_shards
 from tokenforge.errors import ConfigError, CorpusError
 
 EOS = "<|endoftext|>"
@@ -187,6 +187,12 @@ def test_without_ray_installed_the_error_says_how_to_install(monkeypatch, corpus
     tok = tf.train([corpus / "b.txt"], 300)  # without ray, all is as before
     with pytest.raises(ConfigError, match=r"pip install 'tokenforge\[ray\]'"):
         tokenize_dataset(tok, [corpus / "b.txt"], tmp_path / "shards", ray="127.0.0.1:6379")
+
+
+def test_an_unreachable_address_is_one_clear_error():
+    with pytest.raises(ConfigError, match="cannot reach the Ray cluster at 127.0.0.1:1"):
+        check_reachable("127.0.0.1:1")  # nothing listens on port 1
+    check_reachable("auto")  # left to Ray
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ in the object store once and unpickled once per worker process. Counting for tra
 from __future__ import annotations
 
 import dataclasses
+import socket
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -33,6 +34,8 @@ R = TypeVar("R")
 
 INSTALL_HINT = "pip install 'tokenforge[ray]'"
 DEFAULT_SHARD_BYTES = 64 << 20
+#: Seconds to wait for a cluster address to accept a connection.
+CONNECT_TIMEOUT = 10
 #: Bytes read at a time while looking for the next line start.
 LINE_PROBE = 1 << 20
 #: Formats whose every line end ends a document, so that a file can be cut at any line start.
@@ -86,10 +89,23 @@ def import_ray() -> Any:
     return ray
 
 
+def check_reachable(address: str) -> None:
+    """A `HOST:PORT` address must accept connections (Ray itself would retry for minutes)."""
+    host, sep, port = address.rpartition(":")
+    if not sep or "://" in address or not port.isdigit():
+        return  # "auto", "local", "ray://...": left to Ray
+    try:
+        socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT).close()
+    except OSError as e:
+        raise ConfigError(f"cannot reach the Ray cluster at {address}: {e.strerror or e}") from None
+
+
 def connect(options: RayOptions) -> Any:
     """The `ray` module, connected to the cluster (an existing connection is kept)."""
     ray = import_ray()
     if not ray.is_initialized():
+        if options.address:
+            check_reachable(options.address)
         try:
             ray.init(address=options.address)
         except (ConnectionError, RuntimeError, ValueError) as e:
