@@ -21,7 +21,7 @@ from tokenforge.corpus import CorpusOptions, CorpusStats
 from tokenforge.corpus.files import discover
 from tokenforge.dataset import TokenizeOptions, tokenize_dataset
 from tokenforge.distributed import RayOptions
-from tokenforge.distributed.ray_backend import check_reachable, plan_shards
+from tokenforge.distributed.ray_backend import ShardCounter, check_reachable, plan_shards
 from tokenforge.errors import ConfigError, CorpusError
 
 EOS = "<|endoftext|>"
@@ -91,6 +91,19 @@ def test_plan_keeps_a_line_longer_than_a_shard_whole(tmp_path):
     starts = [s.span[0] for s in shards]
     line_starts = [sum(map(len, lines[:k])) for k in range(len(lines))]
     assert set(starts) <= set(line_starts) and len(starts) >= 3
+
+
+def test_a_piece_reports_invalid_utf8_at_its_offset_in_the_file(tmp_path):
+    path = tmp_path / "lines.txt"
+    data = b"".join(b"line %d of plain text\n" % k for k in range(2000))
+    bad = len(data) - 700
+    path.write_bytes(data[:bad] + b"\xff" + data[bad + 1 :])
+    opts = CorpusOptions(split_lines=True)
+    shards = plan_shards(discover([path], CorpusStats()), opts, 5000)
+    assert len(shards) > 5 and shards[-1].span[0] < bad
+    counter = ShardCounter(("gpt4",), opts, None, (), None)  # the work of one task, run here
+    with pytest.raises(CorpusError, match=f"lines.txt: invalid UTF-8 at byte offset {bad} "):
+        counter(shards[-1])
 
 
 @pytest.mark.parametrize(
