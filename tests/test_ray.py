@@ -46,7 +46,8 @@ def ray_cluster():
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory, english_docs) -> Path:
-    """Several files of each kind: text (paragraphs, one per line), JSON lines, gzip text and Parquet."""
+    """Several files of each kind: text (paragraphs, one per line), JSON lines, gzip text and Parquet (10 row
+    groups)."""
     rng = random.Random(7)
     paras = [p.replace("\n", " ") for d in english_docs[:80] for p in d.split("\n\n") if p.strip()]
     rng.shuffle(paras)
@@ -55,7 +56,7 @@ def corpus(tmp_path_factory, english_docs) -> Path:
     (d / "b.txt").write_text("".join(p + "\n" for p in paras[300:305]))
     (d / "c.jsonl").write_text("".join(json.dumps({"text": p}) + "\n" for p in paras[330:700]))
     (d / "d.txt.gz").write_bytes(gzip.compress("".join(p + "\n" for p in paras[700:900]).encode()))
-    pq.write_table(pa.table({"text": paras[900:1000]}), d / "e.parquet")
+    pq.write_table(pa.table({"text": paras[900:1000]}), d / "e.parquet", row_group_size=10)
     return d
 
 
@@ -73,8 +74,10 @@ def test_plan_cuts_only_line_files_at_line_starts(corpus, split_lines):
         by_file.setdefault(s.path.name, []).append(s.span)
     cut = {name for name, spans in by_file.items() if spans != [None]}
     assert (corpus / "b.txt").stat().st_size < SHARD < (corpus / "d.txt.gz").stat().st_size
-    assert cut == ({"a.txt", "c.jsonl"} if split_lines else {"c.jsonl"})  # b.txt is small, d.txt.gz compressed
-    for name in cut:
+    assert cut == ({"a.txt", "c.jsonl", "e.parquet"} if split_lines else {"c.jsonl", "e.parquet"})
+    groups = by_file.pop("e.parquet")
+    assert groups[0][0] == 0 and groups[-1][1] == 10 and all(a[1] == b[0] for a, b in zip(groups, groups[1:]))
+    for name in cut - {"e.parquet"}:
         data = (corpus / name).read_bytes()
         spans = by_file[name]
         assert len(spans) > 3

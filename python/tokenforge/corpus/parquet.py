@@ -15,8 +15,11 @@ from tokenforge.errors import CorpusError
 BATCH_ROWS = 1024
 
 
-def parquet_segments(path: Path, opts: CorpusOptions, stats: CorpusStats) -> Iterator[Segment]:
-    """Each non-null value of column `opts.text_column`, as one document."""
+def parquet_segments(
+    path: Path, opts: CorpusOptions, stats: CorpusStats, span: tuple[int, int] | None = None
+) -> Iterator[Segment]:
+    """Each non-null value of column `opts.text_column`, as one document; `span` reads only row groups
+    `[first, end)` (`tokenforge.distributed` shards a file so)."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
@@ -37,7 +40,8 @@ def parquet_segments(path: Path, opts: CorpusOptions, stats: CorpusStats) -> Ite
         kind = kind.value_type
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
         raise CorpusError(f"{path}: column {column!r} holds {kind}, not text")
-    batches = parquet.iter_batches(batch_size=BATCH_ROWS, columns=[column])
+    groups = range(*span) if span else None
+    batches = parquet.iter_batches(batch_size=BATCH_ROWS, row_groups=groups, columns=[column])
     while True:
         try:
             batch = next(batches, None)

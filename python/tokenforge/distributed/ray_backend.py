@@ -166,7 +166,8 @@ def ordered_map(options: RayOptions, fn: Callable[[T], R], items: Iterable[T]) -
 
 @dataclass(frozen=True)
 class Shard:
-    """Part of the corpus counted by one task: a file, or bytes `[start, end)` of it cut at line starts."""
+    """Part of the corpus counted by one task: a file, or part of it: bytes `[start, end)` cut at line starts
+    (line formats), or row groups `[first, end)` (Parquet)."""
 
     path: Path
     kind: str
@@ -201,19 +202,46 @@ def _line_starts(path: Path, size: int, every: int) -> list[int]:
     return [*cuts, size]
 
 
+def _row_group_cuts(path: Path, every: int) -> list[int]:
+    """0, the row groups where a run of about `every` bytes (uncompressed) begins, and the number of groups; a
+    file pyarrow cannot read is left whole (its task reports the error)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(path).metadata
+    except (pa.ArrowException, OSError):
+        return [0]
+    cuts, size = [0], 0
+    for g in range(meta.num_row_groups):
+        if size >= every:
+            cuts.append(g)
+            size = 0
+        size += meta.row_group(g).total_byte_size
+    return [*cuts, meta.num_row_groups]
+
+
 def plan_shards(sources: Sequence[Source], corpus: CorpusOptions, shard_bytes: int) -> list[Shard]:
-    """The shards of a corpus: each file whole, except uncompressed files bigger than `shard_bytes` whose every
-    line is a document (JSON lines; text with `split_lines`), cut at line starts into pieces of about that size —
-    no document crosses a cut, so the counts are those of the whole file."""
+    """The shards of a corpus: each file whole, except files bigger than `shard_bytes` that can be cut between
+    documents: uncompressed files whose every line is a document (JSON lines; text with `split_lines`), cut at
+    line starts, and Parquet files, cut between row groups, into pieces of about that size. No document crosses
+    a cut, so the counts of the pieces add up to those of the whole file."""
     shards = []
     for s in sources:
         lines = s.kind in LINE_FORMATS or (s.kind == "text" and corpus.split_lines)
         size = s.path.stat().st_size if s.path.is_file() else 0
-        if not lines or size <= shard_bytes or _compressed(s.path):
+        if size <= shard_bytes:
+            cuts = None
+        elif s.kind == "parquet":
+            cuts = _row_group_cuts(s.path, shard_bytes)
+        elif lines and not _compressed(s.path):
+            cuts = _line_starts(s.path, size, shard_bytes)
+        else:
+            cuts = None
+        if cuts is None or len(cuts) < 3:
             shards.append(Shard(s.path, s.kind))
-            continue
-        cuts = _line_starts(s.path, size, shard_bytes)
-        shards += [Shard(s.path, s.kind, (a, b)) for a, b in zip(cuts, cuts[1:])]
+        else:
+            shards += [Shard(s.path, s.kind, (a, b)) for a, b in zip(cuts, cuts[1:])]
     return shards
 
 
@@ -232,8 +260,7 @@ class ShardCounter:
     def __call__(self, shard: Shard) -> tuple[list[bytes], CorpusStats]:
         """`(run bytes per pre-tokenizer, stats)` of `shard`."""
         stats = CorpusStats()
-        span = {"span": shard.span} if shard.span else {}  # only the line formats' readers take a span
-        segments = READERS[shard.kind](shard.path, self.corpus, stats, **span)
+        segments = READERS[shard.kind](shard.path, self.corpus, stats, span=shard.span)
         with tempfile.TemporaryDirectory(prefix="tokenforge-ray-") as d:
             memory = dataclasses.replace(self.memory, spill_dir=Path(d)) if self.memory else None
             counters = new_counters(self.pretokenizers, memory)
