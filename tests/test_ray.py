@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import json
 import random
+import subprocess
 import sys
 from pathlib import Path
 
@@ -191,6 +192,11 @@ def test_cli_ray_flag(ray_cluster, corpus, tmp_path, capsys):
     assert (tmp_path / "ray-shards" / "00000.npy").read_bytes() == (
         tmp_path / "local-shards" / "00000.npy"
     ).read_bytes()
+
+
+def test_tokenforge_does_not_import_ray():
+    code = "import sys, tokenforge, tokenforge.dataset, tokenforge.cli.main; print('ray' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False\n"
 
 
 def test_without_ray_installed_the_error_says_how_to_install(monkeypatch, corpus, tmp_path, capsys):
