@@ -6,7 +6,8 @@ and packed when a context is set (`tokenforge.dataset.packing`). A shard is clos
 that brings it to `shard_tokens` tokens, written atomically, and recorded in the manifest with the input position
 it reaches (file number, documents read in that file) and the running totals. Since windows and shards depend on
 the input alone, a rerun after a crash starts at the last recorded position and writes exactly the bytes an
-uninterrupted run would have.
+uninterrupted run would have. With `ray`, the windows are encoded (and packed) by Ray tasks and come back in
+order (`tokenforge.distributed`), so the shards are the same bytes.
 """
 
 from __future__ import annotations
