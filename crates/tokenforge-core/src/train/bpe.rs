@@ -13,13 +13,12 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::apply::{apply_merges, Ranks};
 use crate::bytes::BYTE_RANK;
 use crate::count::WordCounts;
 use crate::error::{Error, Result};
+use crate::train::replay::Replay;
 use crate::train::rules::TokenRules;
 
 /// A pair of token ids, left then right.
@@ -76,19 +75,13 @@ impl BpeModel {
         }
         Ok(())
     }
-
-    /// Splits `piece` into this model's tokens by applying its merges in rank order (the replay that
-    /// continued training starts from).
-    fn segment(&self, piece: &[u8], byte_ids: &[u32; 256], ranks: &Ranks) -> Vec<u32> {
-        let mut syms: Vec<u32> = piece.iter().map(|&b| byte_ids[b as usize]).collect();
-        apply_merges(ranks, &mut syms);
-        syms
-    }
 }
 
 struct Entry {
     pair: Pair,
     count: i64,
+    /// The pair's id in the [`PairTable`] (not part of the order).
+    id: u32,
     words: Vec<u32>,
 }
 
@@ -155,28 +148,151 @@ impl Symbols {
         self.sym[i as usize] == pair.0 && j != DEAD && self.sym[j as usize] == pair.1
     }
 
-    /// Merges the pair starting at `i` into `new`, reporting the neighbours' pair changes as `BpeTrainer`'s
-    /// `Word::merge` does (the merged pair itself is not reported), with the position where each new pair
-    /// starts.
-    pub(crate) fn merge_at(&mut self, i: u32, new: u32, changes: &mut Vec<(Pair, i64, u32)>) {
+    /// Joins the pair starting at `i` into `new`: position `i` takes the token and its right neighbour dies.
+    /// Returns the previous live position, the dead one and the next live one (`DEAD` where there is none).
+    pub(crate) fn join(&mut self, i: u32, new: u32) -> (u32, u32, u32) {
         let (iu, j) = (i as usize, self.next[i as usize]);
-        let (a, b) = (self.sym[iu], self.sym[j as usize]);
-        let p = self.prev[iu];
-        if p != DEAD {
-            let left = self.sym[p as usize];
-            changes.push(((left, a), -1, p));
-            changes.push(((left, new), 1, p));
-        }
-        let n = self.next[j as usize];
+        let (p, n) = (self.prev[iu], self.next[j as usize]);
         self.sym[iu] = new;
         self.next[iu] = n;
         self.sym[j as usize] = DEAD;
         if n != DEAD {
             self.prev[n as usize] = i;
+        }
+        (p, j, n)
+    }
+
+    /// Merges the pair starting at `i` into `new`, reporting the neighbours' pair changes as `BpeTrainer`'s
+    /// `Word::merge` does (the merged pair itself is not reported), with the position where each new pair
+    /// starts.
+    pub(crate) fn merge_at(&mut self, i: u32, new: u32, changes: &mut Vec<(Pair, i64, u32)>) {
+        let (a, b) = (self.sym[i as usize], self.sym[self.next[i as usize] as usize]);
+        let (p, _, n) = self.join(i, new);
+        if p != DEAD {
+            let left = self.sym[p as usize];
+            changes.push(((left, a), -1, p));
+            changes.push(((left, new), 1, p));
+        }
+        if n != DEAD {
             let right = self.sym[n as usize];
             changes.push(((b, right), -1, i));
             changes.push(((new, right), 1, i));
         }
+    }
+}
+
+/// Every pair seen so far, by id: its count, the positions where it was seen to start (stale ones are skipped
+/// when it is merged), and the words where it was added since its last heap push (the next entry's words).
+#[derive(Default)]
+struct PairTable {
+    ids: FxHashMap<Pair, u32>,
+    pair: Vec<Pair>,
+    count: Vec<i64>,
+    at: Vec<Vec<u32>>,
+    added: Vec<Vec<u32>>,
+    /// The pair's token breaks a rule: never merged, never pushed again.
+    banned: Vec<bool>,
+    /// Id of the pair starting at each position (`DEAD` where none does).
+    start: Vec<u32>,
+    /// Pairs added to since the last heap pushes, in the order they were first added.
+    dirty: Vec<u32>,
+}
+
+impl PairTable {
+    fn id(&mut self, pair: Pair) -> u32 {
+        let next = self.count.len() as u32;
+        let id = *self.ids.entry(pair).or_insert(next);
+        if id == next {
+            self.pair.push(pair);
+            self.count.push(0);
+            self.at.push(Vec::new());
+            self.added.push(Vec::new());
+            self.banned.push(false);
+        }
+        id
+    }
+
+    /// The table of the pairs in `syms` at the start, and the heap entry of each pair (all its words).
+    fn new(syms: &Symbols, freqs: &[i64]) -> (Self, Vec<Entry>) {
+        let mut table = PairTable::default();
+        // Pass 1: an id per pair and how often it starts somewhere, so that pass 2 allocates exactly.
+        let mut ids = vec![DEAD; syms.sym.len()];
+        let mut seen: Vec<u32> = Vec::new();
+        for (i, id_at) in ids.iter_mut().enumerate() {
+            let j = syms.next[i];
+            if j != DEAD {
+                let pair = (syms.sym[i], syms.sym[j as usize]);
+                let id = table.id(pair);
+                if id as usize == seen.len() {
+                    seen.push(0);
+                }
+                seen[id as usize] += 1;
+                *id_at = id;
+            }
+        }
+        for (at, &n) in table.at.iter_mut().zip(&seen) {
+            at.reserve_exact(n as usize);
+        }
+        let mut words: Vec<Vec<u32>> = vec![Vec::new(); seen.len()];
+        for (i, &id) in ids.iter().enumerate() {
+            if id != DEAD {
+                let (id, w) = (id as usize, syms.word[i]);
+                table.count[id] += freqs[w as usize];
+                table.at[id].push(i as u32);
+                if words[id].last() != Some(&w) {
+                    words[id].push(w);
+                }
+            }
+        }
+        let entries = (words.into_iter().enumerate())
+            .map(|(id, words)| Entry { pair: table.pair[id], count: table.count[id], id: id as u32, words })
+            .collect();
+        table.start = ids;
+        (table, entries)
+    }
+
+    /// `f` more occurrences of pair `id`, starting at position `at` of word `w`.
+    fn gain(&mut self, id: u32, f: i64, at: u32, w: u32) {
+        let i = id as usize;
+        self.count[i] += f;
+        self.at[i].push(at);
+        self.start[at as usize] = id;
+        let added = &mut self.added[i];
+        if added.is_empty() {
+            self.dirty.push(id);
+        }
+        if added.last() != Some(&w) {
+            added.push(w);
+        }
+    }
+
+    /// Merges the pair starting at `i` into `new` in `syms` (word frequency `f`), updating the counts of the
+    /// neighbouring pairs as `BpeTrainer`'s `Word::merge` does: the merged pair's own count is not changed.
+    /// `fresh` caches the ids of the pairs that hold `new` (left or right neighbour → id) within one merge.
+    fn merge_at(&mut self, syms: &mut Symbols, i: u32, new: u32, f: i64, fresh: &mut [FxHashMap<u32, u32>; 2]) {
+        let w = syms.word[i as usize];
+        let (p, j, n) = syms.join(i, new);
+        if p != DEAD {
+            let left = syms.sym[p as usize];
+            self.count[self.start[p as usize] as usize] -= f;
+            let id = match fresh[0].get(&left) {
+                Some(&id) => id,
+                None => *fresh[0].entry(left).or_insert_with(|| self.id((left, new))),
+            };
+            self.gain(id, f, p, w);
+        }
+        if n != DEAD {
+            self.count[self.start[j as usize] as usize] -= f;
+            let right = syms.sym[n as usize];
+            let id = match fresh[1].get(&right) {
+                Some(&id) => id,
+                None => *fresh[1].entry(right).or_insert_with(|| self.id((new, right))),
+            };
+            self.gain(id, f, i, w);
+        } else {
+            self.start[i as usize] = DEAD;
+        }
+        self.start[j as usize] = DEAD;
     }
 }
 
@@ -216,66 +332,29 @@ pub fn train_from(
     for b in 0..=255u8 {
         byte_ids[b as usize] = ids[&vec![b]];
     }
-    let mut ranks: Ranks = FxHashMap::default();
-    for (r, &(pair, new)) in model.merges.iter().enumerate() {
-        ranks.entry(pair).or_insert((r as u32, new));
-    }
 
-    let entries: Vec<(&[u8], u64)> = counts.iter().collect();
-    let freqs: Vec<i64> = entries.iter().map(|&(_, n)| n as i64).collect();
-    // Replaying a base model's merges on every pre-token is independent work: all cores.
-    let words: Vec<Vec<u32>> = entries
-        .par_iter()
-        .map(|&(piece, _)| {
-            if ranks.is_empty() {
-                piece.iter().map(|&b| byte_ids[b as usize]).collect()
-            } else {
-                model.segment(piece, &byte_ids, &ranks)
-            }
-        })
-        .collect();
-    drop(entries);
+    let (pieces, freqs): (Vec<&[u8]>, Vec<i64>) = counts.iter().map(|(piece, n)| (piece, n as i64)).unzip();
+    let words: Vec<Vec<u32>> = if model.merges.is_empty() {
+        pieces.iter().map(|piece| piece.iter().map(|&b| byte_ids[b as usize]).collect()).collect()
+    } else {
+        Replay::new(&model, byte_ids).segment_all(&pieces)
+    };
+    drop(pieces);
     let mut syms = Symbols::new(&words);
     drop(words);
 
-    let mut pair_counts: FxHashMap<Pair, i64> = FxHashMap::default();
-    // Where each pair was seen to start (stale positions are skipped when the pair is merged).
-    let mut occurrences: FxHashMap<Pair, Vec<u32>> = FxHashMap::default();
-    // Words where each pair was added since the last push (the next heap entry's words).
-    let mut where_to: FxHashMap<Pair, Vec<u32>> = FxHashMap::default();
-    for i in 0..syms.sym.len() as u32 {
-        let j = syms.next[i as usize];
-        if j == DEAD {
-            continue;
-        }
-        let pair = (syms.sym[i as usize], syms.sym[j as usize]);
-        let w = syms.word[i as usize];
-        *pair_counts.entry(pair).or_insert(0) += freqs[w as usize];
-        occurrences.entry(pair).or_default().push(i);
-        let list = where_to.entry(pair).or_default();
-        if list.last() != Some(&w) {
-            list.push(w);
-        }
-    }
-    let mut heap: BinaryHeap<Entry> = where_to
-        .drain()
-        .filter_map(|(pair, words)| {
-            let count = pair_counts[&pair];
-            (count > 0).then_some(Entry { pair, count, words })
-        })
-        .collect();
-
+    let (mut pairs, entries) = PairTable::new(&syms, &freqs);
+    let mut heap = BinaryHeap::from(entries);
+    let mut fresh: [FxHashMap<u32, u32>; 2] = Default::default();
+    let mut dirty = Vec::new();
     let target = cfg.vocab_size - cfg.reserved;
     let total = target - start;
-    let mut changes = Vec::new();
-    // Pairs whose token breaks a rule: never merged, never pushed again.
-    let mut banned: rustc_hash::FxHashSet<Pair> = Default::default();
     // Marks the words of the entry being merged.
     let mut stamp = vec![0u32; freqs.len()];
     let mut round = 0u32;
     while model.vocab.len() < target {
         let Some(mut top) = heap.pop() else { break };
-        let actual = pair_counts[&top.pair];
+        let actual = pairs.count[top.id as usize];
         if top.count != actual {
             top.count = actual;
             heap.push(top);
@@ -287,7 +366,7 @@ pub fn train_from(
         let mut token = model.vocab[top.pair.0 as usize].clone();
         token.extend_from_slice(&model.vocab[top.pair.1 as usize]);
         if !cfg.rules.allows(&token) {
-            banned.insert(top.pair);
+            pairs.banned[top.id as usize] = true;
             continue;
         }
         let new = match ids.get(&token) {
@@ -306,7 +385,7 @@ pub fn train_from(
         for &w in &top.words {
             stamp[w as usize] = round;
         }
-        let mut here = occurrences.remove(&top.pair).unwrap_or_default();
+        let mut here = std::mem::take(&mut pairs.at[top.id as usize]);
         let mut later = Vec::new();
         here.retain(|&i| {
             if !syms.holds(i, top.pair) {
@@ -318,34 +397,26 @@ pub fn train_from(
                 false
             }
         });
-        if !later.is_empty() {
-            occurrences.insert(top.pair, later);
-        }
+        pairs.at[top.id as usize] = later;
         // Left to right, so overlapping occurrences ("aaa") merge as in a scan of the word.
         here.sort_unstable();
-        changes.clear();
+        fresh[0].clear();
+        fresh[1].clear();
         for &i in &here {
             if syms.holds(i, top.pair) {
-                syms.merge_at(i, new, &mut changes);
+                let f = freqs[syms.word[i as usize] as usize];
+                pairs.merge_at(&mut syms, i, new, f, &mut fresh);
             }
         }
-        for &(pair, change, at) in &changes {
-            let w = syms.word[at as usize];
-            *pair_counts.entry(pair).or_insert(0) += change * freqs[w as usize];
-            if change > 0 {
-                occurrences.entry(pair).or_default().push(at);
-                let list = where_to.entry(pair).or_default();
-                if list.last() != Some(&w) {
-                    list.push(w);
-                }
-            }
-        }
-        for (pair, mut words) in where_to.drain() {
-            let count = pair_counts[&pair];
-            if count > 0 && !banned.contains(&pair) {
+        std::mem::swap(&mut dirty, &mut pairs.dirty);
+        for id in dirty.drain(..) {
+            let i = id as usize;
+            let mut words = std::mem::take(&mut pairs.added[i]);
+            let count = pairs.count[i];
+            if count > 0 && !pairs.banned[i] {
                 words.sort_unstable();
                 words.dedup();
-                heap.push(Entry { pair, count, words });
+                heap.push(Entry { pair: pairs.pair[i], count, id, words });
             }
         }
         let done = model.vocab.len() - start;
