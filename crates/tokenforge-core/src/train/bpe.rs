@@ -7,9 +7,14 @@
 //! updated in the words that held it, and a lazy heap re-checks a popped pair's count before using it.
 //! Unlike Hugging Face, counts are 64-bit.
 //!
-//! A heap entry carries the words in which its pair appeared when it was pushed, and a merge rewrites
-//! only those words — as `BpeTrainer` does — which is what makes the two agree even in the rare case
-//! of a merge whose token already exists (two merge paths to the same bytes).
+//! `BpeTrainer` gives a heap entry the words where its pair was added since the pair's previous push, and
+//! a merge rewrites only those words. Here a pair has at most one entry at a time and a merge rewrites all
+//! its live occurrences. The two agree as long as no pair gains occurrences while it has an entry, and a
+//! pair gains only in the merge that creates one of its tokens: it would take a merge that re-creates an
+//! existing token with neighbours it already had, which merging from bytes never does (a token's bytes are
+//! either that token or covered by a token that reaches beyond them, and merges only coarsen), nor does a
+//! replayed base (its segmentation of a span is the segmentation of the span alone, unless a neighbour takes
+//! a byte of it). Random continued trainings from scrambled merge lists agree with the word-list version.
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
@@ -82,7 +87,6 @@ struct Entry {
     count: i64,
     /// The pair's id in the [`PairTable`] (not part of the order).
     id: u32,
-    words: Vec<u32>,
 }
 
 impl PartialEq for Entry {
@@ -182,19 +186,22 @@ impl Symbols {
 }
 
 /// Every pair seen so far, by id: its count, the positions where it was seen to start (stale ones are skipped
-/// when it is merged), and the words where it was added since its last heap push (the next entry's words).
+/// when it is merged), whether it has a heap entry.
 #[derive(Default)]
 struct PairTable {
     ids: FxHashMap<Pair, u32>,
     pair: Vec<Pair>,
     count: Vec<i64>,
     at: Vec<Vec<u32>>,
-    added: Vec<Vec<u32>>,
+    /// The pair has an entry in the heap.
+    queued: Vec<bool>,
     /// The pair's token breaks a rule: never merged, never pushed again.
     banned: Vec<bool>,
     /// Id of the pair starting at each position (`DEAD` where none does).
     start: Vec<u32>,
-    /// Pairs added to since the last heap pushes, in the order they were first added.
+    /// Count of each word.
+    freqs: Vec<i64>,
+    /// Pairs that gained occurrences in this merge and have no entry.
     dirty: Vec<u32>,
 }
 
@@ -206,14 +213,14 @@ impl PairTable {
             self.pair.push(pair);
             self.count.push(0);
             self.at.push(Vec::new());
-            self.added.push(Vec::new());
+            self.queued.push(false);
             self.banned.push(false);
         }
         id
     }
 
-    /// The table of the pairs in `syms` at the start, and the heap entry of each pair (all its words).
-    fn new(syms: &Symbols, freqs: &[i64]) -> (Self, Vec<Entry>) {
+    /// The table of the pairs in `syms` at the start, and the heap entry of each pair.
+    fn new(syms: &Symbols, freqs: Vec<i64>) -> (Self, Vec<Entry>) {
         let mut table = PairTable::default();
         // Pass 1: an id per pair and how often it starts somewhere, so that pass 2 allocates exactly.
         let mut ids = vec![DEAD; syms.sym.len()];
@@ -221,8 +228,7 @@ impl PairTable {
         for (i, id_at) in ids.iter_mut().enumerate() {
             let j = syms.next[i];
             if j != DEAD {
-                let pair = (syms.sym[i], syms.sym[j as usize]);
-                let id = table.id(pair);
+                let id = table.id((syms.sym[i], syms.sym[j as usize]));
                 if id as usize == seen.len() {
                     seen.push(0);
                 }
@@ -233,44 +239,59 @@ impl PairTable {
         for (at, &n) in table.at.iter_mut().zip(&seen) {
             at.reserve_exact(n as usize);
         }
-        let mut words: Vec<Vec<u32>> = vec![Vec::new(); seen.len()];
         for (i, &id) in ids.iter().enumerate() {
             if id != DEAD {
-                let (id, w) = (id as usize, syms.word[i]);
-                table.count[id] += freqs[w as usize];
-                table.at[id].push(i as u32);
-                if words[id].last() != Some(&w) {
-                    words[id].push(w);
-                }
+                table.count[id as usize] += freqs[syms.word[i] as usize];
+                table.at[id as usize].push(i as u32);
             }
         }
-        let entries = (words.into_iter().enumerate())
-            .map(|(id, words)| Entry { pair: table.pair[id], count: table.count[id], id: id as u32, words })
-            .collect();
+        table.queued.fill(true);
+        let entries =
+            (0..seen.len()).map(|id| Entry { pair: table.pair[id], count: table.count[id], id: id as u32 }).collect();
         table.start = ids;
+        table.freqs = freqs;
         (table, entries)
     }
 
-    /// `f` more occurrences of pair `id`, starting at position `at` of word `w`.
-    fn gain(&mut self, id: u32, f: i64, at: u32, w: u32) {
+    /// `f` more occurrences of pair `id`, starting at position `at`.
+    fn gain(&mut self, id: u32, f: i64, at: u32) {
         let i = id as usize;
         self.count[i] += f;
         self.at[i].push(at);
         self.start[at as usize] = id;
-        let added = &mut self.added[i];
-        if added.is_empty() {
+        if !self.queued[i] {
+            self.queued[i] = true;
             self.dirty.push(id);
         }
-        if added.last() != Some(&w) {
-            added.push(w);
+    }
+
+    /// Pushes an entry for every pair that gained in this merge and had none (unless its token is banned).
+    fn push_gains(&mut self, heap: &mut BinaryHeap<Entry>) {
+        for id in self.dirty.drain(..) {
+            let i = id as usize;
+            if self.banned[i] {
+                self.queued[i] = false;
+            } else {
+                heap.push(Entry { pair: self.pair[i], count: self.count[i], id });
+            }
         }
+    }
+
+    /// The live positions of pair `id`, in order (overlapping occurrences such as "aaa" then merge as a scan of
+    /// the word would).
+    fn take_positions(&mut self, id: u32, syms: &Symbols) -> Vec<u32> {
+        let mut here = std::mem::take(&mut self.at[id as usize]);
+        let pair = self.pair[id as usize];
+        here.retain(|&p| syms.holds(p, pair));
+        here.sort_unstable();
+        here
     }
 
     /// Merges the pair starting at `i` into `new` in `syms` (word frequency `f`), updating the counts of the
     /// neighbouring pairs as `BpeTrainer`'s `Word::merge` does: the merged pair's own count is not changed.
     /// `fresh` caches the ids of the pairs that hold `new` (left or right neighbour → id) within one merge.
-    fn merge_at(&mut self, syms: &mut Symbols, i: u32, new: u32, f: i64, fresh: &mut [FxHashMap<u32, u32>; 2]) {
-        let w = syms.word[i as usize];
+    fn merge_at(&mut self, syms: &mut Symbols, i: u32, new: u32, fresh: &mut [FxHashMap<u32, u32>; 2]) {
+        let f = self.freqs[syms.word[i as usize] as usize];
         let (p, j, n) = syms.join(i, new);
         if p != DEAD {
             let left = syms.sym[p as usize];
@@ -279,7 +300,7 @@ impl PairTable {
                 Some(&id) => id,
                 None => *fresh[0].entry(left).or_insert_with(|| self.id((left, new))),
             };
-            self.gain(id, f, p, w);
+            self.gain(id, f, p);
         }
         if n != DEAD {
             self.count[self.start[j as usize] as usize] -= f;
@@ -288,7 +309,7 @@ impl PairTable {
                 Some(&id) => id,
                 None => *fresh[1].entry(right).or_insert_with(|| self.id((new, right))),
             };
-            self.gain(id, f, i, w);
+            self.gain(id, f, i);
         } else {
             self.start[i as usize] = DEAD;
         }
@@ -305,10 +326,10 @@ pub fn train(counts: &WordCounts, cfg: &BpeConfig, progress: &mut dyn FnMut(usiz
 /// Continues training `base` (its merges are kept verbatim and replayed on every pre-token first): new
 /// merges get ids after `base`'s vocabulary, until it holds `cfg.vocab_size - cfg.reserved` tokens.
 ///
-/// The loop is `BpeTrainer`'s: a heap entry is pushed for a pair when it first appears (and again whenever
-/// a merge adds to it), carrying the words where it was added; a popped entry whose count is stale is
-/// re-pushed with the current count; a current one is merged in its words. The merged pair's own count is
-/// left as it was, as `BpeTrainer` leaves it. Positions replace words as the unit of work.
+/// The loop is `BpeTrainer`'s: a pair gets a heap entry when it first appears (and again when a merge adds to
+/// it after its entry was used); a popped entry whose count is stale is re-pushed with the current count; a
+/// current one is merged wherever the pair occurs. The merged pair's own count is left as it was, as
+/// `BpeTrainer` leaves it. Positions replace words as the unit of work.
 pub fn train_from(
     base: BpeModel,
     counts: &WordCounts,
@@ -343,30 +364,28 @@ pub fn train_from(
     let mut syms = Symbols::new(&words);
     drop(words);
 
-    let (mut pairs, entries) = PairTable::new(&syms, &freqs);
+    let (mut pairs, entries) = PairTable::new(&syms, freqs);
     let mut heap = BinaryHeap::from(entries);
     let mut fresh: [FxHashMap<u32, u32>; 2] = Default::default();
-    let mut dirty = Vec::new();
     let target = cfg.vocab_size - cfg.reserved;
     let total = target - start;
-    // Marks the words of the entry being merged.
-    let mut stamp = vec![0u32; freqs.len()];
-    let mut round = 0u32;
     while model.vocab.len() < target {
         let Some(mut top) = heap.pop() else { break };
-        let actual = pairs.count[top.id as usize];
+        let id = top.id as usize;
+        let actual = pairs.count[id];
         if top.count != actual {
             top.count = actual;
             heap.push(top);
             continue;
         }
+        pairs.queued[id] = false;
         if top.count < 1 || (top.count as u64) < cfg.min_frequency {
             break;
         }
         let mut token = model.vocab[top.pair.0 as usize].clone();
         token.extend_from_slice(&model.vocab[top.pair.1 as usize]);
         if !cfg.rules.allows(&token) {
-            pairs.banned[top.id as usize] = true;
+            pairs.banned[id] = true;
             continue;
         }
         let new = match ids.get(&token) {
@@ -380,45 +399,15 @@ pub fn train_from(
         };
         model.merges.push((top.pair, new));
 
-        // The entry's words get merged; live occurrences elsewhere wait for a later entry.
-        round += 1;
-        for &w in &top.words {
-            stamp[w as usize] = round;
-        }
-        let mut here = std::mem::take(&mut pairs.at[top.id as usize]);
-        let mut later = Vec::new();
-        here.retain(|&i| {
-            if !syms.holds(i, top.pair) {
-                false
-            } else if stamp[syms.word[i as usize] as usize] == round {
-                true
-            } else {
-                later.push(i);
-                false
-            }
-        });
-        pairs.at[top.id as usize] = later;
-        // Left to right, so overlapping occurrences ("aaa") merge as in a scan of the word.
-        here.sort_unstable();
+        let here = pairs.take_positions(top.id, &syms);
         fresh[0].clear();
         fresh[1].clear();
         for &i in &here {
             if syms.holds(i, top.pair) {
-                let f = freqs[syms.word[i as usize] as usize];
-                pairs.merge_at(&mut syms, i, new, f, &mut fresh);
+                pairs.merge_at(&mut syms, i, new, &mut fresh);
             }
         }
-        std::mem::swap(&mut dirty, &mut pairs.dirty);
-        for id in dirty.drain(..) {
-            let i = id as usize;
-            let mut words = std::mem::take(&mut pairs.added[i]);
-            let count = pairs.count[i];
-            if count > 0 && !pairs.banned[i] {
-                words.sort_unstable();
-                words.dedup();
-                heap.push(Entry { pair: pairs.pair[i], count, id, words });
-            }
-        }
+        pairs.push_gains(&mut heap);
         let done = model.vocab.len() - start;
         if done.is_multiple_of(256) {
             progress(done, total);
