@@ -58,6 +58,24 @@ def test_sample_size_is_normalised_away():
     assert est.weights == pytest.approx({"A": 0.5, "B": 0.5}, abs=1e-9)
 
 
+def test_start_leaves_the_first_merges_unconstrained():
+    # A: ab 10, ef 10; B: cd 6, ef 4 (pair shares: A 1/2 each, B 0.6 and 0.4). Merging "ab" first needs a = 1 (ef
+    # ties ab in A and B adds ef); merging "cd" next needs 0.6(1 - a) >= 0.5a + 0.4(1 - a), i.e. a <= 2/7. Together
+    # they conflict; from step 1 on, every a <= 2/7 is exact.
+    tok = two_merge_tokenizer()
+    cats = [
+        category_from_texts("A", words({"ab": 10, "ef": 10}), tok),
+        category_from_texts("B", words({"cd": 6, "ef": 4}), tok),
+    ]
+    assert infer(tok, cats).solution.objective > 1e-6
+    est = infer(tok, cats, merges=1, start=1)
+    assert est.merges == 1
+    assert est.solution.objective == pytest.approx(0.0, abs=1e-9)
+    assert est.pair_weights["A"] <= 2 / 7 + 1e-9
+    with pytest.raises(ConfigError, match="start"):
+        infer(tok, cats, start=2)
+
+
 def test_byte_shares_weigh_pairs_by_bytes_per_pair():
     # Equal pair shares; category B has 4 bytes per pair, A 2: B holds two thirds of the bytes.
     assert byte_shares(np.array([0.5, 0.5]), np.array([12, 12]), np.array([24, 48])) == pytest.approx([1 / 3, 2 / 3])

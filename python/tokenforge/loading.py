@@ -1,9 +1,11 @@
 """One loader for every tokenizer file tokenforge reads: a tokenforge directory or `tokenforge.json`, a Hugging
-Face `tokenizer.json` (or a directory holding one), or a `.tiktoken` rank file (which needs its pattern).
+Face `tokenizer.json` (or a directory holding one), GPT-2's `encoder.json` + `vocab.bpe` (either file, or their
+directory), or a `.tiktoken` rank file (which needs its pattern).
 
 The kind is told from the content, not the name: JSON with `"format": "tokenforge"` is ours, JSON with a
-`"model"` object goes to the Hugging Face reader, and a file whose first line is a base64 token and a rank (or
-a gzip file) is read as tiktoken ranks. Anything else is refused.
+`"model"` object goes to the Hugging Face reader, a JSON object of token ids is GPT-2's `encoder.json`, a file
+starting with `#version` is GPT-2's `vocab.bpe`, and a file whose first line is a base64 token and a rank (or a
+gzip file) is read as tiktoken ranks. Anything else is refused.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ import re
 from pathlib import Path
 
 from tokenforge.errors import ConfigError, InputFileError, TokenizerFileError, UnsupportedError
+from tokenforge.interop.gpt2 import ENCODER_FILE, MERGES_FILE, VERSION_LINE, load_gpt2
 from tokenforge.tokenizer import FORMAT, MODEL_FILE, Tokenizer
 
 HF_FILE = "tokenizer.json"
-KINDS = "tokenforge.json, a Hugging Face tokenizer.json or a .tiktoken file"
+KINDS = "tokenforge.json, a Hugging Face tokenizer.json, GPT-2's encoder.json + vocab.bpe or a .tiktoken file"
 GGUF_MAGIC = b"GGUF"
 GZIP_MAGIC = b"\x1f\x8b"
 #: The first line of a .tiktoken file: a base64 token and its rank.
@@ -44,6 +47,8 @@ def _load_json(path: Path, raw: bytes, pattern: str | None) -> Tokenizer:
         return Tokenizer.from_dict(data, source=str(path))
     if isinstance(data, dict) and isinstance(data.get("model"), dict):
         return Tokenizer.from_huggingface(path)
+    if isinstance(data, dict) and data and all(isinstance(i, int) for i in data.values()):
+        return load_gpt2(path)
     raise TokenizerFileError(
         f'{path}: JSON, but neither a tokenforge tokenizer (no "format": "{FORMAT}") '
         'nor a Hugging Face tokenizer.json (no "model" object)'
@@ -58,16 +63,22 @@ def load_any(path: str | os.PathLike, pattern: str | None = None) -> Tokenizer:
     """
     p = Path(path)
     if p.is_dir():
-        for name in (MODEL_FILE, HF_FILE):
+        for name in (MODEL_FILE, HF_FILE, ENCODER_FILE):
             if (p / name).is_file():
                 return load_any(p / name, pattern)
-        raise InputFileError(f"{p}: no tokenizer in this directory (expected {MODEL_FILE} or {HF_FILE})")
+        raise InputFileError(
+            f"{p}: no tokenizer in this directory (expected {MODEL_FILE}, {HF_FILE} or {ENCODER_FILE} + {MERGES_FILE})"
+        )
     raw = _read(p)
     head = raw.removeprefix(b"\xef\xbb\xbf").lstrip()
     if not head:
         raise TokenizerFileError(f"{p}: empty file, not a tokenizer")
     if head.startswith(b"{"):
         return _load_json(p, raw, pattern)
+    if head.startswith(VERSION_LINE.encode()):
+        if pattern is not None:
+            raise ConfigError(f"{p}: a pattern applies only to .tiktoken files; GPT-2's files use GPT-2's pattern")
+        return load_gpt2(p.with_name(ENCODER_FILE), p)
     if raw.startswith(GGUF_MAGIC):
         raise UnsupportedError(f"{p}: not supported yet: GGUF files ({KINDS} are)")
     if not (raw.startswith(GZIP_MAGIC) or TIKTOKEN_LINE.match(raw)):

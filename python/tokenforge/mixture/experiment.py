@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -70,12 +71,25 @@ def read_documents(paths: Iterable[str | os.PathLike], max_bytes: int | None = N
 
 def split_by_hash(docs: list[str], train_fraction: float = TRAIN_FRACTION) -> tuple[list[str], list[str]]:
     """`(training side, inference side)`: each document goes to one side by a hash of its bytes (identical
-    documents go to the same side)."""
-    train, held = [], []
-    for d in docs:
-        h = int.from_bytes(hashlib.blake2b(d.encode(), digest_size=8).digest(), "little")
-        (train if h / 2**64 < train_fraction else held).append(d)
+    documents go to the same side). Each side is in hash order, so any prefix of it is a random sample of the
+    documents (not the first chapters), and a shorter prefix is part of a longer one."""
+    keyed = sorted((int.from_bytes(hashlib.blake2b(d.encode(), digest_size=8).digest(), "little"), d) for d in docs)
+    train = [d for h, d in keyed if h / 2**64 < train_fraction]
+    held = [d for h, d in keyed if h / 2**64 >= train_fraction]
     return train, held
+
+
+def prefix_bytes(docs: list[str], max_bytes: int | None) -> list[str]:
+    """The first documents holding about `max_bytes` UTF-8 bytes (the one that crosses the limit included; all
+    of them when `max_bytes` is None)."""
+    if max_bytes is None:
+        return docs
+    size = 0
+    for k, d in enumerate(docs):
+        if size >= max_bytes:
+            return docs[:k]
+        size += len(d.encode())
+    return docs
 
 
 def draw_mixture(
@@ -98,6 +112,11 @@ def draw_mixture(
     return docs, drawn / drawn.sum()
 
 
+def _size(docs: list[str]) -> int:
+    """UTF-8 bytes of the documents."""
+    return sum(len(d.encode()) for d in docs)
+
+
 def log_mse(estimate: np.ndarray, truth: np.ndarray) -> float:
     """log10 of the mean squared error."""
     return math.log10(max(float(np.mean((estimate - truth) ** 2)), 1e-300))
@@ -105,7 +124,8 @@ def log_mse(estimate: np.ndarray, truth: np.ndarray) -> float:
 
 @dataclass
 class Trial:
-    """One trial: the true and estimated byte shares and the log10 MSE of the estimate and the baselines."""
+    """One trial: the true and estimated byte shares, the log10 MSE of the estimate and the baselines, the
+    program's size, and the seconds spent training, building the history and solving."""
 
     truth: list[float]
     estimate: list[float]
@@ -113,6 +133,11 @@ class Trial:
     uniform_log_mse: float
     random_log_mse: float
     converged: bool
+    rounds: int
+    constraints: int
+    train_seconds: float
+    history_seconds: float
+    solve_seconds: float
 
 
 @dataclass
@@ -123,6 +148,7 @@ class Experiment:
     merges: int
     train_bytes: int
     sample_bytes: list[int]
+    train_side_bytes: list[int]
     trials: list[Trial] = field(default_factory=list)
 
     def summary(self) -> dict[str, tuple[float, float]]:
@@ -140,31 +166,35 @@ def run_experiment(
     merges: int = 3000,
     train_bytes: int = 10 << 20,
     sample_bytes: int | None = None,
+    train_side_bytes: int | None = None,
     pretokenizer: str = "gpt4",
     seed: int = 0,
     per_step: int = 4,
     on_trial: Callable[[int, Trial], None] | None = None,
 ) -> Experiment:
     """Runs the protocol (see the module docs) on categories given as documents; `sample_bytes` caps each
-    inference sample."""
+    inference sample, `train_side_bytes` each category's pool of training documents."""
     if len(categories) < 2:
         raise ConfigError("an experiment needs at least two categories")
     if trials < 1 or merges < 1 or train_bytes < 1:
         raise ConfigError("trials, merges and train bytes must be positive")
     names = list(categories)
     sides = [split_by_hash(docs) for docs in categories.values()]
+    sides = [(prefix_bytes(train, train_side_bytes), held) for train, held in sides]
     for name, (train, held) in zip(names, sides):
         if not train or not held:
             raise CorpusError(f"category {name}: too few documents to split into training and inference sides")
     counting = Tokenizer.bytes_only(pretokenizer)
     samples = [category_from_texts(n, held, counting, sample_bytes) for n, (_, held) in zip(names, sides)]
-    result = Experiment(names, merges, train_bytes, [s.bytes for s in samples])
+    result = Experiment(names, merges, train_bytes, [s.bytes for s in samples], [_size(t) for t, _ in sides])
     rng = np.random.default_rng(seed)
     n = len(names)
     for k in range(trials):
         shares = rng.dirichlet(np.ones(n))
         docs, truth = draw_mixture([train for train, _ in sides], shares, train_bytes, rng)
+        start = time.perf_counter()
         tok = train_from_iterator(docs, 256 + merges, pretokenizer=pretokenizer, progress=False)
+        trained = time.perf_counter() - start
         est = infer(tok, samples, per_step=per_step)
         guess = np.array([est.weights[name] for name in names])
         trial = Trial(
@@ -174,6 +204,11 @@ def run_experiment(
             uniform_log_mse=log_mse(np.full(n, 1.0 / n), truth),
             random_log_mse=log_mse(rng.dirichlet(np.ones(n)), truth),
             converged=est.solution.converged,
+            rounds=est.solution.rounds,
+            constraints=est.solution.constraints,
+            train_seconds=trained,
+            history_seconds=est.history_seconds,
+            solve_seconds=est.solve_seconds,
         )
         result.trials.append(trial)
         if on_trial:

@@ -62,8 +62,9 @@ class Solution:
     converged: bool
 
 
-def solve(history: _core.MergeHistory, per_step: int = 4, max_rounds: int = 100) -> Solution:
-    """Solves the program for a pair-count history by lazy constraint generation (see the module docs)."""
+def solve(history: _core.MergeHistory, per_step: int = 4, max_rounds: int = 100, start: int = 0) -> Solution:
+    """Solves the program for a pair-count history by lazy constraint generation (see the module docs); the
+    steps before `start` are replayed but not constrained (their slack is unbounded)."""
     n, steps = history.categories, history.steps
     totals = np.array(history.totals(), dtype=np.float64)
     scale = float(totals.mean())
@@ -81,9 +82,10 @@ def solve(history: _core.MergeHistory, per_step: int = 4, max_rounds: int = 100)
     step_slack = np.zeros(steps)
     pair_slack: list[tuple[int, float]] = []
     objective, rounds, converged = 0.0, 0, False
+    unconstrained = np.arange(steps) < start
     while rounds < max_rounds:
         found_steps, found_pairs, counts = history.scan(
-            list(alpha * factor), list(step_slack), pair_slack, per_step, TOLERANCE
+            list(alpha * factor), list(np.where(unconstrained, np.inf, step_slack)), pair_slack, per_step, TOLERANCE
         )
         new = [k for k, key in enumerate(zip(found_steps, found_pairs)) if key not in seen]
         if not new:
