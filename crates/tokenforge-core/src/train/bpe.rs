@@ -192,6 +192,10 @@ struct PairTable {
     ids: FxHashMap<Pair, u32>,
     pair: Vec<Pair>,
     count: Vec<i64>,
+    /// Where the pairs present at the start start, grouped by pair (`first[id]` is the pair's range).
+    initial: Vec<u32>,
+    first: Vec<(u32, u32)>,
+    /// Where each pair was seen to start since (gains of merges).
     at: Vec<Vec<u32>>,
     /// The pair has an entry in the heap.
     queued: Vec<bool>,
@@ -222,7 +226,8 @@ impl PairTable {
     /// The table of the pairs in `syms` at the start, and the heap entry of each pair.
     fn new(syms: &Symbols, freqs: Vec<i64>) -> (Self, Vec<Entry>) {
         let mut table = PairTable::default();
-        // Pass 1: an id per pair and how often it starts somewhere, so that pass 2 allocates exactly.
+        table.ids.reserve(syms.sym.len() / 8);
+        // Pass 1: an id per pair and how often it starts somewhere; pass 2 groups the positions by pair.
         let mut ids = vec![DEAD; syms.sym.len()];
         let mut seen: Vec<u32> = Vec::new();
         for (i, id_at) in ids.iter_mut().enumerate() {
@@ -236,13 +241,18 @@ impl PairTable {
                 *id_at = id;
             }
         }
-        for (at, &n) in table.at.iter_mut().zip(&seen) {
-            at.reserve_exact(n as usize);
+        let mut end = 0u32;
+        for &n in &seen {
+            table.first.push((end, end + n));
+            end += n;
         }
+        table.initial = vec![0; end as usize];
+        let mut fill: Vec<u32> = table.first.iter().map(|&(b, _)| b).collect();
         for (i, &id) in ids.iter().enumerate() {
             if id != DEAD {
                 table.count[id as usize] += freqs[syms.word[i] as usize];
-                table.at[id as usize].push(i as u32);
+                table.initial[fill[id as usize] as usize] = i as u32;
+                fill[id as usize] += 1;
             }
         }
         table.queued.fill(true);
@@ -281,6 +291,10 @@ impl PairTable {
     /// the word would).
     fn take_positions(&mut self, id: u32, syms: &Symbols) -> Vec<u32> {
         let mut here = std::mem::take(&mut self.at[id as usize]);
+        if let Some(range) = self.first.get_mut(id as usize) {
+            here.extend_from_slice(&self.initial[range.0 as usize..range.1 as usize]);
+            *range = (0, 0);
+        }
         let pair = self.pair[id as usize];
         here.retain(|&p| syms.holds(p, pair));
         here.sort_unstable();

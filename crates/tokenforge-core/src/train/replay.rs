@@ -40,9 +40,17 @@ impl Replay {
         self.joins[bit / 64] & (1 << (bit % 64)) != 0
     }
 
-    /// Every piece segmented, on all cores; equal parts are segmented once per worker.
+    /// Every piece segmented, on all cores: one share of the pieces per core, each with a cache of parts.
     pub(crate) fn segment_all(&self, pieces: &[&[u8]]) -> Vec<Vec<u32>> {
-        pieces.par_iter().map_init(FxHashMap::default, |cache, piece| self.segment(piece, cache)).collect()
+        let share = pieces.len().div_ceil(rayon::current_num_threads()).max(1);
+        let shares: Vec<Vec<Vec<u32>>> = pieces
+            .par_chunks(share)
+            .map(|chunk| {
+                let mut cache = FxHashMap::default();
+                chunk.iter().map(|piece| self.segment(piece, &mut cache)).collect()
+            })
+            .collect();
+        shares.into_iter().flatten().collect()
     }
 
     fn segment<'a>(&self, piece: &'a [u8], cache: &mut FxHashMap<&'a [u8], Vec<u32>>) -> Vec<u32> {
