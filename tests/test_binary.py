@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import glob
+import json
 import os
+import random
 import struct
+import subprocess
 import sys
 from pathlib import Path
 
@@ -15,8 +18,9 @@ from hypothesis import strategies as st
 from tokenizers import Tokenizer as HFTokenizer
 
 import tokenforge as tf
-from tokenforge.corpus.executables import BinaryStats, detect_format
-from tokenforge.training.binary import BINARY_SPECIALS, binary_report, save_family, train_binary_family
+from tokenforge.corpus.executables import BinaryStats, binary_segments, detect_format
+from tokenforge.training.binary import BINARY_SPECIALS, binary_report, sampled, save_family, train_binary_family
+from tokenforge.training.memory import resident_bytes
 
 PE_FILES = sorted(glob.glob(os.path.join(os.path.dirname(pip.__file__), "_vendor", "distlib", "*.exe")))
 
@@ -94,3 +98,52 @@ def test_saved_family_loads_in_hf_for_utf8_bytes(family, tmp_path):
 def test_binary_rejects_text_options(executables):
     with pytest.raises(tf.ConfigError, match="pre-tokenizer"):
         tf.train(executables, 500, algorithm="binary", pretokenizer="gpt4")
+
+
+CAPPED_SCRIPT = """
+import json, sys
+from tokenforge.training.binary import train_binary_family
+family = train_binary_family(sys.argv[1], [300], max_memory=sys.argv[2])
+status = open("/proc/self/status").read().split("VmHWM:")[1].split()
+print(json.dumps({"peak": int(status[0]) * 1024, "merges": len(family[300].merges)}))
+"""
+
+
+def _machine_code_like(path: Path, size: int, seed: int) -> None:
+    """Bytes with the statistics of code: a few hundred recurring 2–12 byte snippets and noise."""
+    rng = random.Random(seed)
+    snippets = [rng.randbytes(rng.randint(2, 12)) for _ in range(400)]
+    out = bytearray()
+    while len(out) < size:
+        out += rng.choice(snippets) if rng.random() < 0.8 else rng.randbytes(1)
+    path.write_bytes(bytes(out[:size]))
+
+
+def test_memory_cap_samples_chunks_and_holds(tmp_path):
+    for k in range(4):
+        _machine_code_like(tmp_path / f"f{k}.bin", 6 << 20, k)
+    # Learning from all 24 MiB would take about 1 GiB; the cap leaves room for about a third of the chunks.
+    cap = 400 << 20
+    out = subprocess.run(
+        [sys.executable, "-c", CAPPED_SCRIPT, str(tmp_path), str(cap)], capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["merges"] == 300 - 256
+    assert result["peak"] < cap, f"peak {result['peak'] / 2**20:.0f} MiB over the {cap / 2**20:.0f} MiB cap"
+    assert "learning from a hash-chosen" in out.stderr
+
+
+def test_chunk_sample_ignores_input_order_and_a_cap_that_fits(tmp_path):
+    files = []
+    for k in range(3):
+        files.append(tmp_path / f"f{k}.bin")
+        _machine_code_like(files[-1], 256 << 10, 10 + k)
+    share = 0.4
+    forward = [c for c, _ in sampled(binary_segments(files, 4096, BinaryStats()), share)]
+    backward = [c for c, _ in sampled(binary_segments(files[::-1], 4096, BinaryStats()), share)]
+    assert sorted(forward) == sorted(backward)
+    assert 0.25 < len(forward) / (3 * 64) < 0.55, "about the share asked for"
+    ample = resident_bytes() + (2 << 30)
+    capped = train_binary_family(files, [400], chunk_size=4096, max_memory=ample)[400]
+    assert capped.merges == train_binary_family(files, [400], chunk_size=4096)[400].merges

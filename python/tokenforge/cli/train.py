@@ -134,6 +134,7 @@ def _train_family(args: argparse.Namespace) -> int:
         min_frequency=args.min_frequency,
         special_tokens=[*(BINARY_SPECIALS if args.binary_specials else ()), *args.special_token],
         progress=True,
+        max_memory=args.max_memory,
     )
     paths = save_family(family, args.output)
     print(f"trained a family of {len(family)} vocabularies in {time.perf_counter() - start:.1f} s")

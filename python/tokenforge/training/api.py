@@ -151,6 +151,7 @@ def train(
             min_frequency=opts.min_frequency,
             special_tokens=opts.specials,
             progress=opts.progress,
+            max_memory=opts.max_memory,
         )
         return family[vocab_size]
     corpus = CorpusOptions(text_field=text_field, split_lines=split_lines, on_invalid_utf8=on_invalid_utf8)

@@ -126,20 +126,24 @@ pub(crate) struct Symbols {
 
 impl Symbols {
     pub(crate) fn new(words: &[Vec<u32>]) -> Self {
-        let total: usize = words.iter().map(Vec::len).sum();
+        Self::from_words(words.iter().map(|w| w.iter().copied()))
+    }
+
+    /// Lays out words given as sequences of token ids.
+    fn from_words<W: ExactSizeIterator<Item = u32>>(words: impl Iterator<Item = W> + Clone) -> Self {
+        let total: usize = words.clone().map(|w| w.len()).sum();
         let mut s = Symbols {
             sym: Vec::with_capacity(total),
             next: Vec::with_capacity(total),
             prev: Vec::with_capacity(total),
             word: Vec::with_capacity(total),
         };
-        for (w, ids) in words.iter().enumerate() {
-            let base = s.sym.len() as u32;
-            for (k, &id) in ids.iter().enumerate() {
-                let k = k as u32;
+        for (w, ids) in words.enumerate() {
+            let (base, n) = (s.sym.len() as u32, ids.len() as u32);
+            for (k, id) in (0..n).zip(ids) {
                 s.sym.push(id);
                 s.prev.push(if k == 0 { DEAD } else { base + k - 1 });
-                s.next.push(if k as usize + 1 == ids.len() { DEAD } else { base + k + 1 });
+                s.next.push(if k + 1 == n { DEAD } else { base + k + 1 });
                 s.word.push(w as u32);
             }
         }
@@ -369,15 +373,12 @@ pub fn train_from(
     }
 
     let (pieces, freqs): (Vec<&[u8]>, Vec<i64>) = counts.iter().map(|(piece, n)| (piece, n as i64)).unzip();
-    let words: Vec<Vec<u32>> = if model.merges.is_empty() {
-        pieces.iter().map(|piece| piece.iter().map(|&b| byte_ids[b as usize]).collect()).collect()
+    let mut syms = if model.merges.is_empty() {
+        Symbols::from_words(pieces.iter().map(|piece| piece.iter().map(|&b| byte_ids[b as usize])))
     } else {
-        Replay::new(&model, byte_ids).segment_all(&pieces)
+        Symbols::new(&Replay::new(&model, byte_ids).segment_all(&pieces))
     };
     drop(pieces);
-    let mut syms = Symbols::new(&words);
-    drop(words);
-
     let (mut pairs, entries) = PairTable::new(&syms, freqs);
     let mut heap = BinaryHeap::from(entries);
     let mut fresh: [FxHashMap<u32, u32>; 2] = Default::default();
