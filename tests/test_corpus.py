@@ -492,3 +492,28 @@ def test_split_lines_training_matches_huggingface_train_files(tmp_path, english_
     ours = tf.train([path], vocab_size=600, split_lines=True).merges
     assert ours == hf_train_files(path, 600)
     assert ours != tf.train([path], vocab_size=600).merges  # documents per line do count differently
+
+
+def test_plain_size_is_known_only_for_uncompressed_text(tmp_path):
+    from tokenforge.corpus.files import discover, plain_size
+
+    (tmp_path / "a.txt").write_text("hello\n")
+    (tmp_path / "b.jsonl").write_text('{"text": "x"}\n')
+    assert plain_size(discover([tmp_path], CorpusStats())) == 6 + 14
+    (tmp_path / "c.txt.gz").write_bytes(gzip.compress(b"more\n"))
+    assert plain_size(discover([tmp_path], CorpusStats())) is None
+
+
+def test_progress_bar_follows_its_position():
+    from tokenforge.progress import Progress
+
+    read = [0]
+    with Progress(enabled=False) as bar:
+        bar.enabled = True  # as on a terminal
+        bar.start("counting", total=100, unit="bytes", position=lambda: read[0])
+        read[0] = 40
+        bar.advance(7)  # the position wins over the advance
+        assert bar._rich.tasks[0].completed == 40
+        bar.start("merging", total=10, unit="merges")
+        bar.advance(3)
+        assert bar._rich.tasks[0].completed == 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 from rich.progress import (
     BarColumn,
@@ -38,6 +39,7 @@ class Progress:
         self.enabled = enabled and sys.stderr.isatty()
         self._rich: RichProgress | None = None
         self._task: TaskID | None = None
+        self._position: Callable[[], float] | None = None
 
     def __enter__(self) -> Progress:
         return self
@@ -46,8 +48,12 @@ class Progress:
         if self._rich is not None:
             self._rich.stop()
 
-    def start(self, description: str, total: float | None = None, unit: str = "") -> None:
-        """Begins a new bar (the previous one stays on screen, finished)."""
+    def start(
+        self, description: str, total: float | None = None, unit: str = "", position: Callable[[], float] | None = None
+    ) -> None:
+        """Begins a new bar (the previous one stays on screen, finished). With `position`, the bar shows what it
+        returns (e.g. input bytes read, whose total is known) instead of the sum of `advance` calls."""
+        self._position = position
         if not self.enabled:
             return
         if self._rich is not None:
@@ -65,9 +71,12 @@ class Progress:
         self._task = self._rich.add_task(description, total=total)
 
     def advance(self, n: float) -> None:
-        """Adds `n` to the current bar."""
+        """Adds `n` to the current bar (or moves it to its `position`)."""
         if self._rich is not None and self._task is not None:
-            self._rich.advance(self._task, n)
+            if self._position is None:
+                self._rich.advance(self._task, n)
+            else:
+                self._rich.update(self._task, completed=self._position())
 
     def update(self, done: float, total: float | None = None) -> None:
         """Sets the current bar to `done` of `total`."""

@@ -203,6 +203,17 @@ def _zstd_chunks(f: BinaryIO, path: Path) -> Iterator[bytes]:
         raise _corrupt(path, "zstd", EOFError("the file ends inside a frame: truncated?"))
 
 
+def plain_size(sources: Iterable[Source]) -> int | None:
+    """Total bytes of `sources` when every one is an uncompressed text or JSON-lines file (what the readers count
+    in `CorpusStats.bytes`), else None."""
+    total = 0
+    for s in sources:
+        if s.kind == "parquet" or _name_format(s.path)[1] is not None or not s.path.is_file():
+            return None
+        total += s.path.stat().st_size
+    return total
+
+
 def read_chunks(path: Path, size: int, span: tuple[int, int] | None = None) -> Iterator[bytes]:
     """The bytes of a file, decompressed when it is gzip or zstd, in chunks of about `size` bytes; `span`
     `(start, end)` reads only those bytes of an uncompressed file."""

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tokenforge import _core
 from tokenforge.corpus import CorpusOptions, CorpusStats, Segment, iter_documents, iter_segments
+from tokenforge.corpus.files import discover, plain_size
 from tokenforge.distributed import RayOptions, ray_counting, ray_options
 from tokenforge.errors import ConfigError, CorpusError
 from tokenforge.progress import Progress
@@ -66,7 +67,10 @@ def _local(segments: Iterator[Segment], opts: TrainOptions) -> Counting:
     )
 
 
-def _learn(count: Counting, stats: CorpusStats, source: str, vocab_size: int, opts: TrainOptions) -> Tokenizer:
+def _learn(
+    count: Counting, stats: CorpusStats, source: str, vocab_size: int, opts: TrainOptions, total: int | None = None
+) -> Tokenizer:
+    """Counts (the bar shows bytes read of `total` when it is known) and runs the merge phase(s)."""
     superbpe = opts.algorithm == "superbpe"
     reserved = len(opts.specials)
     start = 256 + len(opts.forced)
@@ -82,7 +86,7 @@ def _learn(count: Counting, stats: CorpusStats, source: str, vocab_size: int, op
     base = (Tokenizer.bytes_only().vocab() + [b""] * len(opts.forced), [])
     specials = opts.specials
     with Progress(enabled=opts.progress) as bar, _memory_plan(opts, len(patterns)) as memory:
-        bar.start("counting pre-tokens", unit="bytes")
+        bar.start("counting pre-tokens", total, unit="bytes", position=(lambda: stats.bytes) if total else None)
         counters = count(patterns, bar, memory)
         if len(counters[0]) == 0:
             raise CorpusError(f"{source}: the corpus is empty (no text in {stats.documents} documents)")
@@ -164,7 +168,8 @@ def train(
             paths, vocab_size, opts, corpus, stats, opts.checkpoint_dir, opts.checkpoint_every
         )
         return _assemble(vocab, merges, pre, opts)
-    return _learn(_local(iter_segments(paths, corpus, stats), opts), stats, source, vocab_size, opts)
+    total = plain_size(discover(paths, CorpusStats()))
+    return _learn(_local(iter_segments(paths, corpus, stats), opts), stats, source, vocab_size, opts, total)
 
 
 def train_from_iterator(
