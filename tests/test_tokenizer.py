@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 
 import pytest
@@ -47,6 +48,19 @@ def test_whole_pretoken_in_vocab_is_emitted_whole():
 def test_batch_equals_loop(small_tokenizer, english_docs):
     docs = english_docs[:50]
     assert small_tokenizer.encode_batch(docs) == [small_tokenizer.encode(d) for d in docs]
+
+
+def test_batch_leaves_the_garbage_collector_as_it_found_it(small_tokenizer):
+    # A batch pauses the collector while it builds its lists; it must come back in the state it was in.
+    assert gc.isenabled()
+    assert len(small_tokenizer.encode_batch(["a b c"] * 10_000)) == 10_000
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        small_tokenizer.encode_batch(["a b c"] * 10)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_special_tokens_are_text_unless_allowed(english_docs):
