@@ -4,6 +4,7 @@ mod mixture;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString};
+use rayon::prelude::*;
 
 use tokenforge_core::count::{Counter, Segment};
 use tokenforge_core::encode::{Encoder as CoreEncoder, SpecialMatcher};
@@ -144,16 +145,9 @@ impl WordCounter {
     }
 
     /// Counts a batch of segments (str or bytes); `ends[i]` says whether segment i ends its document.
-    fn feed(&mut self, py: Python<'_>, segments: Vec<Bound<'_, PyAny>>, ends: Vec<bool>) -> PyResult<()> {
-        if segments.len() != ends.len() {
-            return Err(pyo3::exceptions::PyValueError::new_err("segments and ends differ in length"));
-        }
-        let mut segs = Vec::with_capacity(segments.len());
-        for (s, &e) in segments.iter().zip(&ends) {
-            segs.push(Segment { data: as_bytes(s)?, ends_document: e });
-        }
-        let inner = &mut self.inner;
-        py.allow_threads(|| inner.feed(&segs)).map_err(to_py)
+    fn feed(mut slf: PyRefMut<'_, Self>, segments: Vec<Bound<'_, PyAny>>, ends: Vec<bool>) -> PyResult<()> {
+        let py = slf.py();
+        feed_counters(py, vec![&mut slf.inner], &segments, &ends)
     }
 
     /// Counts what is still held back and merges spilled runs (call once, after the last segment); keeps only
@@ -404,6 +398,34 @@ impl Encoder {
     }
 }
 
+/// Counts one batch of segments with every counter (one pre-tokenizer each): the segments are read once, and
+/// the counters work side by side, so the serial part of one overlaps the parallel part of another.
+#[pyfunction]
+fn feed_all(
+    py: Python<'_>,
+    mut counters: Vec<PyRefMut<'_, WordCounter>>,
+    segments: Vec<Bound<'_, PyAny>>,
+    ends: Vec<bool>,
+) -> PyResult<()> {
+    feed_counters(py, counters.iter_mut().map(|c| &mut c.inner).collect(), &segments, &ends)
+}
+
+fn feed_counters(
+    py: Python<'_>,
+    mut counters: Vec<&mut Counter>,
+    segments: &[Bound<'_, PyAny>],
+    ends: &[bool],
+) -> PyResult<()> {
+    if segments.len() != ends.len() {
+        return Err(pyo3::exceptions::PyValueError::new_err("segments and ends differ in length"));
+    }
+    let mut segs = Vec::with_capacity(segments.len());
+    for (s, &e) in segments.iter().zip(ends) {
+        segs.push(Segment { data: as_bytes(s)?, ends_document: e });
+    }
+    py.allow_threads(|| counters.par_iter_mut().try_for_each(|c| c.feed(&segs))).map_err(to_py)
+}
+
 /// The Unicode Script of a character (`Latin`, `Han`, ...; `Other` for Common, Inherited and rare scripts).
 #[pyfunction]
 fn char_script(c: char) -> &'static str {
@@ -442,6 +464,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<WordCounter>()?;
     m.add_class::<Encoder>()?;
     mixture::register(m)?;
+    m.add_function(wrap_pyfunction!(feed_all, m)?)?;
     m.add_function(wrap_pyfunction!(utf8_error_offset, m)?)?;
     m.add_function(wrap_pyfunction!(char_script, m)?)?;
     m.add_function(wrap_pyfunction!(repair_utf8, m)?)?;

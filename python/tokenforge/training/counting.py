@@ -74,8 +74,7 @@ def feed_segments(
     size = 0
 
     def flush() -> None:
-        for c in counters:
-            c.feed(batch, ends)
+        _core.feed_all(list(counters), batch, ends)
         progress.advance(size)
 
     for text, end in segments:
