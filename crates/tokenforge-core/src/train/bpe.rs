@@ -19,6 +19,7 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 
 use crate::bytes::BYTE_RANK;
 use crate::count::WordCounts;
@@ -199,8 +200,9 @@ struct PairTable {
     /// Where the pairs present at the start start, grouped by pair (`first[id]` is the pair's range).
     initial: Vec<u32>,
     first: Vec<(u32, u32)>,
-    /// Where each pair was seen to start since (gains of merges).
-    at: Vec<Vec<u32>>,
+    /// Where each pair was seen to start since (gains of merges); most pairs that merges create occur a few
+    /// times, held inline.
+    at: Vec<SmallVec<[u32; 4]>>,
     /// The pair has an entry in the heap.
     queued: Vec<bool>,
     /// The pair's token breaks a rule: never merged, never pushed again.
@@ -220,7 +222,7 @@ impl PairTable {
         if id == next {
             self.pair.push(pair);
             self.count.push(0);
-            self.at.push(Vec::new());
+            self.at.push(SmallVec::new());
             self.queued.push(false);
             self.banned.push(false);
         }
@@ -294,7 +296,7 @@ impl PairTable {
     /// The live positions of pair `id`, in order (overlapping occurrences such as "aaa" then merge as a scan of
     /// the word would).
     fn take_positions(&mut self, id: u32, syms: &Symbols) -> Vec<u32> {
-        let mut here = std::mem::take(&mut self.at[id as usize]);
+        let mut here = std::mem::take(&mut self.at[id as usize]).into_vec();
         if let Some(range) = self.first.get_mut(id as usize) {
             here.extend_from_slice(&self.initial[range.0 as usize..range.1 as usize]);
             *range = (0, 0);
