@@ -378,7 +378,8 @@ pub fn train_from(
     let mut syms = if model.merges.is_empty() {
         Symbols::from_words(pieces.iter().map(|piece| piece.iter().map(|&b| byte_ids[b as usize])))
     } else {
-        Symbols::new(&Replay::new(&model, byte_ids).segment_all(&pieces))
+        let segmented = Replay::new(&model, byte_ids).segment_all(&pieces);
+        Symbols::from_words((0..pieces.len()).map(|i| segmented.piece(i).iter().copied()))
     };
     drop(pieces);
     let (mut pairs, entries) = PairTable::new(&syms, freqs);

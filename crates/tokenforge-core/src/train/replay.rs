@@ -41,20 +41,30 @@ impl Replay {
     }
 
     /// Every piece segmented, on all cores: one share of the pieces per core, each with a cache of parts.
-    pub(crate) fn segment_all(&self, pieces: &[&[u8]]) -> Vec<Vec<u32>> {
+    pub(crate) fn segment_all(&self, pieces: &[&[u8]]) -> Segmented {
         let share = pieces.len().div_ceil(rayon::current_num_threads()).max(1);
-        let shares: Vec<Vec<Vec<u32>>> = pieces
+        let shares: Vec<Segmented> = pieces
             .par_chunks(share)
             .map(|chunk| {
-                let mut cache = FxHashMap::default();
-                chunk.iter().map(|piece| self.segment(piece, &mut cache)).collect()
+                let mut cache = PartCache::default();
+                let mut out = Segmented::default();
+                for piece in chunk {
+                    self.segment_into(piece, &mut cache, &mut out.ids);
+                    out.ends.push(out.ids.len());
+                }
+                out
             })
             .collect();
-        shares.into_iter().flatten().collect()
+        let mut all = Segmented::default();
+        for part in shares {
+            let base = all.ids.len();
+            all.ids.extend_from_slice(&part.ids);
+            all.ends.extend(part.ends.iter().map(|&e| base + e));
+        }
+        all
     }
 
-    fn segment<'a>(&self, piece: &'a [u8], cache: &mut FxHashMap<&'a [u8], Vec<u32>>) -> Vec<u32> {
-        let mut out = Vec::with_capacity(piece.len());
+    fn segment_into<'a>(&self, piece: &'a [u8], cache: &mut PartCache<'a>, out: &mut Vec<u32>) {
         let mut start = 0;
         for end in 1..=piece.len() {
             if end < piece.len() && self.joined(piece[end - 1], piece[end]) {
@@ -64,16 +74,57 @@ impl Replay {
             if part.len() == 1 {
                 out.push(self.byte_ids[part[0] as usize]);
             } else {
-                let ids = cache.entry(part).or_insert_with(|| {
-                    let mut syms: Vec<u32> = part.iter().map(|&b| self.byte_ids[b as usize]).collect();
-                    apply_merges(&self.ranks, &mut syms);
-                    syms
-                });
-                out.extend_from_slice(ids);
+                out.extend_from_slice(cache.ids(part, self));
             }
             start = end;
         }
-        out
+    }
+
+    fn apply(&self, part: &[u8]) -> Vec<u32> {
+        let mut syms: Vec<u32> = part.iter().map(|&b| self.byte_ids[b as usize]).collect();
+        apply_merges(&self.ranks, &mut syms);
+        syms
+    }
+}
+
+/// Pieces segmented, one after the other: piece `i` is `ids[ends[i - 1]..ends[i]]`.
+#[derive(Default)]
+pub(crate) struct Segmented {
+    pub(crate) ids: Vec<u32>,
+    pub(crate) ends: Vec<usize>,
+}
+
+impl Segmented {
+    /// The ids of piece `i`.
+    pub(crate) fn piece(&self, i: usize) -> &[u32] {
+        &self.ids[if i == 0 { 0 } else { self.ends[i - 1] }..self.ends[i]]
+    }
+}
+
+/// Parts already segmented, their ids in one arena: parts of up to 7 bytes are keyed by their bytes packed
+/// in an integer (no byte comparison), longer ones by the slice.
+#[derive(Default)]
+struct PartCache<'a> {
+    short: FxHashMap<u64, (u32, u32)>,
+    long: FxHashMap<&'a [u8], (u32, u32)>,
+    arena: Vec<u32>,
+}
+
+impl<'a> PartCache<'a> {
+    fn ids(&mut self, part: &'a [u8], replay: &Replay) -> &[u32] {
+        let arena = &mut self.arena;
+        let add = || {
+            let at = arena.len() as u32;
+            arena.extend(replay.apply(part));
+            (at, arena.len() as u32 - at)
+        };
+        let (at, n) = if part.len() < 8 {
+            let key = part.iter().rev().fold(part.len() as u64, |k, &b| (k << 8) | b as u64);
+            *self.short.entry(key).or_insert_with(add)
+        } else {
+            *self.long.entry(part).or_insert_with(add)
+        };
+        &self.arena[at as usize..(at + n) as usize]
     }
 }
 
@@ -124,8 +175,8 @@ mod tests {
         }
         let pieces: Vec<&[u8]> = words.iter().map(Vec::as_slice).collect();
         let got = replay.segment_all(&pieces);
-        for (w, ids) in pieces.iter().zip(got) {
-            assert_eq!(ids, whole(&replay, &byte_ids, w), "{:?}", String::from_utf8_lossy(w));
+        for (i, w) in pieces.iter().enumerate() {
+            assert_eq!(got.piece(i), whole(&replay, &byte_ids, w), "{:?}", String::from_utf8_lossy(w));
         }
     }
 }
