@@ -39,8 +39,8 @@ from pathlib import Path
 from benchlib import DATA
 
 OUT = DATA / "mixture-corpus"
-#: Language code -> (LibreOffice help locale, handbook locale, manual pages package).
-LANGUAGES = {
+#: Language code -> (LibreOffice help locale, handbook locale, manual pages package); None: not in that source.
+LANGUAGES: dict[str, tuple[str | None, str | None, str | None]] = {
     "en": ("en-US", "en-US", "manpages"),
     "de": ("de", "de-DE", "manpages-de"),
     "fr": ("fr", "fr-FR", "manpages-fr"),
@@ -51,6 +51,12 @@ LANGUAGES = {
     "ru": ("ru", "ru-RU", "manpages-ru"),
     "pl": ("pl", "pl-PL", "manpages-pl"),
     "nl": ("nl", "nl-NL", "manpages-nl"),
+    "cs": ("cs", "cs-CZ", "manpages-cs"),
+    "el": ("el", "el-GR", "manpages-el"),
+    "vi": ("vi", "vi-VN", "manpages-vi"),
+    "zh": ("zh-CN", "zh-CN", "manpages-zh"),
+    "ko": ("ko", "ko-KR", None),
+    "hi": ("hi", None, None),
 }
 SKIPPED_TAGS = {"script", "style", "pre", "code", "header", "aside", "nav", "footer"}
 VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
@@ -186,7 +192,7 @@ def build(lang: str, sources: list[str], english: set[str]) -> tuple[list[str], 
     foreign = set() if lang == "en" else english
     docs = []
     for name, arg in zip(SOURCES, LANGUAGES[lang]):
-        if name in sources:
+        if name in sources and arg is not None:
             docs += clean(SOURCES[name](arg), seen, foreign)
     return docs, seen
 
