@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from tokenizers import Tokenizer as HFTokenizer
 
 import tokenforge as tf
+from tokenforge.corpus import CorpusStats
 from tokenforge.corpus.executables import BinaryStats, binary_segments, detect_format
 from tokenforge.training.binary import BINARY_SPECIALS, binary_report, sampled, save_family, train_binary_family
 from tokenforge.training.memory import resident_bytes
@@ -93,6 +94,14 @@ def test_saved_family_loads_in_hf_for_utf8_bytes(family, tmp_path):
     hf = HFTokenizer.from_file(str(tmp_path / "1000" / "tokenizer.json"))
     data = Path(tf.__file__).read_bytes()
     assert hf.encode(data.decode(), add_special_tokens=False).ids == tok.encode_bytes(data)
+
+
+def test_train_reports_what_binary_bpe_read(executables):
+    stats = CorpusStats()
+    tf.train(executables, 300, algorithm="binary", stats=stats)
+    files = sorted(p for p in executables.iterdir())
+    assert stats.files == stats.documents == len(files)
+    assert stats.bytes == sum(p.stat().st_size for p in files)
 
 
 def test_binary_rejects_text_options(executables):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tokenforge import _core
 from tokenforge.corpus import CorpusOptions, CorpusStats, Segment, iter_documents, iter_segments
+from tokenforge.corpus.executables import BinaryStats
 from tokenforge.corpus.files import discover, plain_size
 from tokenforge.distributed import RayOptions, ray_counting, ray_options
 from tokenforge.errors import ConfigError, CorpusError
@@ -147,6 +148,7 @@ def train(
             "Ray counts for classic BPE and SuperBPE without checkpoints (binary BPE and checkpoints run locally)"
         )
     if opts.algorithm == "binary":
+        read = BinaryStats()
         family = train_binary_family(
             paths,
             [vocab_size],
@@ -155,8 +157,11 @@ def train(
             min_frequency=opts.min_frequency,
             special_tokens=opts.specials,
             progress=opts.progress,
+            stats=read,
             max_memory=opts.max_memory,
         )
+        if stats is not None:  # each file is one document of raw bytes
+            stats.files, stats.documents, stats.bytes = read.files, read.files, read.bytes
         return family[vocab_size]
     corpus = CorpusOptions(text_field=text_field, split_lines=split_lines, on_invalid_utf8=on_invalid_utf8)
     stats = CorpusStats() if stats is None else stats
