@@ -118,18 +118,28 @@ impl Encoder {
     /// Encodes text, mapping the tokens `allowed` matches (see [`special_matcher`](Self::special_matcher)).
     pub fn encode(&self, text: &str, allowed: &SpecialMatcher) -> Result<Vec<u32>> {
         let mut out = Vec::with_capacity(text.len() / 3);
+        self.encode_with(text, allowed, &mut out, &mut Vec::new())?;
+        Ok(out)
+    }
+
+    /// Appends the ids of `text` to `out`; `pieces` is scratch space.
+    fn encode_with<'a>(
+        &self,
+        text: &'a str,
+        allowed: &SpecialMatcher,
+        out: &mut Vec<u32>,
+        pieces: &mut Vec<&'a str>,
+    ) -> Result<()> {
         let Some(ac) = &allowed.ac else {
-            self.encode_text_into(text, &mut out)?;
-            return Ok(out);
+            return self.encode_text_into(text, out, pieces);
         };
         let mut last = 0;
         for m in ac.find_iter(text) {
-            self.encode_text_into(&text[last..m.start()], &mut out)?;
+            self.encode_text_into(&text[last..m.start()], out, pieces)?;
             out.push(allowed.ids[m.pattern().as_usize()]);
             last = m.end();
         }
-        self.encode_text_into(&text[last..], &mut out)?;
-        Ok(out)
+        self.encode_text_into(&text[last..], out, pieces)
     }
 
     /// A matcher for the added tokens and the special tokens in `names` (`None`: all of them).
@@ -150,9 +160,35 @@ impl Encoder {
         SpecialMatcher::new(chosen.into_iter().chain(&self.added))
     }
 
-    /// Encodes many texts on all cores.
-    pub fn encode_batch(&self, texts: &[&str], allowed: &SpecialMatcher) -> Result<Vec<Vec<u32>>> {
-        texts.par_iter().map(|t| self.encode(t, allowed)).collect()
+    /// Encodes many texts on all cores, in runs of consecutive texts of about [`RUN_BYTES`] (one allocation
+    /// per run, not per text; a long text is a run of its own).
+    pub fn encode_batch(&self, texts: &[&str], allowed: &SpecialMatcher) -> Result<Vec<Run>> {
+        let mut bounds = vec![0];
+        let mut bytes = 0;
+        for (i, t) in texts.iter().enumerate() {
+            bytes += t.len();
+            if bytes >= RUN_BYTES {
+                bounds.push(i + 1);
+                bytes = 0;
+            }
+        }
+        if *bounds.last().unwrap_or(&0) < texts.len() {
+            bounds.push(texts.len());
+        }
+        bounds
+            .par_windows(2)
+            .map(|w| {
+                let run_texts = &texts[w[0]..w[1]];
+                let size: usize = run_texts.iter().map(|t| t.len()).sum();
+                let mut run = Run { ids: Vec::with_capacity(size / 3), ends: Vec::with_capacity(run_texts.len()) };
+                let mut pieces = Vec::new();
+                for t in run_texts {
+                    self.encode_with(t, allowed, &mut run.ids, &mut pieces)?;
+                    run.ends.push(run.ids.len());
+                }
+                Ok(run)
+            })
+            .collect()
     }
 
     /// The bytes behind `ids`.
@@ -165,10 +201,10 @@ impl Encoder {
     }
 
     /// Text is already UTF-8: split it as such, without re-validating it.
-    fn encode_text_into(&self, text: &str, out: &mut Vec<u32>) -> Result<()> {
-        let mut pieces = Vec::with_capacity(text.len() / 4 + 1);
-        self.pre.split(text, &mut pieces)?;
-        for piece in pieces {
+    fn encode_text_into<'a>(&self, text: &'a str, out: &mut Vec<u32>, pieces: &mut Vec<&'a str>) -> Result<()> {
+        pieces.clear();
+        self.pre.split(text, pieces)?;
+        for piece in pieces.iter() {
             self.encode_piece(piece.as_bytes(), out)?;
         }
         Ok(())
@@ -202,6 +238,23 @@ impl Encoder {
         apply::apply_merges(&self.merges, &mut syms);
         out.extend_from_slice(&syms);
         Ok(())
+    }
+}
+
+/// Texts per run of [`Encoder::encode_batch`] are gathered up to this many bytes.
+pub const RUN_BYTES: usize = 8 << 10;
+
+/// The ids of consecutive texts, one after the other: text `i` of the run ends at `ends[i]`.
+pub struct Run {
+    pub ids: Vec<u32>,
+    pub ends: Vec<usize>,
+}
+
+impl Run {
+    /// The ids of each text of the run, in order.
+    pub fn texts(&self) -> impl Iterator<Item = &[u32]> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(&self.ends).map(|(a, &b)| &self.ids[a..b])
     }
 }
 
@@ -251,6 +304,22 @@ mod tests {
         )
         .unwrap();
         Encoder::new(m.vocab, &m.merges, pre, &[], &[], true).unwrap()
+    }
+
+    #[test]
+    fn batch_runs_hold_each_text_as_encode_gives_it() {
+        let enc = trained("the cat sat on the mat, the end. ", 300);
+        let long = "the mat sat on the cat ".repeat(RUN_BYTES / 10);
+        let mut texts: Vec<String> = (0..500).map(|i| "the cat ".repeat(i % 7)).collect();
+        texts.insert(250, long.clone());
+        texts.push(long);
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let none = SpecialMatcher::none();
+        let runs = enc.encode_batch(&refs, &none).unwrap();
+        assert!(runs.len() > 1, "a run closes once it holds RUN_BYTES");
+        let got: Vec<Vec<u32>> = runs.iter().flat_map(|r| r.texts().map(<[u32]>::to_vec)).collect();
+        let want: Vec<Vec<u32>> = refs.iter().map(|t| enc.encode(t, &none).unwrap()).collect();
+        assert_eq!(got, want);
     }
 
     #[test]

@@ -372,8 +372,10 @@ impl Encoder {
                     let (chunk, back) = py.allow_threads(move || (rx.recv(), rx));
                     rx = back;
                     let Ok(chunk) = chunk else { return Ok(()) };
-                    for ids in chunk.map_err(to_py)? {
-                        out.append(self.to_list(py, &ids))?;
+                    for run in chunk.map_err(to_py)? {
+                        for ids in run.texts() {
+                            out.append(self.to_list(py, ids))?;
+                        }
                     }
                 }
             })
