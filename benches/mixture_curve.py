@@ -169,7 +169,7 @@ def real(args: argparse.Namespace) -> None:
     """Infers the category mix of published tokenizers from each category's inference side (hash order, at most
     --max-bytes)."""
     docs = {name: split_by_hash(d)[1] for name, d in corpus_documents(args.corpus, args.langs).items()}
-    print(f"| tokenizer | merges used | {' | '.join(docs)} | constraints | s history + LP |")
+    print(f"| tokenizer | merges used | {' | '.join(docs)} | constraints (rounds) | s history + LP |")
     print(f"|---|---|{'---|' * len(docs)}---|---|")
     for label, path, pattern, start in published():
         if not path.exists():
@@ -182,7 +182,8 @@ def real(args: argparse.Namespace) -> None:
         shares = " | ".join(f"{est.weights[n]:.3f}" for n in docs)
         span = f"{start + 1:,}–{start + merges:,}"
         print(
-            f"| {label} | {span} | {shares} | {est.solution.constraints:,} "
+            f"| {label} | {span} | {shares} | {est.solution.constraints:,} ({est.solution.rounds}"
+            f"{'' if est.solution.converged else ', stopped'}) "
             f"| {est.history_seconds:.0f} + {est.solve_seconds:.0f} |",
             flush=True,
         )
