@@ -15,6 +15,27 @@ use tokenforge_core::Error;
 
 /// Texts per chunk of `encode_batch`'s pipeline.
 const BATCH_CHUNK: usize = 4096;
+/// ... or this many bytes of text, so that a batch of a few long texts is pipelined too.
+const BATCH_CHUNK_BYTES: usize = 2 << 20;
+
+/// `texts` cut into consecutive chunks of at most `BATCH_CHUNK` texts or about `BATCH_CHUNK_BYTES` bytes.
+fn batch_chunks<'a, 's>(texts: &'a [&'s str]) -> impl Iterator<Item = &'a [&'s str]> {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start == texts.len() {
+            return None;
+        }
+        let mut end = start;
+        let mut bytes = 0;
+        while end < texts.len() && end - start < BATCH_CHUNK && bytes < BATCH_CHUNK_BYTES {
+            bytes += texts[end].len();
+            end += 1;
+        }
+        let chunk = &texts[start..end];
+        start = end;
+        Some(chunk)
+    })
+}
 
 /// Keeps Python's cyclic garbage collector off while a batch of id lists is built, and turns it back on (if it
 /// was on) when dropped. Lists of ints cannot form cycles, but every few hundred new lists trigger a
@@ -360,7 +381,7 @@ impl Encoder {
                 let (tx, rx) = std::sync::mpsc::sync_channel(1);
                 let (inner, strs) = (&self.inner, &strs);
                 scope.spawn(move || {
-                    for chunk in strs.chunks(BATCH_CHUNK) {
+                    for chunk in batch_chunks(strs) {
                         if tx.send(inner.encode_batch(chunk, m)).is_err() {
                             break;
                         }
