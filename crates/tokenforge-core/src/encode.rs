@@ -160,9 +160,15 @@ impl Encoder {
         SpecialMatcher::new(chosen.into_iter().chain(&self.added))
     }
 
-    /// Encodes many texts on all cores, in runs of consecutive texts of about [`RUN_BYTES`] (one allocation
-    /// per run, not per text; a long text is a run of its own).
+    /// Encodes many texts on all cores, in runs of consecutive texts (see [`run_bounds`](Self::run_bounds)).
     pub fn encode_batch(&self, texts: &[&str], allowed: &SpecialMatcher) -> Result<Vec<Run>> {
+        let bounds = Self::run_bounds(texts);
+        bounds.par_windows(2).map(|w| self.encode_run(&texts[w[0]..w[1]], allowed)).collect()
+    }
+
+    /// Where `texts` is cut into runs of consecutive texts of about [`RUN_BYTES`] (a long text closes its run):
+    /// run `k` is `texts[bounds[k]..bounds[k + 1]]`. A run is encoded into one buffer.
+    pub fn run_bounds(texts: &[&str]) -> Vec<usize> {
         let mut bounds = vec![0];
         let mut bytes = 0;
         for (i, t) in texts.iter().enumerate() {
@@ -176,19 +182,18 @@ impl Encoder {
             bounds.push(texts.len());
         }
         bounds
-            .par_windows(2)
-            .map(|w| {
-                let run_texts = &texts[w[0]..w[1]];
-                let size: usize = run_texts.iter().map(|t| t.len()).sum();
-                let mut run = Run { ids: Vec::with_capacity(size / 3), ends: Vec::with_capacity(run_texts.len()) };
-                let mut pieces = Vec::new();
-                for t in run_texts {
-                    self.encode_with(t, allowed, &mut run.ids, &mut pieces)?;
-                    run.ends.push(run.ids.len());
-                }
-                Ok(run)
-            })
-            .collect()
+    }
+
+    /// The ids of consecutive texts, one after the other in one buffer.
+    pub fn encode_run(&self, texts: &[&str], allowed: &SpecialMatcher) -> Result<Run> {
+        let size: usize = texts.iter().map(|t| t.len()).sum();
+        let mut run = Run { ids: Vec::with_capacity(size / 3), ends: Vec::with_capacity(texts.len()) };
+        let mut pieces = Vec::new();
+        for t in texts {
+            self.encode_with(t, allowed, &mut run.ids, &mut pieces)?;
+            run.ends.push(run.ids.len());
+        }
+        Ok(run)
     }
 
     /// The bytes behind `ids`.

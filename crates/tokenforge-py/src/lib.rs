@@ -13,30 +13,6 @@ use tokenforge_core::train::bpe::{self, BpeConfig, BpeModel};
 use tokenforge_core::train::rules::TokenRules;
 use tokenforge_core::Error;
 
-/// Texts per chunk of `encode_batch`'s pipeline.
-const BATCH_CHUNK: usize = 4096;
-/// ... or this many bytes of text, so that a batch of a few long texts is pipelined too.
-const BATCH_CHUNK_BYTES: usize = 2 << 20;
-
-/// `texts` cut into consecutive chunks of at most `BATCH_CHUNK` texts or about `BATCH_CHUNK_BYTES` bytes.
-fn batch_chunks<'a, 's>(texts: &'a [&'s str]) -> impl Iterator<Item = &'a [&'s str]> {
-    let mut start = 0;
-    std::iter::from_fn(move || {
-        if start == texts.len() {
-            return None;
-        }
-        let mut end = start;
-        let mut bytes = 0;
-        while end < texts.len() && end - start < BATCH_CHUNK && bytes < BATCH_CHUNK_BYTES {
-            bytes += texts[end].len();
-            end += 1;
-        }
-        let chunk = &texts[start..end];
-        start = end;
-        Some(chunk)
-    })
-}
-
 /// Keeps Python's cyclic garbage collector off while a batch of id lists is built, and turns it back on (if it
 /// was on) when dropped. Lists of ints cannot form cycles, but every few hundred new lists trigger a
 /// collection, and the older generations' collections traverse every list built so far, again and again: on
@@ -372,33 +348,57 @@ impl Encoder {
         for t in &texts {
             strs.push(utf8(t.downcast::<PyString>()?)?);
         }
-        // A worker thread encodes chunk after chunk on all cores while this thread, holding the GIL, turns
-        // the previous chunk's ids into Python lists: the serial part overlaps the parallel one.
+        // The cores take runs of texts one after the other (so they finish in about that order) while this
+        // thread, holding the GIL, turns finished runs into Python lists in order: the serial part overlaps
+        // the parallel one all along.
         let _gc = GcPaused::new(py);
         let out = PyList::empty(py);
+        let bounds = CoreEncoder::run_bounds(&strs);
+        let runs = bounds.len() - 1;
         self.with_matcher(allowed, all_special, |m| {
             std::thread::scope(|scope| {
-                let (tx, rx) = std::sync::mpsc::sync_channel(1);
-                let (inner, strs) = (&self.inner, &strs);
+                let (tx, rx) = std::sync::mpsc::channel();
+                let (inner, strs, bounds) = (&self.inner, &strs, &bounds);
                 scope.spawn(move || {
-                    for chunk in batch_chunks(strs) {
-                        if tx.send(inner.encode_batch(chunk, m)).is_err() {
-                            break;
+                    let next = std::sync::atomic::AtomicUsize::new(0);
+                    rayon::scope(|s| {
+                        for _ in 0..rayon::current_num_threads() {
+                            let (tx, next) = (tx.clone(), &next);
+                            s.spawn(move |_| loop {
+                                let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                if k >= runs
+                                    || tx.send((k, inner.encode_run(&strs[bounds[k]..bounds[k + 1]], m))).is_err()
+                                {
+                                    break;
+                                }
+                            });
                         }
-                    }
+                    });
                 });
-                let mut rx = rx;
-                loop {
-                    // The receiver moves into the GIL-free wait and back (it is Send, not Sync).
-                    let (chunk, back) = py.allow_threads(move || (rx.recv(), rx));
-                    rx = back;
-                    let Ok(chunk) = chunk else { return Ok(()) };
-                    for run in chunk.map_err(to_py)? {
-                        for ids in run.texts() {
-                            out.append(self.to_list(py, ids))?;
+                let (mut rx, mut waiting, mut k) = (rx, std::collections::HashMap::new(), 0);
+                while k < runs {
+                    let run = match waiting.remove(&k) {
+                        Some(run) => run,
+                        None => {
+                            // The receiver moves into the GIL-free wait and back (it is Send, not Sync).
+                            let (got, back) = py.allow_threads(move || (rx.recv(), rx));
+                            rx = back;
+                            let Ok((at, run)) = got else {
+                                return Err(pyo3::exceptions::PyRuntimeError::new_err("encoding stopped early"));
+                            };
+                            if at != k {
+                                waiting.insert(at, run);
+                                continue;
+                            }
+                            run
                         }
+                    };
+                    for ids in run.map_err(to_py)?.texts() {
+                        out.append(self.to_list(py, ids))?;
                     }
+                    k += 1;
                 }
+                Ok(())
             })
         })?;
         Ok(out)
