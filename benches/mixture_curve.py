@@ -34,6 +34,7 @@ from tokenforge.mixture.experiment import (
     prefix_bytes,
     run_experiment,
     split_by_hash,
+    total_bytes,
 )
 
 FETCHED = ROOT / "tests" / "data" / "fetched"
@@ -64,8 +65,8 @@ def curve(args: argparse.Namespace) -> None:
     for name, d in docs.items():
         train, held = split_by_hash(d)
         print(
-            f"{name}: {len(d)} documents, training side {sum(len(x.encode()) for x in train):,} B, "
-            f"inference side {sum(len(x.encode()) for x in held):,} B",
+            f"{name}: {len(d)} documents, training side {total_bytes(train):,} B, "
+            f"inference side {total_bytes(held):,} B",
             file=sys.stderr,
         )
     print(
@@ -82,7 +83,7 @@ def curve(args: argparse.Namespace) -> None:
         if args.train_bytes:
             train_bytes = args.train_bytes
         else:
-            train_bytes = sum(len(x.encode()) for d in docs.values() for x in prefix_bytes(split_by_hash(d)[0], pool))
+            train_bytes = sum(total_bytes(prefix_bytes(split_by_hash(d)[0], pool)) for d in docs.values())
         exp = run_experiment(
             docs,
             trials=args.trials,

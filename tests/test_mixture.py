@@ -12,7 +12,7 @@ from tokenforge import Tokenizer
 from tokenforge.cli.main import main
 from tokenforge.errors import ConfigError, CorpusError
 from tokenforge.mixture import build_history, category_from_paths, category_from_texts, infer
-from tokenforge.mixture.experiment import chunk_documents, run_experiment, split_by_hash
+from tokenforge.mixture.experiment import chunk_documents, prefix_bytes, run_experiment, split_by_hash
 from tokenforge.mixture.lp import byte_shares, solve
 
 
@@ -108,6 +108,14 @@ def test_experiment_recovers_synthetic_mixtures_within_two_hundredths():
         assert trial.converged
         assert np.abs(np.array(trial.estimate) - np.array(trial.truth)).max() <= 0.02, trial
         assert trial.log_mse < trial.uniform_log_mse
+
+
+def test_prefix_bytes_takes_whole_documents_up_to_the_cap():
+    docs = ["aa", "bbé", "cc", "dd"]  # 2, 4, 2, 2 bytes
+    assert prefix_bytes(docs, 3) == ["aa", "bbé"]
+    assert prefix_bytes(docs, 6) == ["aa", "bbé"]
+    assert prefix_bytes(docs, 7) == ["aa", "bbé", "cc"]
+    assert prefix_bytes(docs, None) == docs
 
 
 def test_documents_split_by_hash_are_disjoint_and_stable():

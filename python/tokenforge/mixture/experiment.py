@@ -112,7 +112,7 @@ def draw_mixture(
     return docs, drawn / drawn.sum()
 
 
-def _size(docs: list[str]) -> int:
+def total_bytes(docs: Iterable[str]) -> int:
     """UTF-8 bytes of the documents."""
     return sum(len(d.encode()) for d in docs)
 
@@ -186,7 +186,7 @@ def run_experiment(
             raise CorpusError(f"category {name}: too few documents to split into training and inference sides")
     counting = Tokenizer.bytes_only(pretokenizer)
     samples = [category_from_texts(n, held, counting, sample_bytes) for n, (_, held) in zip(names, sides)]
-    result = Experiment(names, merges, train_bytes, [s.bytes for s in samples], [_size(t) for t, _ in sides])
+    result = Experiment(names, merges, train_bytes, [s.bytes for s in samples], [total_bytes(t) for t, _ in sides])
     rng = np.random.default_rng(seed)
     n = len(names)
     for k in range(trials):
