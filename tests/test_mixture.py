@@ -162,6 +162,8 @@ def test_cli_infer_writes_json_and_reports_errors(tmp_path, capsys):
     weights = json.loads(out.read_text())["weights"]
     assert weights == pytest.approx({"A": 0.5, "B": 0.5}, abs=1e-9)
     assert "merges used: 2" in capsys.readouterr().out
+    assert main([*argv, "--start", "1"]) == 0  # the first merge replayed, only the second one used
+    assert "merges used: 1" in capsys.readouterr().out
     (tmp_path / "empty.txt").write_text("")
     assert main(["mixture", "infer", "-t", str(tok_dir), "-c", f"A={tmp_path / 'empty.txt'}"]) == 1
     assert "category A" in capsys.readouterr().err

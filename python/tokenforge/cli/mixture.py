@@ -50,6 +50,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_tokenizer_args(inf)
     _add_categories(inf)
     inf.add_argument("--merges", type=int, metavar="N", help="use the first N merges (default: all)")
+    inf.add_argument(
+        "--start",
+        type=int,
+        default=0,
+        metavar="S",
+        help="replay the first S merges but use only those after (a tokenizer extending another's merge list)",
+    )
     inf.add_argument("--max-bytes", type=int, metavar="N", help="read at most about N bytes per category")
     inf.set_defaults(run=run_infer)
     exp = actions.add_parser(
@@ -89,7 +96,7 @@ def run_infer(args: argparse.Namespace) -> int:
     _names(args.category)
     tok = load_tokenizer(args)
     cats = [category_from_paths(name, path, tok, args.max_bytes) for name, path in args.category]
-    est = infer(tok, cats, merges=args.merges, source=args.tokenizer)
+    est = infer(tok, cats, merges=args.merges, source=args.tokenizer, start=args.start)
     width = max(len(c.name) for c in cats)
     print(f"{'category':<{width}}  byte share  sample bytes")
     for c in cats:
