@@ -6,8 +6,8 @@
 //! < 64 bytes); long ones a heap over a linked list, so a megabyte-long piece stays O(n log n).
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use rayon::prelude::*;
 use rustc_hash::FxHashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::apply::{self, Ranks};
 use crate::error::{Error, Result};
@@ -160,10 +160,29 @@ impl Encoder {
         SpecialMatcher::new(chosen.into_iter().chain(&self.added))
     }
 
-    /// Encodes many texts on all cores, in runs of consecutive texts (see [`run_bounds`](Self::run_bounds)).
-    pub fn encode_batch(&self, texts: &[&str], allowed: &SpecialMatcher) -> Result<Vec<Run>> {
-        let bounds = Self::run_bounds(texts);
-        bounds.par_windows(2).map(|w| self.encode_run(&texts[w[0]..w[1]], allowed)).collect()
+    /// Encodes many texts on all cores, in the runs of consecutive texts that `bounds` (from
+    /// [`run_bounds`](Self::run_bounds)) gives, and hands run `k` to `deliver(k, run)` from the thread that
+    /// encoded it. The cores take runs one after the other, so runs arrive in about their order; `deliver`
+    /// returning false stops the work.
+    pub fn encode_runs(
+        &self,
+        texts: &[&str],
+        bounds: &[usize],
+        allowed: &SpecialMatcher,
+        deliver: impl Fn(usize, Result<Run>) -> bool + Sync,
+    ) {
+        let runs = bounds.len().saturating_sub(1);
+        let next = AtomicUsize::new(0);
+        rayon::scope(|s| {
+            for _ in 0..rayon::current_num_threads() {
+                s.spawn(|_| loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    if k >= runs || !deliver(k, self.encode_run(&texts[bounds[k]..bounds[k + 1]], allowed)) {
+                        break;
+                    }
+                });
+            }
+        });
     }
 
     /// Where `texts` is cut into runs of consecutive texts of about [`RUN_BYTES`] (a long text closes its run):
@@ -185,7 +204,7 @@ impl Encoder {
     }
 
     /// The ids of consecutive texts, one after the other in one buffer.
-    pub fn encode_run(&self, texts: &[&str], allowed: &SpecialMatcher) -> Result<Run> {
+    fn encode_run(&self, texts: &[&str], allowed: &SpecialMatcher) -> Result<Run> {
         let size: usize = texts.iter().map(|t| t.len()).sum();
         let mut run = Run { ids: Vec::with_capacity(size / 3), ends: Vec::with_capacity(texts.len()) };
         let mut pieces = Vec::new();
@@ -246,7 +265,7 @@ impl Encoder {
     }
 }
 
-/// Texts per run of [`Encoder::encode_batch`] are gathered up to this many bytes.
+/// Texts per run of [`Encoder::encode_runs`] are gathered up to this many bytes.
 pub const RUN_BYTES: usize = 8 << 10;
 
 /// The ids of consecutive texts, one after the other: text `i` of the run ends at `ends[i]`.
@@ -320,9 +339,13 @@ mod tests {
         texts.push(long);
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         let none = SpecialMatcher::none();
-        let runs = enc.encode_batch(&refs, &none).unwrap();
-        assert!(runs.len() > 1, "a run closes once it holds RUN_BYTES");
-        let got: Vec<Vec<u32>> = runs.iter().flat_map(|r| r.texts().map(<[u32]>::to_vec)).collect();
+        let runs = std::sync::Mutex::new(std::collections::BTreeMap::new());
+        let bounds = Encoder::run_bounds(&refs);
+        let n = bounds.len() - 1;
+        enc.encode_runs(&refs, &bounds, &none, |k, run| runs.lock().unwrap().insert(k, run.unwrap()).is_none());
+        let runs = runs.into_inner().unwrap();
+        assert!(n > 1 && runs.len() == n, "a run closes once it holds RUN_BYTES, each run is delivered once");
+        let got: Vec<Vec<u32>> = runs.values().flat_map(|r| r.texts().map(<[u32]>::to_vec)).collect();
         let want: Vec<Vec<u32>> = refs.iter().map(|t| enc.encode(t, &none).unwrap()).collect();
         assert_eq!(got, want);
     }

@@ -359,22 +359,7 @@ impl Encoder {
             std::thread::scope(|scope| {
                 let (tx, rx) = std::sync::mpsc::channel();
                 let (inner, strs, bounds) = (&self.inner, &strs, &bounds);
-                scope.spawn(move || {
-                    let next = std::sync::atomic::AtomicUsize::new(0);
-                    rayon::scope(|s| {
-                        for _ in 0..rayon::current_num_threads() {
-                            let (tx, next) = (tx.clone(), &next);
-                            s.spawn(move |_| loop {
-                                let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                                if k >= runs
-                                    || tx.send((k, inner.encode_run(&strs[bounds[k]..bounds[k + 1]], m))).is_err()
-                                {
-                                    break;
-                                }
-                            });
-                        }
-                    });
-                });
+                scope.spawn(move || inner.encode_runs(strs, bounds, m, |k, run| tx.send((k, run)).is_ok()));
                 let (mut rx, mut waiting, mut k) = (rx, std::collections::HashMap::new(), 0);
                 while k < runs {
                     let run = match waiting.remove(&k) {

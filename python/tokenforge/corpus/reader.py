@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Callable
 
-from tokenforge.corpus.files import discover
+from tokenforge.corpus.files import Source, discover
 from tokenforge.corpus.jsonl import jsonl_segments
 from tokenforge.corpus.options import CorpusOptions, CorpusStats, Segment
 from tokenforge.corpus.parquet import parquet_segments
@@ -30,7 +30,12 @@ def iter_segments(
     """Segments of every document in `paths` (files or directories), after checking that all of them exist."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    for source in discover(paths, stats):
+    yield from source_segments(discover(paths, stats), opts, stats)
+
+
+def source_segments(sources: Iterable[Source], opts: CorpusOptions, stats: CorpusStats) -> Iterator[Segment]:
+    """Segments of every document of files already found by `discover`."""
+    for source in sources:
         stats.files += 1
         yield from READERS[source.kind](source.path, opts, stats)
 

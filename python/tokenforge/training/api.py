@@ -12,6 +12,7 @@ from tokenforge import _core
 from tokenforge.corpus import CorpusOptions, CorpusStats, Segment, iter_documents, iter_segments
 from tokenforge.corpus.executables import BinaryStats
 from tokenforge.corpus.files import discover, plain_size
+from tokenforge.corpus.reader import source_segments
 from tokenforge.distributed import RayOptions, ray_counting, ray_options
 from tokenforge.errors import ConfigError, CorpusError
 from tokenforge.progress import Progress
@@ -173,8 +174,9 @@ def train(
             paths, vocab_size, opts, corpus, stats, opts.checkpoint_dir, opts.checkpoint_every
         )
         return _assemble(vocab, merges, pre, opts)
-    total = plain_size(discover(paths, CorpusStats()))
-    return _learn(_local(iter_segments(paths, corpus, stats), opts), stats, source, vocab_size, opts, total)
+    sources = discover(paths, stats)
+    segments = source_segments(sources, corpus, stats)
+    return _learn(_local(segments, opts), stats, source, vocab_size, opts, plain_size(sources))
 
 
 def train_from_iterator(

@@ -33,9 +33,10 @@ BYTES_PER_CHUNK_BYTE = 44
 READING_MARGIN = 64 << 20
 
 
-def sample_share(paths: Sequence[Path], max_memory: int | str | None) -> float:
-    """The share of chunks that fits a memory cap (1.0 without one, or when the corpus fits): chunks rarely
-    repeat, so the merge phase grows with the bytes learned from, about `BYTES_PER_CHUNK_BYTE` per byte."""
+def sample_share(total_bytes: int, max_memory: int | str | None) -> float:
+    """The share of chunks of a corpus of `total_bytes` that fits a memory cap (1.0 without one, or when the
+    corpus fits): chunks rarely repeat, so the merge phase grows with the bytes learned from, about
+    `BYTES_PER_CHUNK_BYTE` per byte."""
     if max_memory is None:
         return 1.0
     cap = parse_size(max_memory)
@@ -45,7 +46,7 @@ def sample_share(paths: Sequence[Path], max_memory: int | str | None) -> float:
             f"max_memory {cap / 2**20:.0f} MiB is too small: the process already uses "
             f"{resident_bytes() / 2**20:.0f} MiB; allow at least {(MIN_WORKING + READING_MARGIN) / 2**20:.0f} MiB more"
         )
-    need = sum(p.stat().st_size for p in paths) * BYTES_PER_CHUNK_BYTE
+    need = total_bytes * BYTES_PER_CHUNK_BYTE
     return min(1.0, budget / need) if need else 1.0
 
 
@@ -79,13 +80,14 @@ def train_binary_family(
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     files = binary_files(paths)
-    share = sample_share(files, max_memory)
+    total = sum(p.stat().st_size for p in files) if max_memory is not None else 0
+    share = sample_share(total, max_memory)
     if share < 1.0:
         log.warning(
             "memory cap: learning from a hash-chosen %.1f%% of the chunks (about %.0f MB of %.0f MB fit in %.0f MiB)",
             100 * share,
-            sum(p.stat().st_size for p in files) * share / 1e6,
-            sum(p.stat().st_size for p in files) / 1e6,
+            total * share / 1e6,
+            total / 1e6,
             parse_size(max_memory) / 2**20,
         )
     sizes = sorted(set(vocab_sizes))
