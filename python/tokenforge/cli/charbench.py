@@ -10,6 +10,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from tokenforge.cli.common import check_writable
 from tokenforge.errors import CorpusError, InputFileError
 from tokenforge.metrics import load_adapter
 from tokenforge.metrics.charbench import DEFAULT_SEED, TASKS, features, make_tasks, summary
@@ -61,6 +62,7 @@ def write_jsonl(path: Path, rows: list[dict]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Writes the task sets, the features per tokenizer and their means, and prints the means."""
+    check_writable(args.output)
     tasks = make_tasks(read_words(args.wordlist, args.limit), args.seed)
     adapters = [load_adapter(spec, args.pattern) for spec in args.tokenizer]
     out = Path(args.output)

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import BinaryIO
 
 from rich.table import Table
 from rich.text import Text
 
+from tokenforge.corpus import CorpusOptions
+from tokenforge.corpus.options import INVALID_UTF8_MODES
 from tokenforge.errors import CorpusError, InputFileError
 from tokenforge.loading import load_any
 from tokenforge.tokenizer import Tokenizer
@@ -39,6 +43,48 @@ def add_tokenizer_args(parser: argparse.ArgumentParser) -> None:
 def load_tokenizer(args: argparse.Namespace) -> Tokenizer:
     """The tokenizer named by `-t` (and `--pattern`)."""
     return load_any(args.tokenizer, args.pattern)
+
+
+def add_corpus_args(parser: argparse.ArgumentParser, split_lines: bool = False) -> None:
+    """Adds how a corpus is read (`--text-field`, `--split-lines`, `--on-invalid-utf8`) to a subcommand;
+    `split_lines` is the default of `--split-lines` (then `--no-split-lines` turns it off)."""
+    parser.add_argument("--text-field", default="text", metavar="F", help="text field of .jsonl/.parquet records")
+    if split_lines:
+        parser.add_argument(
+            "--split-lines",
+            action=argparse.BooleanOptionalAction,
+            default=True,
+            help="each line of a text file is one document (default; --no-split-lines: the whole file is one)",
+        )
+    else:
+        parser.add_argument("--split-lines", action="store_true", help="each line of a text file is one document")
+    parser.add_argument(
+        "--on-invalid-utf8",
+        choices=INVALID_UTF8_MODES,
+        default="error",
+        help="invalid UTF-8 in a text file: stop with an error (default), replace it with U+FFFD, or skip it",
+    )
+
+
+def corpus_options(args: argparse.Namespace) -> CorpusOptions:
+    """The corpus options `add_corpus_args` parsed."""
+    return CorpusOptions(text_field=args.text_field, split_lines=args.split_lines, on_invalid_utf8=args.on_invalid_utf8)
+
+
+def check_writable(*paths: str | None) -> None:
+    """Fails at once (before any work) for an output path that cannot be written: an existing file or
+    directory must be writable; a new one needs its nearest existing ancestor to be a writable directory."""
+    for path in paths:
+        if path is None:
+            continue
+        target = Path(path).absolute()
+        existing = target
+        while not existing.exists():
+            existing = existing.parent
+        if existing != target and not existing.is_dir():
+            raise InputFileError(f"{path}: cannot write: {existing} is not a directory")
+        if not os.access(existing, os.W_OK | (os.X_OK if existing.is_dir() else 0)):
+            raise InputFileError(f"{path}: cannot write: permission denied on {existing}")
 
 
 def split_name_path(spec: str) -> tuple[str, str] | None:

@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 import tokenforge as tf
-from tokenforge.cli.common import longest_tokens_table, repr_token
+from tokenforge.cli.common import check_writable, longest_tokens_table, repr_token
 
 HELD_OUT_EVERY = 10
 EXAMPLES = (
@@ -83,6 +83,7 @@ def held_out_table(tok: tf.Tokenizer, slices: dict[str, list[str]]) -> Table:
 
 def run(args: argparse.Namespace) -> int:
     """Builds the corpus, trains, and prints what was learned."""
+    check_writable(args.output)
     console = Console()
     corpora = {"English (pydoc paragraphs)": english_docs()}
     if not args.no_code:

@@ -12,7 +12,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from tokenforge.cli.common import split_name_path
+from tokenforge.cli.common import add_corpus_args, check_writable, corpus_options, split_name_path
 from tokenforge.errors import ConfigError, InputFileError
 from tokenforge.metrics import Lexicon, evaluate, load_adapter
 from tokenforge.metrics.distribution import DEFAULT_ALPHA
@@ -65,6 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--csv", metavar="PATH", help="write the numbers as CSV rows: tokenizer, corpus, metric, value")
     p.add_argument("--report", metavar="PATH", help="write a self-contained HTML report")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars and no table")
+    add_corpus_args(p, split_lines=True)
     p.set_defaults(run=run)
 
 
@@ -185,10 +186,13 @@ def write_csv(result: dict, path: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Loads the tokenizers, measures, prints the tables and writes the files asked for."""
+    check_writable(args.json, args.csv, args.report)
     corpora = [parse_corpus(spec) for spec in args.corpus]
     adapters = [load_adapter(spec, args.pattern) for spec in args.tokenizer]
     with Progress(enabled=not args.quiet) as progress:
-        result = evaluate(adapters, corpora, args.parallel, args.pivot, args.alpha, lexicon(args), progress)
+        result = evaluate(
+            adapters, corpora, args.parallel, args.pivot, args.alpha, lexicon(args), progress, corpus_options(args)
+        )
     if args.json:
         write_json(result, args.json)
     if args.csv:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from tokenforge.cli.common import add_tokenizer_args, load_tokenizer
+from tokenforge.cli.common import add_corpus_args, add_tokenizer_args, check_writable, load_tokenizer
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,11 +23,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--min-frequency", type=int, default=0, metavar="N", help="stop when the best pair is rarer")
     p.add_argument("--special-token", action="append", default=[], metavar="T", help="new special token (last)")
     p.add_argument("--huggingface", action="store_true", help="also write tokenizer.json for tokenizers/transformers")
+    add_corpus_args(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Extends, saves, and prints a summary."""
+    check_writable(args.output)
     base = load_tokenizer(args)
     start = time.perf_counter()
     tok = base.extend(
@@ -35,6 +37,9 @@ def run(args: argparse.Namespace) -> int:
         args.vocab_size,
         min_frequency=args.min_frequency,
         special_tokens=args.special_token,
+        text_field=args.text_field,
+        split_lines=args.split_lines,
+        on_invalid_utf8=args.on_invalid_utf8,
         progress=True,
     )
     path = tok.save(args.output)

@@ -6,7 +6,14 @@ import argparse
 import json
 from pathlib import Path
 
-from tokenforge.cli.common import add_tokenizer_args, load_tokenizer, split_name_path
+from tokenforge.cli.common import (
+    add_corpus_args,
+    add_tokenizer_args,
+    check_writable,
+    corpus_options,
+    load_tokenizer,
+    split_name_path,
+)
 from tokenforge.errors import ConfigError, InputFileError
 from tokenforge.mixture import category_from_paths, infer
 from tokenforge.mixture.experiment import Trial, chunk_documents, read_documents, run_experiment
@@ -31,6 +38,7 @@ def _add_categories(p: argparse.ArgumentParser) -> None:
         help="a category and its sample (file or directory); repeat for each category",
     )
     p.add_argument("--json", metavar="PATH", help="also write the result as JSON")
+    add_corpus_args(p)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -94,8 +102,10 @@ def _write_json(path: str, data: dict) -> None:
 def run_infer(args: argparse.Namespace) -> int:
     """Runs `tokenforge mixture infer`."""
     _names(args.category)
+    check_writable(args.json)
     tok = load_tokenizer(args)
-    cats = [category_from_paths(name, path, tok, args.max_bytes) for name, path in args.category]
+    reading = corpus_options(args)
+    cats = [category_from_paths(name, path, tok, args.max_bytes, reading) for name, path in args.category]
     est = infer(tok, cats, merges=args.merges, source=args.tokenizer, start=args.start)
     width = max(len(c.name) for c in cats)
     print(f"{'category':<{width}}  byte share  sample bytes")
@@ -114,7 +124,9 @@ def run_infer(args: argparse.Namespace) -> int:
 def run_experiment_command(args: argparse.Namespace) -> int:
     """Runs `tokenforge mixture experiment`."""
     names = _names(args.category)
-    docs = {name: chunk_documents(read_documents([path], args.max_bytes)) for name, path in args.category}
+    check_writable(args.json)
+    reading = corpus_options(args)
+    docs = {name: chunk_documents(read_documents([path], args.max_bytes, reading)) for name, path in args.category}
 
     def show(k: int, t: Trial) -> None:
         truth = " ".join(f"{x:.3f}" for x in t.truth)

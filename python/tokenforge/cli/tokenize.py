@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from tokenforge.cli.common import add_tokenizer_args, load_tokenizer, plural
-from tokenforge.corpus import CorpusOptions
+from tokenforge.cli.common import (
+    add_corpus_args,
+    add_tokenizer_args,
+    check_writable,
+    corpus_options,
+    load_tokenizer,
+    plural,
+)
 from tokenforge.dataset import TokenizeOptions, tokenize_dataset
 from tokenforge.dataset.tokenize import DEFAULT_SHARD_TOKENS, DEFAULT_WINDOW_BYTES
 from tokenforge.errors import ConfigError
@@ -44,11 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="N",
         help=f"bytes of text encoded and packed together (default {DEFAULT_WINDOW_BYTES:,})",
     )
-    p.add_argument("--text-field", default="text", metavar="F", help="JSON-lines field / Parquet column of the text")
-    p.add_argument("--split-lines", action="store_true", help="each line of a text file is a document")
-    p.add_argument(
-        "--on-invalid-utf8", choices=("error", "replace", "skip"), default="error", help="invalid UTF-8 in input"
-    )
+    add_corpus_args(p)
     p.add_argument(
         "--ray",
         nargs="?",
@@ -64,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
     """Runs (or resumes) the tokenization and prints a summary."""
     if args.context is not None and not args.pack:
         raise ConfigError("--context is the length of packed sequences: give --pack too")
+    check_writable(args.output)
     options = TokenizeOptions(
         context=(args.context or DEFAULT_CONTEXT) if args.pack else None,
         eos=args.eos,
@@ -71,9 +74,7 @@ def run(args: argparse.Namespace) -> int:
         format=args.format,
         shard_tokens=args.shard_tokens,
         window_bytes=args.window_bytes,
-        corpus=CorpusOptions(
-            text_field=args.text_field, split_lines=args.split_lines, on_invalid_utf8=args.on_invalid_utf8
-        ),
+        corpus=corpus_options(args),
     )
     tok = load_tokenizer(args)
     report = tokenize_dataset(

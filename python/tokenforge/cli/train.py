@@ -6,9 +6,8 @@ import argparse
 import time
 
 import tokenforge as tf
-from tokenforge.cli.common import plural, pretokenizer_name
+from tokenforge.cli.common import add_corpus_args, check_writable, plural, pretokenizer_name
 from tokenforge.corpus import CorpusStats
-from tokenforge.corpus.options import INVALID_UTF8_MODES
 from tokenforge.training.binary import BINARY_SPECIALS, save_family, train_binary_family
 from tokenforge.training.options import ALGORITHMS, PRESETS
 
@@ -83,14 +82,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--min-frequency", type=int, default=0, metavar="N", help="stop when the best pair is seen fewer times"
     )
-    p.add_argument("--text-field", default="text", metavar="F", help="text field of .jsonl/.parquet records")
-    p.add_argument("--split-lines", action="store_true", help="each line of a text file is one document")
-    p.add_argument(
-        "--on-invalid-utf8",
-        choices=INVALID_UTF8_MODES,
-        default="error",
-        help="invalid UTF-8 in a text file: stop with an error (default), replace it with U+FFFD, or skip it",
-    )
+    add_corpus_args(p)
     p.add_argument(
         "--ray",
         nargs="?",
@@ -145,6 +137,7 @@ def _train_family(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Trains, saves, and prints a summary."""
+    check_writable(args.output)
     if args.family:
         if args.algorithm != "binary":
             raise tf.ConfigError("--family is for --algorithm binary")

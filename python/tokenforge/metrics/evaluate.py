@@ -65,11 +65,15 @@ class TextSums:
     no_space_letters: int = 0
 
 
-def documents(path: str | os.PathLike) -> Iterator[str]:
-    """The documents of a corpus path (every line of a text file, newline included)."""
+#: How eval reads a corpus unless told otherwise: every line of a text file is a document.
+READING = CorpusOptions(split_lines=True)
+
+
+def documents(path: str | os.PathLike, reading: CorpusOptions = READING) -> Iterator[str]:
+    """The documents of a corpus path (by default every line of a text file, newline included)."""
     stats = CorpusStats()
     pending: list[str] = []
-    for segment, ends in iter_segments(path, CorpusOptions(split_lines=True), stats):
+    for segment, ends in iter_segments(path, reading, stats):
         pending.append(segment.decode("utf-8") if isinstance(segment, bytes) else segment)
         if ends:
             yield "".join(pending)
@@ -103,13 +107,13 @@ def corpus_size(path: str | os.PathLike) -> int | None:
 
 
 def measure_corpus(
-    adapters: list[Adapter], path: str | os.PathLike, name: str, progress: Progress
+    adapters: list[Adapter], path: str | os.PathLike, name: str, progress: Progress, reading: CorpusOptions = READING
 ) -> tuple[TextSums, dict[str, Sums]]:
     """Tokenizes a corpus with every adapter, keeping only sums."""
     text = TextSums()
     sums = {a.name: Sums(np.zeros(a.vocab_size, dtype=np.int64)) for a in adapters}
     progress.start(f"measuring {name}", corpus_size(path), "bytes")
-    for batch in batches(documents(path)):
+    for batch in batches(documents(path, reading)):
         joined = "".join(batch)
         words = find_words(joined)
         n_bytes = int(len(joined.encode("utf-8")))
@@ -191,8 +195,10 @@ def evaluate(
     alpha: float = DEFAULT_ALPHA,
     lexicon: Lexicon | None = None,
     progress: Progress | None = None,
+    reading: CorpusOptions = READING,
 ) -> dict:
-    """Every metric of every adapter on every corpus `(name, path)` and on a parallel corpus directory."""
+    """Every metric of every adapter on every corpus `(name, path)` and on a parallel corpus directory, read
+    with `reading`."""
     names = [a.name for a in adapters]
     if len(set(names)) != len(names):
         raise ConfigError(f"two tokenizers have the same name ({', '.join(names)}): name them with NAME=PATH")
@@ -213,7 +219,7 @@ def evaluate(
     }
 
     def measure(path: str | os.PathLike, label: str, language: str | None) -> dict[str, dict]:
-        text, sums = measure_corpus(adapters, path, label, progress)
+        text, sums = measure_corpus(adapters, path, label, progress, reading)
         result["corpora"][label] = text_facts(path, text, language)
         return {
             a.name: corpus_metrics(a, text, sums[a.name], language, alpha, lexicon, entries[a.name]) for a in adapters

@@ -50,12 +50,14 @@ def chunk_documents(texts: Iterable[str], doc_bytes: int = DOC_BYTES) -> list[st
     return docs
 
 
-def read_documents(paths: Iterable[str | os.PathLike], max_bytes: int | None = None) -> list[str]:
-    """The documents of files or directories as text, up to about `max_bytes` bytes."""
+def read_documents(
+    paths: Iterable[str | os.PathLike], max_bytes: int | None = None, opts: CorpusOptions | None = None
+) -> list[str]:
+    """The documents of files or directories as text (read with `opts`), up to about `max_bytes` bytes."""
     texts: list[str] = []
     parts: list[str] = []
     size = 0
-    for text, end in iter_segments([os.fspath(p) for p in paths], CorpusOptions(), CorpusStats()):
+    for text, end in iter_segments([os.fspath(p) for p in paths], opts or CorpusOptions(), CorpusStats()):
         text = text.decode() if isinstance(text, bytes) else text
         parts.append(text)
         size += len(text.encode())
