@@ -3,7 +3,10 @@ paths checked before the work, and the small messages."""
 
 from __future__ import annotations
 
+import inspect
+import itertools
 import os
+import string
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,8 @@ import pytest
 import tokenforge as tf
 from tokenforge.cli.common import check_writable
 from tokenforge.cli.main import main
+from tokenforge.errors import ConfigError, CorpusError, InputFileError, TokenizerFileError
+from tokenforge.loading import load_any
 
 
 @pytest.fixture(scope="module")
@@ -107,3 +112,96 @@ def test_output_paths_are_checked_before_the_work(command, tok_dir, unwritable, 
 
 def test_check_writable_accepts_new_paths_under_writable_directories(tmp_path):
     check_writable(str(tmp_path / "new" / "deeper" / "out.json"), str(tmp_path), None)
+
+
+# Item 8: the small ones.
+
+
+def test_an_empty_pretokenizer_is_an_error_not_gpt4(tmp_path, capsys):
+    with pytest.raises(ConfigError, match="pre-tokenizer"):
+        tf.train_from_iterator(["some text"], vocab_size=260, pretokenizer="")
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("some text\n", encoding="utf-8")
+    assert main(["train", str(corpus), "--pretokenizer", "", "--vocab-size", "260", "-o", str(tmp_path / "t")]) == 1
+    assert "pre-tokenizer" in capsys.readouterr().err
+
+
+def test_a_json_whose_model_is_not_an_object_is_not_called_gpt2(tmp_path):
+    path = tmp_path / "tokenizer.json"
+    path.write_text('{"model": 5}', encoding="utf-8")
+    with pytest.raises(TokenizerFileError) as e:
+        load_any(path)
+    assert '"model"' in str(e.value) and "vocab.bpe" not in str(e.value)
+
+
+def test_a_missing_spill_dir_is_named(tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("some words to count\n" * 100, encoding="utf-8")
+    missing = tmp_path / "no-such-dir"
+    with pytest.raises(InputFileError) as e:
+        tf.train(corpus, vocab_size=260, max_memory="64MB", spill_dir=str(missing))
+    assert str(e.value).startswith(f"{missing}: ") and "tokenforge-spill" not in str(e.value)
+
+
+CATASTROPHIC = r"(?:a|a)*(?=b)"
+
+
+def test_the_regex_limit_error_names_the_file(tmp_path, capsys):
+    corpus = tmp_path / "aaa.txt"
+    corpus.write_text("a" * 100 + "\n", encoding="utf-8")
+    out = tmp_path / "t"
+    assert main(["train", str(corpus), "--pretokenizer", CATASTROPHIC, "--vocab-size", "300", "-o", str(out)]) == 1
+    assert str(corpus) in capsys.readouterr().err
+    tf.train_from_iterator(["b a b"], vocab_size=258, pretokenizer=CATASTROPHIC).save(out)
+    for command in (["encode", "-t", str(out), str(corpus)], ["eval", "-t", str(out), "--corpus", f"x={corpus}"]):
+        assert main([*command, "-q"] if command[0] == "eval" else command) == 1
+        err = capsys.readouterr().err
+        assert str(corpus) in err and "gave up" in err, err
+
+
+@pytest.mark.parametrize("size", ["1000", 1000.0, True])
+def test_a_vocab_size_that_is_not_an_integer_is_a_config_error(size, tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("some words\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="vocab_size"):
+        tf.train(corpus, vocab_size=size)
+    with pytest.raises(ConfigError, match="vocab_size"):
+        tf.train_from_iterator(["some words"], vocab_size=size)
+
+
+def test_a_json_array_gets_a_hint_to_use_jsonl(tmp_path):
+    path = tmp_path / "records.json"
+    path.write_text('[{"text": "a"}, {"text": "b"}]', encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"\.jsonl"):
+        tf.train(path, vocab_size=260)
+    path.write_text('[\n{"text": "a"},\n{"text": "b"}\n]\n', encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"\.jsonl"):
+        tf.train(path, vocab_size=260)
+
+
+def test_a_kl3m_preset_named_4k_means_4k(tmp_path, capsys):
+    """On a corpus with far more than 4,096 possible tokens of up to 3 bytes."""
+    words = ["".join(w) for w in itertools.product(string.ascii_letters, repeat=3)]
+    docs = [" ".join(words[k : k + 100]) for k in range(0, len(words), 100)] * 2
+    assert tf.train_from_iterator(docs, preset="kl3m-char-4k").vocab_size == 4096
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("\n".join(docs), encoding="utf-8")
+    assert main(["train", str(corpus), "--preset", "kl3m-char-4k", "-o", str(tmp_path / "t")]) == 0
+    assert "trained 4,096 tokens" in capsys.readouterr().out
+
+
+def test_pretokenizer_and_pattern_name_the_same_option(tmp_path, small_tokenizer):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("some words to count\n" * 20, encoding="utf-8")
+    assert main(["train", str(corpus), "--pattern", "gpt2", "--vocab-size", "260", "-o", str(tmp_path / "t")]) == 0
+    assert tf.Tokenizer.load(tmp_path / "t").pretokenizer == "gpt2"
+    ranks = tmp_path / "x.tiktoken"
+    small_tokenizer.save_tiktoken(ranks)
+    assert main(["encode", "-t", str(ranks), "--pretokenizer", "gpt4", str(corpus)]) == 0
+
+
+def test_readme_tells_the_from_tiktoken_default():
+    default = inspect.signature(tf.Tokenizer.from_tiktoken).parameters["pattern"].default
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    (line,) = [x for x in readme.split("\n- ") if "Tokenizer.from_tiktoken(path" in x]
+    assert "must be given" not in line and f'"{default}"' in line, line

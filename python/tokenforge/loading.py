@@ -45,7 +45,12 @@ def _load_json(path: Path, raw: bytes, pattern: str | None) -> Tokenizer:
         raise TokenizerFileError(f"{path}: not a tokenizer file (invalid JSON: {e})") from None
     if isinstance(data, dict) and data.get("format") == FORMAT:
         return Tokenizer.from_dict(data, source=str(path))
-    if isinstance(data, dict) and isinstance(data.get("model"), dict):
+    if isinstance(data, dict) and "model" in data:
+        if not isinstance(data["model"], dict):
+            raise TokenizerFileError(
+                f'{path}: not a Hugging Face tokenizer.json: its "model" is {type(data["model"]).__name__}, '
+                "not an object"
+            )
         return Tokenizer.from_huggingface(path)
     if isinstance(data, dict) and data and all(isinstance(i, int) for i in data.values()):
         return load_gpt2(path)

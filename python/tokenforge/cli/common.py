@@ -34,7 +34,9 @@ def add_tokenizer_args(parser: argparse.ArgumentParser) -> None:
         "or a .tiktoken file (with --pattern)",
     )
     parser.add_argument(
+        "--pretokenizer",
         "--pattern",
+        dest="pattern",
         metavar="P",
         help="pre-tokenizer of a .tiktoken file: gpt2, gpt4, o200k, none or a regex",
     )

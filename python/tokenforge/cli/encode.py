@@ -14,6 +14,7 @@ from tokenforge.cli.common import (
     load_tokenizer,
     open_input,
 )
+from tokenforge.errors import PretokenizerError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,7 +47,10 @@ def run(args: argparse.Namespace) -> int:
     total = 0
     with open_input(args.file) as f:
         for first, lines in line_batches(f):
-            batch = tok.encode_batch(decode_lines(lines, first, name), allowed_special=allowed)
+            try:
+                batch = tok.encode_batch(decode_lines(lines, first, name), allowed_special=allowed)
+            except PretokenizerError as e:
+                raise PretokenizerError(f"{name}: lines {first}-{first + len(lines) - 1}: {e}") from None
             total += sum(len(ids) for ids in batch)
             if args.total:
                 continue

@@ -50,7 +50,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="a tokenizer (repeat for several): tokenforge directory or json, tokenizer.json, .tiktoken (with "
         "--pattern), sentencepiece .model, or a tiktoken encoding name available locally",
     )
-    p.add_argument("--pattern", metavar="P", help="pre-tokenizer of the .tiktoken files: gpt2, gpt4, o200k or a regex")
+    p.add_argument(
+        "--pretokenizer",
+        "--pattern",
+        dest="pattern",
+        metavar="P",
+        help="pre-tokenizer of the .tiktoken files: gpt2, gpt4, o200k or a regex",
+    )
     p.add_argument(
         "--corpus", action="append", default=[], metavar="NAME=PATH", help="a corpus to measure on (repeatable)"
     )

@@ -22,9 +22,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("corpus", nargs="+", metavar="CORPUS", help="files or directories to train on")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="directory to save the tokenizer in")
-    p.add_argument("--vocab-size", type=int, default=32000, metavar="N", help="tokens in all (default: 32000)")
+    p.add_argument(
+        "--vocab-size", type=int, metavar="N", help="tokens in all (default: 32000, or the size the preset names)"
+    )
     p.add_argument(
         "--pretokenizer",
+        "--pattern",
         metavar="P",
         help="how text is split before merging: gpt4, gpt2, o200k, none, or a regex "
         "(default: gpt4; for superbpe, its stage-1 pattern)",

@@ -34,9 +34,16 @@ def _where(path: Path, lineno: int) -> str:
     return f"{path}: line {lineno}"
 
 
+def _hint(path: Path) -> str:
+    """For a `.json` file: that it is read as JSON lines."""
+    if ".json" not in path.suffixes:
+        return ""
+    return " (a .json file is read as JSON lines, one object per line: write one record per line and name it .jsonl)"
+
+
 def _json_error(path: Path, lineno: int, e: Exception) -> CorpusError:
     detail = f"{e.msg} at column {e.colno}" if isinstance(e, json.JSONDecodeError) else str(e)
-    return CorpusError(f"{_where(path, lineno)}: not valid JSON ({detail})")
+    return CorpusError(f"{_where(path, lineno)}: not valid JSON ({detail}){_hint(path)}")
 
 
 def _parse(line: bytes, path: Path, lineno: int) -> object:
@@ -56,7 +63,7 @@ def _odd_text(record: object, field: str, path: Path, lineno: int) -> None:
     """Checks a record whose field is not a string: None when it is null, else the error."""
     where = _where(path, lineno)
     if not isinstance(record, dict):
-        raise CorpusError(f"{where}: not a JSON object but {type(record).__name__}")
+        raise CorpusError(f"{where}: not a JSON object but {type(record).__name__}{_hint(path)}")
     if field not in record:
         raise CorpusError(f"{where}: the record has no field {field!r} (fields: {', '.join(map(str, record))})")
     if record[field] is not None:

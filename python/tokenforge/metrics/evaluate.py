@@ -17,7 +17,7 @@ import numpy as np
 
 from tokenforge import __version__
 from tokenforge.corpus import CorpusOptions, CorpusStats, iter_segments
-from tokenforge.errors import ConfigError, CorpusError, InputFileError
+from tokenforge.errors import ConfigError, CorpusError, InputFileError, PretokenizerError
 from tokenforge.metrics.adapters import Adapter
 from tokenforge.metrics.composition import composition, forms, jaccard
 from tokenforge.metrics.compression import compression, ratio
@@ -126,7 +126,10 @@ def measure_corpus(
         for adapter in adapters:
             s = sums[adapter.name]
             start = time.perf_counter()
-            tok = adapter.tokenize(batch)
+            try:
+                tok = adapter.tokenize(batch)
+            except PretokenizerError as e:
+                raise PretokenizerError(f"{path}: {e}") from None
             s.seconds += time.perf_counter() - start
             s.tokens += len(tok.ids)
             s.counts += np.bincount(tok.ids, minlength=adapter.vocab_size)[: adapter.vocab_size]

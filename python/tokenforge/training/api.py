@@ -14,7 +14,7 @@ from tokenforge.corpus.executables import BinaryStats
 from tokenforge.corpus.files import discover, plain_size
 from tokenforge.corpus.reader import source_segments
 from tokenforge.distributed import RayOptions, ray_counting, ray_options
-from tokenforge.errors import ConfigError, CorpusError
+from tokenforge.errors import ConfigError, CorpusError, InputFileError, PretokenizerError
 from tokenforge.progress import Progress
 from tokenforge.tokenizer import Tokenizer
 from tokenforge.training.binary import MAX_TOKEN_BYTES, train_binary_family
@@ -22,7 +22,7 @@ from tokenforge.training.bpe import check_pretokenizer, learn_merges
 from tokenforge.training.checkpoint import learn_with_checkpoints
 from tokenforge.training.counting import count_pretokens, prepared
 from tokenforge.training.memory import MemoryPlan, plan
-from tokenforge.training.options import ALGORITHMS, TrainOptions, make_options
+from tokenforge.training.options import ALGORITHMS, TrainOptions, make_options, vocab_size_of
 from tokenforge.training.superbpe import STAGE1_PATTERN, STAGE2_PATTERN, superbpe_rules
 
 PAD_TOKEN = "<|unused_{}|>"
@@ -39,6 +39,8 @@ def _memory_plan(opts: TrainOptions, counters: int) -> Iterator[MemoryPlan | Non
     if opts.max_memory is None:
         yield None
         return
+    if opts.spill_dir is not None and not Path(opts.spill_dir).is_dir():
+        raise InputFileError(f"{opts.spill_dir}: no such directory (the spill directory must exist)")
     with tempfile.TemporaryDirectory(prefix="tokenforge-spill-", dir=opts.spill_dir) as d:
         yield plan(opts.max_memory, counters, Path(d))
 
@@ -89,7 +91,10 @@ def _learn(
     specials = opts.specials
     with Progress(enabled=opts.progress) as bar, _memory_plan(opts, len(patterns)) as memory:
         bar.start("counting pre-tokens", total, unit="bytes", position=(lambda: stats.bytes) if total else None)
-        counters = count(patterns, bar, memory)
+        try:
+            counters = count(patterns, bar, memory)
+        except PretokenizerError as e:
+            raise PretokenizerError(f"{source}: {e}") from None
         if len(counters[0]) == 0:
             raise CorpusError(f"{source}: the corpus is empty (no text in {stats.documents} documents)")
         first = opts.transition if superbpe else vocab_size
@@ -111,7 +116,7 @@ def _learn(
 
 def train(
     paths: str | os.PathLike | Iterable[str | os.PathLike],
-    vocab_size: int = 32000,
+    vocab_size: int | None = None,
     *,
     preset: str | None = None,
     text_field: str = "text",
@@ -135,7 +140,8 @@ def train(
     `spill_dir` or a temporary directory, and rare pre-tokens are pruned if the merge phase would not fit —
     see `tokenforge.training.memory`); `checkpoint_dir` / `checkpoint_every` (save progress after each file
     and every N merges, and resume from there when run again — see `tokenforge.training.checkpoint`);
-    `progress`. `preset` (`legal`, `code`, `kl3m-char-4k/8k/16k`) fills in defaults.
+    `progress`. `preset` (`legal`, `code`, `kl3m-char-4k/8k/16k`) fills in defaults. `vocab_size` defaults to
+    32,000, or to the size a preset names (`kl3m-char-4k`: 4,096).
     `stats`, when given, is filled with what was read. `ray` (`True`, a cluster address or a
     `tokenforge.distributed.RayOptions`) counts on a Ray cluster, shard by shard, with the same result (classic
     BPE and SuperBPE; see docs/ray.md)."""
@@ -143,6 +149,7 @@ def train(
         paths = [paths]
     paths = list(paths)
     opts = make_options(preset, options)
+    vocab_size = vocab_size_of(vocab_size, preset)
     cluster = ray_options(ray)
     if cluster is not None and (opts.algorithm == "binary" or opts.checkpoint_dir is not None):
         raise ConfigError(
@@ -180,11 +187,12 @@ def train(
 
 
 def train_from_iterator(
-    texts: Iterable[str | bytes], vocab_size: int = 32000, *, preset: str | None = None, **options
+    texts: Iterable[str | bytes], vocab_size: int | None = None, *, preset: str | None = None, **options
 ) -> Tokenizer:
     """Trains a tokenizer on an iterable of documents (str or bytes, one document each); options as `train`
     (binary BPE reads files: use `train`)."""
     opts = make_options(preset, options)
+    vocab_size = vocab_size_of(vocab_size, preset)
     if opts.algorithm == "binary":
         raise ConfigError("binary BPE reads files: use tokenforge.train(paths, algorithm='binary')")
     stats = CorpusStats()
@@ -209,6 +217,7 @@ def extend(
     `max_token_chars`, `progress`."""
     if (corpus is None) == (texts is None):
         raise ConfigError("extend needs either corpus paths or texts, not both")
+    vocab_size = vocab_size_of(vocab_size)
     if vocab_size <= base.vocab_size:
         raise ConfigError(f"vocab size {vocab_size} does not extend a tokenizer of {base.vocab_size} ids")
     opts = make_options(None, options)

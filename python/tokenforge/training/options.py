@@ -11,6 +11,7 @@ from tokenforge.tokenizer import NORMALIZERS
 from tokenforge.training.bpe import TokenRules
 
 ALGORITHMS = ("bpe", "superbpe", "binary")
+DEFAULT_VOCAB_SIZE = 32000
 
 
 @dataclass
@@ -41,6 +42,8 @@ class TrainOptions:
             raise ConfigError(f"unknown algorithm {self.algorithm!r}: use one of {', '.join(ALGORITHMS)}")
         if self.normalizer not in NORMALIZERS:
             raise ConfigError(f"unknown normalizer {self.normalizer!r}: use NFC, NFKC or none")
+        if self.pretokenizer == "":
+            raise ConfigError("the pre-tokenizer must not be empty: use gpt4, gpt2, o200k, none or a regex")
         if self.min_frequency < 0:
             raise ConfigError(f"min_frequency must be at least 0, not {self.min_frequency}")
         self.specials = list(dict.fromkeys(self.special_tokens))
@@ -104,6 +107,17 @@ PRESETS: dict[str, dict] = {
     "kl3m-char-8k": {"max_token_bytes": 3},
     "kl3m-char-16k": {"max_token_bytes": 4},
 }
+#: The vocabulary size a preset names, used when none is given.
+PRESET_VOCAB_SIZES = {"kl3m-char-4k": 4096, "kl3m-char-8k": 8192, "kl3m-char-16k": 16384}
+
+
+def vocab_size_of(vocab_size: object, preset: str | None = None) -> int:
+    """The vocabulary size to train: the one given (an int), else the preset's, else `DEFAULT_VOCAB_SIZE`."""
+    if vocab_size is None:
+        return PRESET_VOCAB_SIZES.get(preset or "", DEFAULT_VOCAB_SIZE)
+    if isinstance(vocab_size, bool) or not isinstance(vocab_size, int):
+        raise ConfigError(f"vocab_size must be an integer, not {vocab_size!r}")
+    return vocab_size
 
 
 def make_options(preset: str | None, options: dict) -> TrainOptions:
