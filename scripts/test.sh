@@ -42,9 +42,11 @@ fetch_test_data() {
 }
 
 install_debian_packages() {
-    # chromium: the HTML report test renders the page in a real headless browser
+    # chromium: the HTML report test renders the page in a real headless browser; chromium-driver: the
+    # `tokenforge serve` tests drive the page through it with Selenium
     local missing=()
     command -v chromium >/dev/null || missing+=(chromium)
+    command -v chromedriver >/dev/null || missing+=(chromium-driver)
     if [ ${#missing[@]} -eq 0 ]; then
         echo "Debian packages present"
     elif [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
