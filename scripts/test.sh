@@ -56,15 +56,30 @@ install_debian_packages() {
     fi
 }
 
+signal_requirement() {
+    # one requirement of the `signal` extra, as pinned in pyproject.toml
+    "$PYTHON" -c 'import sys, tomllib
+extra = tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["signal"]
+print(next(r for r in extra if r.split("=")[0] == sys.argv[1]))' "$1"
+}
+
+install_torch() {
+    # PyTorch alone first (a CUDA build from PyPI, several GB; it runs on the CPU): one pinned version, so pip's
+    # cache serves it again on a machine that installed it before
+    "$PYTHON" -m pip install --quiet --disable-pip-version-check "$(signal_requirement torch)"
+}
+
 phase "install (Debian packages)" install_debian_packages
-phase "install (pip, builds Rust)" "$PYTHON" -m pip install --quiet --disable-pip-version-check -e '.[test]'
+phase "install (torch)" install_torch
+phase "install (pip, builds Rust)" "$PYTHON" -m pip install --quiet --disable-pip-version-check -e '.[test,signal,signal-test]'
 phase "fetch test data" fetch_test_data
 phase "cargo fmt --check" cargo fmt --all --check
 phase "cargo clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
 phase "cargo test (core)" cargo test -p tokenforge-core --quiet
 phase "ruff check" "$PYTHON" -m ruff check python tests
 phase "ruff format --check" "$PYTHON" -m ruff format --check python tests
-phase "pytest" "$PYTHON" -m pytest -q
+phase "pytest (core)" "$PYTHON" -m pytest -q --ignore=tests/signal
+phase "pytest (signal)" "$PYTHON" -m pytest -q tests/signal
 
 echo
 echo "=== timings"
