@@ -305,7 +305,7 @@ def test_load_any_wants_a_pattern_for_tiktoken_only(small_tokenizer, tmp_path):
         (b'{"format": "tokenforge", "version": 1, "vocab": ["00"', TokenizerFileError, "invalid JSON"),
         (b'{"format": "tokenforge", "version": 1}', TokenizerFileError, "corrupt"),
         (b"just some text\n", TokenizerFileError, "not a tokenizer file tokenforge reads"),
-        (b'{"model": "gpt2", "tokens": []}', TokenizerFileError, "its \"model\" is str, not an object"),
+        (b'{"model": "gpt2", "tokens": []}', TokenizerFileError, 'its "model" is str, not an object'),
         (b"GGUF\x03\x00\x00\x00", UnsupportedError, "not supported yet: GGUF"),
     ],
 )
