@@ -40,6 +40,7 @@ def count(docs: Sequence[str], pattern: str):
 def training_phases(docs: Sequence[str], pattern: str, vocab_size: int, runs: int) -> list[list[object]]:
     """Rows: count, merge and the whole `train_from_iterator`, in seconds."""
     import tokenforge as tf
+    from tokenforge import _core
 
     counted: dict[str, object] = {}
 
@@ -50,7 +51,7 @@ def training_phases(docs: Sequence[str], pattern: str, vocab_size: int, runs: in
     counter = counted["c"]
     t2 = alternate(
         {
-            "merge": lambda: counter.train_bpe(vocab_size),
+            "merge": lambda: _core.train_bpe(counter, vocab_size),
             "train_from_iterator": lambda: tf.train_from_iterator(docs, vocab_size, pretokenizer=pattern),
         },
         runs,

@@ -28,7 +28,7 @@ Stack = list[tuple[str, str]]  # (symbol, object file or source), leaf first
 # (stage, regex searched in each frame as "symbol (object or source file)") — the first match from the leaf wins.
 # Source-file names catch the inlined frames py-spy reports by file and line.
 STAGES = [
-    ("merge loop (train_bpe)", r"train::bpe|train_bpe|tokenforge_core::train|\(bpe\.rs"),
+    ("merge loop (train_bpe)", r"model::bpe::trainer|train_bpe|\(trainer\.rs"),
     ("pre-tokenize", r"pretokenize::|fancy_regex|regex_automata|\((classes|scan|cl100k|gpt2|o200k)\.rs|split_bytes"),
     ("count: hash maps", r"count::|WordCounts|Counter::|\(count\.rs"),
     ("encode: BPE", r"encode::|Encoder::encode|\(encode\.rs"),

@@ -420,7 +420,7 @@ def test_corrupt_parquet_data_pages(tmp_path):
 
 
 def merges_of(counter: _core.WordCounter, vocab_size: int) -> list[tuple[bytes, bytes]]:
-    vocab, merges = counter.train_bpe(vocab_size)
+    vocab, merges = _core.train_bpe(counter, vocab_size)
     return Tokenizer(vocab, merges, "gpt4").merges
 
 

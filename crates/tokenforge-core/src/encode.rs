@@ -9,10 +9,10 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use rustc_hash::FxHashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::apply::{self, Ranks};
 use crate::error::{Error, Result};
+use crate::model::bpe::apply::{self, Ranks};
+use crate::model::bpe::Pair;
 use crate::pretokenize::Pretokenizer;
-use crate::train::bpe::Pair;
 
 const NO_ID: u32 = u32::MAX;
 
@@ -311,7 +311,7 @@ impl SpecialMatcher {
 mod tests {
     use super::*;
     use crate::count::WordCounts;
-    use crate::train::bpe::{train, BpeConfig};
+    use crate::model::bpe::trainer::{train, BpeConfig};
 
     fn trained(text: &str, vocab_size: usize) -> Encoder {
         let pre = Pretokenizer::new("gpt2").unwrap();

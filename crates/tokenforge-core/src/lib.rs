@@ -1,17 +1,16 @@
 //! tokenforge-core: the hot loops of byte-level BPE.
 //!
-//! The data flow is `pretokenize` → `count` → `train` → (`Vocab`, merges) → `encode`.
+//! The data flow is `pretokenize` → `count` → `model` (train: merges) → `encode`.
 //! This crate knows nothing of files or Python: it takes bytes and strings and returns ids.
 
-pub mod apply;
 pub mod bytes;
 pub mod count;
 pub mod encode;
 pub mod error;
 pub mod mixture;
+pub mod model;
 pub mod pretokenize;
 pub mod script;
 pub mod spill;
-pub mod train;
 
 pub use error::{Error, Result};

@@ -18,7 +18,8 @@ use rustc_hash::FxHashMap;
 
 use crate::count::WordCounts;
 use crate::error::{Error, Result};
-use crate::train::bpe::{BpeModel, Pair, Symbols, DEAD};
+use crate::model::bpe::trainer::{Symbols, DEAD};
+use crate::model::bpe::{BpeModel, Pair};
 
 /// Marks a step whose merged pair never occurs in any sample.
 const ABSENT: u32 = u32::MAX;
@@ -344,8 +345,8 @@ impl History {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::train::bpe::{train, BpeConfig};
-    use crate::train::rules::TokenRules;
+    use crate::model::bpe::rules::TokenRules;
+    use crate::model::bpe::trainer::{train, BpeConfig};
 
     fn model(words: &[(&str, u64)], merges: usize) -> BpeModel {
         let cfg = BpeConfig { vocab_size: 256 + merges, min_frequency: 0, reserved: 0, rules: TokenRules::default() };

@@ -2,9 +2,10 @@
 use pyo3::prelude::*;
 
 use tokenforge_core::mixture::History;
-use tokenforge_core::train::bpe::BpeModel;
+use tokenforge_core::model::bpe::BpeModel;
 
-use crate::{to_py, Merges, WordCounter};
+use crate::convert::{to_py, Merges};
+use crate::counting::WordCounter;
 
 /// The pair counts of each category sample after every merge step of a target tokenizer (stored as deltas).
 #[pyclass(module = "tokenforge._core", frozen)]

@@ -1,6 +1,6 @@
 """Classic byte-level BPE (Sennrich et al. 2016 on bytes, as in GPT-2): merge for merge identical to
 Hugging Face's `BpeTrainer` when no token rule is set. The merge loop itself is in the Rust core
-(`crates/tokenforge-core/src/train/bpe.rs`); this module turns its output into a `Tokenizer`."""
+(`crates/tokenforge-core/src/model/bpe/trainer.rs`); this module turns its output into a `Tokenizer`."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ class TokenRules:
                 raise ConfigError(f"{name} must be at least 1, not {value}")
 
     def as_kwargs(self) -> dict:
-        """The rules as keyword arguments of `_core.WordCounter.train_bpe`."""
+        """The rules as keyword arguments of `_core.train_bpe`."""
         return {
             "max_token_bytes": self.max_token_bytes,
             "max_token_chars": self.max_token_chars,
@@ -63,7 +63,8 @@ def learn_merges(
     start = len(base[0]) if base else 256
     check_vocab_size(vocab_size, start, specials)
     bar.start(label, total=vocab_size - start - len(specials), unit="merges")
-    return counter.train_bpe(
+    return _core.train_bpe(
+        counter,
         vocab_size,
         min_frequency=min_frequency,
         reserved=len(specials),

@@ -13,7 +13,7 @@ use std::collections::BinaryHeap;
 
 use rustc_hash::FxHashMap;
 
-use crate::train::bpe::Pair;
+use crate::model::bpe::Pair;
 
 /// Merge priorities: `pair → (rank, id of the merged token)`; the first rank of a pair wins.
 pub type Ranks = FxHashMap<Pair, (u32, u32)>;

@@ -9,8 +9,8 @@
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::apply::{apply_merges, Ranks};
-use crate::train::bpe::BpeModel;
+use crate::model::bpe::apply::{apply_merges, Ranks};
+use crate::model::bpe::BpeModel;
 
 /// Segments pre-tokens with a model's merges (see the module docs).
 pub(crate) struct Replay {

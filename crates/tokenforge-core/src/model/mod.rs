@@ -1,0 +1,3 @@
+//! Model families: each holds what encodes one pre-token to ids, its trainer and its checks.
+
+pub mod bpe;

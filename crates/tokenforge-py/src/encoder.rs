@@ -1,0 +1,210 @@
+//! Binding of `tokenforge_core::encode`: text to ids, batches on all cores, decoding.
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList, PyString};
+
+use tokenforge_core::encode::{Encoder as CoreEncoder, SpecialMatcher};
+use tokenforge_core::pretokenize::Pretokenizer as CorePretokenizer;
+
+use crate::convert::{to_py, utf8};
+
+/// Keeps Python's cyclic garbage collector off while a batch of id lists is built, and turns it back on (if it
+/// was on) when dropped. Lists of ints cannot form cycles, but every few hundred new lists trigger a
+/// collection, and the older generations' collections traverse every list built so far, again and again: on
+/// short items that was a seventh of the time, all of it in the serial part of a batch.
+struct GcPaused(bool);
+
+impl GcPaused {
+    fn new(_py: Python<'_>) -> Self {
+        // SAFETY: called with the GIL held (the `Python` token); the collector is a process-wide switch.
+        GcPaused(unsafe { pyo3::ffi::PyGC_Disable() } == 1)
+    }
+}
+
+impl Drop for GcPaused {
+    fn drop(&mut self) {
+        if self.0 {
+            // SAFETY: dropped in the scope that made it, where the GIL is held.
+            unsafe { pyo3::ffi::PyGC_Enable() };
+        }
+    }
+}
+
+/// A byte-level BPE encoder.
+#[pyclass(module = "tokenforge._core", frozen)]
+struct Encoder {
+    inner: CoreEncoder,
+    all_specials: SpecialMatcher,
+    /// Added tokens alone: what plain `encode` matches.
+    ordinary: SpecialMatcher,
+    /// The Python int of every id, so that id lists are built without allocating ints.
+    ints: Vec<PyObject>,
+}
+
+impl Encoder {
+    /// Runs `f` with the matcher that `allowed` / `all_special` ask for.
+    fn with_matcher<T>(
+        &self,
+        allowed: Option<Vec<String>>,
+        all_special: bool,
+        f: impl FnOnce(&SpecialMatcher) -> PyResult<T>,
+    ) -> PyResult<T> {
+        if all_special {
+            return f(&self.all_specials);
+        }
+        match allowed {
+            None => f(&self.ordinary),
+            Some(names) => f(&self.inner.special_matcher(Some(&names)).map_err(to_py)?),
+        }
+    }
+
+    /// A Python list of ids, built from the cached ints.
+    fn to_list<'py>(&self, py: Python<'py>, ids: &[u32]) -> Bound<'py, PyList> {
+        // SAFETY: the list is created with `ids.len()` slots and every slot is set exactly once with a new
+        // reference (ids come from this encoder, so they index `ints`).
+        unsafe {
+            let list = pyo3::ffi::PyList_New(ids.len() as pyo3::ffi::Py_ssize_t);
+            if list.is_null() {
+                panic!("out of memory creating a list");
+            }
+            for (i, &id) in ids.iter().enumerate() {
+                let obj = self.ints[id as usize].as_ptr();
+                pyo3::ffi::Py_INCREF(obj);
+                pyo3::ffi::PyList_SET_ITEM(list, i as pyo3::ffi::Py_ssize_t, obj);
+            }
+            Bound::from_owned_ptr(py, list).downcast_into_unchecked()
+        }
+    }
+}
+
+#[pymethods]
+impl Encoder {
+    #[new]
+    #[pyo3(signature = (vocab, merges, pretokenizer, specials, added, ignore_merges=true))]
+    fn new(
+        py: Python<'_>,
+        vocab: Vec<Vec<u8>>,
+        merges: Vec<((u32, u32), u32)>,
+        pretokenizer: &str,
+        specials: Vec<u32>,
+        added: Vec<u32>,
+        ignore_merges: bool,
+    ) -> PyResult<Self> {
+        let pre = CorePretokenizer::new(pretokenizer).map_err(to_py)?;
+        let inner = CoreEncoder::new(vocab, &merges, pre, &specials, &added, ignore_merges).map_err(to_py)?;
+        let all_specials = inner.special_matcher(None).map_err(to_py)?;
+        let ordinary = inner.special_matcher(Some(&[])).map_err(to_py)?;
+        let ints = (0..inner.vocab_size())
+            .map(|i| match i.into_pyobject(py) {
+                Ok(o) => o.into_any().unbind(),
+            })
+            .collect();
+        Ok(Encoder { inner, all_specials, ordinary, ints })
+    }
+
+    /// Number of ids.
+    #[getter]
+    fn vocab_size(&self) -> usize {
+        self.inner.vocab_size()
+    }
+
+    /// Ids of a text; `allowed` names the special tokens to map (`None`: none, `["*"]` is not special).
+    #[pyo3(signature = (text, allowed=None, all_special=false))]
+    fn encode<'py>(
+        &self,
+        py: Python<'py>,
+        text: &str,
+        allowed: Option<Vec<String>>,
+        all_special: bool,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let ids = self
+            .with_matcher(allowed, all_special, |m| py.allow_threads(|| self.inner.encode(text, m)).map_err(to_py))?;
+        Ok(self.to_list(py, &ids))
+    }
+
+    /// Ids of a text, special-token strings as plain text (the fast path of `Tokenizer.encode`).
+    fn encode_ordinary<'py>(&self, py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyList>> {
+        let ids = py.allow_threads(|| self.inner.encode(text, &self.ordinary)).map_err(to_py)?;
+        Ok(self.to_list(py, &ids))
+    }
+
+    /// Ids of arbitrary bytes.
+    fn encode_bytes<'py>(&self, py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyList>> {
+        let ids = py.allow_threads(|| self.inner.encode_bytes(data)).map_err(to_py)?;
+        Ok(self.to_list(py, &ids))
+    }
+
+    /// Ids of many texts, on all cores.
+    #[pyo3(signature = (texts, allowed=None, all_special=false))]
+    fn encode_batch<'py>(
+        &self,
+        py: Python<'py>,
+        texts: Vec<Bound<'py, PyAny>>,
+        allowed: Option<Vec<String>>,
+        all_special: bool,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let mut strs = Vec::with_capacity(texts.len());
+        for t in &texts {
+            strs.push(utf8(t.downcast::<PyString>()?)?);
+        }
+        // The cores take runs of texts one after the other (so they finish in about that order) while this
+        // thread, holding the GIL, turns finished runs into Python lists in order: the serial part overlaps
+        // the parallel one all along.
+        let _gc = GcPaused::new(py);
+        let out = PyList::empty(py);
+        let bounds = CoreEncoder::run_bounds(&strs);
+        let runs = bounds.len() - 1;
+        self.with_matcher(allowed, all_special, |m| {
+            std::thread::scope(|scope| {
+                let (tx, rx) = std::sync::mpsc::channel();
+                let (inner, strs, bounds) = (&self.inner, &strs, &bounds);
+                scope.spawn(move || inner.encode_runs(strs, bounds, m, |k, run| tx.send((k, run)).is_ok()));
+                let (mut rx, mut waiting, mut k) = (rx, std::collections::HashMap::new(), 0);
+                while k < runs {
+                    let run = match waiting.remove(&k) {
+                        Some(run) => run,
+                        None => {
+                            // The receiver moves into the GIL-free wait and back (it is Send, not Sync).
+                            let (got, back) = py.allow_threads(move || (rx.recv(), rx));
+                            rx = back;
+                            let Ok((at, run)) = got else {
+                                return Err(pyo3::exceptions::PyRuntimeError::new_err("encoding stopped early"));
+                            };
+                            if at != k {
+                                waiting.insert(at, run);
+                                continue;
+                            }
+                            run
+                        }
+                    };
+                    for ids in run.map_err(to_py)?.texts() {
+                        out.append(self.to_list(py, ids))?;
+                    }
+                    k += 1;
+                }
+                Ok(())
+            })
+        })?;
+        Ok(out)
+    }
+
+    /// The bytes behind `ids`.
+    fn decode_bytes<'py>(&self, py: Python<'py>, ids: Vec<u32>) -> PyResult<Bound<'py, PyBytes>> {
+        let out = py.allow_threads(|| self.inner.decode(&ids)).map_err(to_py)?;
+        Ok(PyBytes::new(py, &out))
+    }
+
+    /// The bytes of token `id`.
+    fn token_bytes<'py>(&self, py: Python<'py>, id: u32) -> PyResult<Bound<'py, PyBytes>> {
+        Ok(PyBytes::new(py, self.inner.token_bytes(id).map_err(to_py)?))
+    }
+
+    /// The id of a (non-special) token's bytes, or None.
+    fn token_id(&self, data: &[u8]) -> Option<u32> {
+        self.inner.token_id(data)
+    }
+}
+
+/// Adds `Encoder` to the module.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Encoder>()
+}
