@@ -5,7 +5,7 @@ checked against its SHA-256. Files already in place with the right hash are not 
 run takes no network and well under a second.
 
 The llama.cpp `.gguf` vocabularies are also written as `.gguf.json` (model kind, pre-tokenizer type, tokens,
-token types, merges), read once with the `gguf` package: its reader takes 2–14 s per file, too slow to
+token types, merges or scores), read once with the `gguf` package: its reader takes 2–14 s per file, too slow to
 repeat in every test run.
 
     python scripts/fetch_test_data.py [--dest DIR]
@@ -80,6 +80,25 @@ SOURCES = [
                 ("botchan.txt", "464bd5300c24fce16fcc4555d4231a57632caae4d0090ad6aa92854a3b227ba7"),
                 ("botchan_en_bpe_1000.model", "c8636a43e913dad9d5eb5d2eee2077706a55589fd2d6caf1e7ee4a7d03e4360a"),
                 ("botchan_en_unigram_1000.model", "f8c7e5e0fa9e948783d20ea9dccf0e2611f567bc1a4e468a658becd5015f458e"),
+                ("kyoto_ja_unigram_8000.model", "e39551e7ab937745b25edf55a7399d3c78948fda1dabca6b1781df2fcec67f65"),
+            ]
+        },
+    ),
+    (
+        "mistral-common==1.13.1",
+        ["--only-binary=:all:"],
+        {
+            f"mistral_common/data/{name}": (f"mistral/{name}", digest)
+            for name, digest in [
+                ("tokenizer.model.v1", "dadfd56d766715c61d2ef780a525ab43b8e6da4de6865bda3d95fdef5e134055"),
+                (
+                    "mistral_instruct_tokenizer_240216.model.v2",
+                    "37f00374dea48658ee8f5d0f21895b9bc55cb0103939607c8185bfd1c6ca1f89",
+                ),
+                (
+                    "mistral_instruct_tokenizer_240323.model.v3",
+                    "9addc8bdce5988448ae81b729336f43a81262160ae8da760674badab9d4c7d33",
+                ),
             ]
         },
     ),
@@ -104,6 +123,9 @@ SOURCES = [
                 ("qwen35", ".gguf", "63ed952ff338996cf0bdf24a7b10015124273f75c6dc9bb427356aa3f67ec62c"),
                 ("qwen35", ".gguf.inp", "0fc6547e7876cd5b2ef64a9d319c6e39040eb53986660bd4227ed7ddef017a94"),
                 ("qwen35", ".gguf.out", "5efe225820325303857d0a087a8d59216f0d1e9a9e31133e7a5b44c3c4e1e9ca"),
+                ("llama-spm", ".gguf", "16c3724582d59aa8bf84711894e833f916ee46a31d80e21312759c48bf8d0e69"),
+                ("llama-spm", ".gguf.inp", "be0a11f7071f0c67d3053a2d377d8f35f0dbcb77ff11a60300fb57d36b477cf0"),
+                ("llama-spm", ".gguf.out", "ad6905c925c49c022974fe67e030382e8a4f56eb4489a0b9481dcedb1ec73b29"),
             ]
         },
     ),
@@ -166,7 +188,12 @@ def gguf_to_json(path: Path) -> None:
     print(f"reading {path.name}", flush=True)
     fields = gguf.GGUFReader(path).fields
     keys = {"model": "model", "pre": "pre", "tokens": "tokens", "token_types": "token_type", "merges": "merges"}
-    data = {name: fields[f"tokenizer.ggml.{key}"].contents() for name, key in keys.items()}
+    keys |= {"scores": "scores", "add_space_prefix": "add_space_prefix"}
+    data = {
+        name: fields[f"tokenizer.ggml.{key}"].contents()
+        for name, key in keys.items()
+        if f"tokenizer.ggml.{key}" in fields
+    }
     out.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 

@@ -9,6 +9,7 @@ pub mod encode;
 pub mod error;
 pub mod mixture;
 pub mod model;
+pub mod normalize;
 pub mod pretokenize;
 pub mod script;
 pub mod spill;

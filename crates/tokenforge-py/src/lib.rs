@@ -6,6 +6,7 @@ mod convert;
 mod counting;
 mod encoder;
 mod mixture;
+mod normalize;
 mod pretokenize;
 mod text;
 
@@ -18,6 +19,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     bpe::register(m)?;
     encoder::register(m)?;
     mixture::register(m)?;
+    normalize::register(m)?;
     text::register(m)?;
     Ok(())
 }

@@ -1,0 +1,172 @@
+//! Normalization before pre-tokenization: sentencepiece's normalizer.
+//!
+//! sentencepiece rewrites text with its precompiled character map (NFKC-like rules: full-width forms, odd
+//! whitespace, control characters), then applies its whitespace rules: drop leading, trailing and repeated
+//! spaces (`remove_extra_whitespaces`), put one space in front (`add_dummy_prefix`, or behind with
+//! `treat_whitespace_as_suffix`), and write every space as `▁` (`escape_whitespaces`). User-defined symbols
+//! are matched first, longest at each position, and kept as they are.
+
+mod charsmap;
+
+pub use charsmap::Charsmap;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchKind, StartKind};
+
+use crate::error::{Error, Result};
+
+/// sentencepiece's whitespace symbol, U+2581 LOWER ONE EIGHTH BLOCK.
+pub const SPACE: &str = "\u{2581}";
+
+/// The settings of sentencepiece's `NormalizerSpec` (plus the trainer's `treat_whitespace_as_suffix`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpmOptions {
+    pub add_dummy_prefix: bool,
+    pub remove_extra_whitespaces: bool,
+    pub escape_whitespaces: bool,
+    pub treat_whitespace_as_suffix: bool,
+}
+
+/// sentencepiece's normalizer.
+pub struct SpmNormalizer {
+    map: Option<Charsmap>,
+    options: SpmOptions,
+    /// User-defined symbols, matched anchored and longest-first before the map.
+    user: Option<AhoCorasick>,
+}
+
+impl SpmNormalizer {
+    /// A normalizer from the bytes of a precompiled charsmap (empty: no map), the options and the
+    /// user-defined symbols.
+    pub fn new(charsmap: &[u8], options: SpmOptions, user_defined: &[String]) -> Result<Self> {
+        let map = if charsmap.is_empty() { None } else { Some(Charsmap::new(charsmap)?) };
+        let symbols: Vec<&String> = user_defined.iter().filter(|s| !s.is_empty()).collect();
+        let user = if symbols.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .start_kind(StartKind::Anchored)
+                    .build(symbols)
+                    .map_err(|e| Error::InvalidArgument(e.to_string()))?,
+            )
+        };
+        Ok(SpmNormalizer { map, options, user })
+    }
+
+    /// The settings.
+    pub fn options(&self) -> SpmOptions {
+        self.options
+    }
+
+    /// The replacement of the longest rule at the start of `text` and the bytes it consumes (one character,
+    /// unchanged, when no rule matches).
+    fn prefix<'a>(&'a self, text: &'a str) -> (&'a str, usize) {
+        if let Some(user) = &self.user {
+            if let Some(m) = user.find(Input::new(text).anchored(Anchored::Yes)) {
+                return (&text[..m.end()], m.end());
+            }
+        }
+        if let Some((len, replacement)) = self.map.as_ref().and_then(|m| m.longest_prefix(text.as_bytes())) {
+            return (replacement, len);
+        }
+        let len = text.chars().next().map_or(0, char::len_utf8);
+        (&text[..len], len)
+    }
+
+    /// Appends the normalized form of `text` to `out`.
+    pub fn normalize_into(&self, mut text: &str, out: &mut String) {
+        let o = self.options;
+        let space = if o.escape_whitespaces { SPACE } else { " " };
+        if o.remove_extra_whitespaces {
+            while !text.is_empty() {
+                let (rep, len) = self.prefix(text);
+                if rep != " " {
+                    break;
+                }
+                text = &text[len..];
+            }
+        }
+        if text.is_empty() {
+            return;
+        }
+        let start = out.len();
+        if o.add_dummy_prefix && !o.treat_whitespace_as_suffix {
+            out.push_str(space);
+        }
+        let mut prev_space = o.remove_extra_whitespaces;
+        while !text.is_empty() {
+            let (mut rep, len) = self.prefix(text);
+            if prev_space {
+                rep = rep.trim_start_matches(' ');
+            }
+            if !rep.is_empty() {
+                if o.escape_whitespaces {
+                    for (i, piece) in rep.split(' ').enumerate() {
+                        if i > 0 {
+                            out.push_str(SPACE);
+                        }
+                        out.push_str(piece);
+                    }
+                } else {
+                    out.push_str(rep);
+                }
+                prev_space = rep.ends_with(' ');
+            }
+            text = &text[len..];
+            if !o.remove_extra_whitespaces {
+                prev_space = false;
+            }
+        }
+        if o.remove_extra_whitespaces {
+            while out.len() > start && out.ends_with(space) {
+                out.truncate(out.len() - space.len());
+            }
+        }
+        if o.add_dummy_prefix && o.treat_whitespace_as_suffix {
+            out.push_str(space);
+        }
+    }
+
+    /// The normalized form of `text`.
+    pub fn normalize(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len() + 3);
+        self.normalize_into(text, &mut out);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(add_dummy_prefix: bool, remove_extra_whitespaces: bool) -> SpmNormalizer {
+        let options = SpmOptions {
+            add_dummy_prefix,
+            remove_extra_whitespaces,
+            escape_whitespaces: true,
+            treat_whitespace_as_suffix: false,
+        };
+        SpmNormalizer::new(&[], options, &[]).unwrap()
+    }
+
+    #[test]
+    fn whitespace_rules() {
+        assert_eq!(plain(true, true).normalize("  hello   world  "), "▁hello▁world");
+        assert_eq!(plain(false, true).normalize("  hello   world  "), "hello▁world");
+        assert_eq!(plain(true, false).normalize(" a  b "), "▁▁a▁▁b▁");
+        assert_eq!(plain(true, true).normalize("   "), "");
+    }
+
+    #[test]
+    fn user_defined_symbols_are_kept_whole() {
+        let options = SpmOptions {
+            add_dummy_prefix: true,
+            remove_extra_whitespaces: true,
+            escape_whitespaces: true,
+            treat_whitespace_as_suffix: false,
+        };
+        let n = SpmNormalizer::new(&[], options, &["<x y>".to_owned()]).unwrap();
+        assert_eq!(n.normalize("a <x y>b"), "▁a▁<x▁y>b");
+    }
+}

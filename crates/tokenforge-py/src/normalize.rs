@@ -1,0 +1,42 @@
+//! Binding of `tokenforge_core::normalize`: sentencepiece's normalizer.
+use pyo3::prelude::*;
+use pyo3::types::PyString;
+
+use tokenforge_core::normalize::{SpmNormalizer as CoreSpmNormalizer, SpmOptions};
+
+use crate::convert::{to_py, utf8};
+
+/// sentencepiece's normalizer: a precompiled charsmap (empty bytes: none) and its whitespace rules.
+#[pyclass(module = "tokenforge._core", frozen)]
+pub(crate) struct SpmNormalizer {
+    pub(crate) inner: CoreSpmNormalizer,
+}
+
+#[pymethods]
+impl SpmNormalizer {
+    #[new]
+    #[pyo3(signature = (charsmap, add_dummy_prefix=true, remove_extra_whitespaces=true, escape_whitespaces=true, treat_whitespace_as_suffix=false, user_defined=Vec::new()))]
+    fn new(
+        charsmap: &[u8],
+        add_dummy_prefix: bool,
+        remove_extra_whitespaces: bool,
+        escape_whitespaces: bool,
+        treat_whitespace_as_suffix: bool,
+        user_defined: Vec<String>,
+    ) -> PyResult<Self> {
+        let options =
+            SpmOptions { add_dummy_prefix, remove_extra_whitespaces, escape_whitespaces, treat_whitespace_as_suffix };
+        Ok(SpmNormalizer { inner: CoreSpmNormalizer::new(charsmap, options, &user_defined).map_err(to_py)? })
+    }
+
+    /// The normalized form of `text`.
+    fn normalize(&self, py: Python<'_>, text: &Bound<'_, PyString>) -> PyResult<String> {
+        let text = utf8(text)?;
+        Ok(py.allow_threads(|| self.inner.normalize(text)))
+    }
+}
+
+/// Adds the normalizer classes to the module.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<SpmNormalizer>()
+}

@@ -1,0 +1,59 @@
+"""Shared by the sentencepiece tests: models trained by sentencepiece itself (cached per session), the real
+`.model` files the fetch script provides, and text with the whitespace and forms its normalizer rewrites."""
+
+from __future__ import annotations
+
+import functools
+import io
+from pathlib import Path
+
+import sentencepiece as spm
+from hypothesis import strategies as st
+from interop_support import FETCHED, MULTILINGUAL, TRICKY
+
+#: Real `.model` files (relative to tests/data/fetched/).
+REAL_MODELS = [
+    "sentencepiece/botchan_en_bpe_1000.model",
+    "sentencepiece/botchan_en_unigram_1000.model",
+    "sentencepiece/kyoto_ja_unigram_8000.model",
+    "mistral/tokenizer.model.v1",
+    "mistral/mistral_instruct_tokenizer_240216.model.v2",
+    "mistral/mistral_instruct_tokenizer_240323.model.v3",
+]
+
+#: Characters sentencepiece's normalizer treats specially: odd whitespace, full-width and compatibility forms,
+#: control and zero-width characters, combining marks.
+ODD = st.sampled_from(
+    list(" \t\n\r\x0b\x0c\x00\x01\x1f\x7f\u00a0\u1680\u2000\u2009\u200b\u200d\u2028\u3000\ufeff")
+    + list("ＡＢｚ１２！？ｱｲｳﾞ①②Ⅻﬁﬂ㍿½²µÅΩé\u0301\u0308ǅİıß")
+)
+
+
+def spm_text() -> st.SearchStrategy[str]:
+    """Arbitrary text, or runs of the characters the normalizer and splitters treat specially."""
+    return st.one_of(st.text(), st.lists(st.one_of(ODD, TRICKY), max_size=40).map("".join))
+
+
+def training_text() -> str:
+    """Multilingual training text: the interop sentences, many times over, plus some odd forms."""
+    return "\n".join(MULTILINGUAL * 4 + ["ＡＢＣ　full-width　１２３", "tab\tand  spaces", "ﬁ ﬂ ① ½"])
+
+
+@functools.cache
+def trained(model_type: str = "bpe", vocab_size: int = 1200, **options) -> bytes:
+    """A `.model` trained by sentencepiece on `training_text()` (cached per argument set)."""
+    out = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(training_text().splitlines()),
+        model_writer=out,
+        model_type=model_type,
+        vocab_size=vocab_size,
+        minloglevel=2,
+        **options,
+    )
+    return out.getvalue()
+
+
+def real_model(relative: str) -> Path:
+    """A fetched real `.model` file (the caller skips when it is missing)."""
+    return FETCHED / relative
