@@ -45,7 +45,9 @@ def _load_json(path: Path, raw: bytes, pattern: str | None) -> Tokenizer:
         raise TokenizerFileError(f"{path}: not a tokenizer file (invalid JSON: {e})") from None
     if isinstance(data, dict) and data.get("format") == FORMAT:
         return Tokenizer.from_dict(data, source=str(path))
-    if isinstance(data, dict) and "model" in data:
+    # GPT-2's encoder.json maps every token to its id, "model" among them (id 19849): not a tokenizer.json
+    gpt2_encoder = isinstance(data, dict) and len(data) >= 256 and all(isinstance(i, int) for i in data.values())
+    if isinstance(data, dict) and "model" in data and not gpt2_encoder:
         if not isinstance(data["model"], dict):
             raise TokenizerFileError(
                 f'{path}: not a Hugging Face tokenizer.json: its "model" is {type(data["model"]).__name__}, '
