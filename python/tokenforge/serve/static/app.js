@@ -48,6 +48,7 @@ const state = {
 let info = null; // GET /api/tokenizers
 let lastResults = null; // the answer of /api/encode for lastText
 let lastText = "";
+let settledText = null; // the text of the latest answer, drawn or refused
 
 function writeURL() {
   const p = new URLSearchParams();
@@ -55,10 +56,12 @@ function writeURL() {
   if (state.text && state.text.length <= MAX_URL_TEXT) p.set("text", state.text);
   if (state.t) p.set("t", state.t.join(","));
   for (const flag of ["ids", "hex", "diff"]) if (state[flag]) p.set(flag, "1");
-  if (state.tok) p.set("tok", state.tok);
-  if (state.q) p.set("q", state.q);
-  if (state.only) p.set("only", state.only);
-  if (state.id !== null && state.id !== undefined) p.set("id", state.id);
+  if (state.view === "vocab") {
+    p.set("tok", state.tok);
+    if (state.q) p.set("q", state.q);
+    if (state.only) p.set("only", state.only);
+    if (state.id !== null && state.id !== undefined) p.set("id", state.id);
+  }
   history.replaceState(null, "", "?" + p.toString());
 }
 
@@ -119,12 +122,12 @@ function scheduleCompare() {
 async function runCompare() {
   const seq = ++encodeSeq;
   const status = $("#compare-status");
-  status.textContent = "";
-  status.classList.remove("error");
+  const text = state.text;
   try {
-    const text = state.text;
     const res = await api("/api/encode", { text, tokenizers: state.t });
     if (seq !== encodeSeq) return;
+    status.textContent = "";
+    status.classList.remove("error");
     lastResults = res.tokenizers;
     lastText = text;
     renderCompare();
@@ -132,8 +135,9 @@ async function runCompare() {
     if (seq !== encodeSeq) return;
     status.textContent = e.message;
     status.classList.add("error");
-    $("#panels").dataset.ready = "1";
   }
+  settledText = text;
+  $("#panels").dataset.ready = "1";
 }
 
 function renderCompare() {
@@ -143,7 +147,6 @@ function renderCompare() {
   const panels = $("#panels");
   panels.replaceChildren(...names.map((n) => panel(n, results[n])));
   markSame(names);
-  panels.dataset.ready = "1";
 }
 
 function renderSummary(results, names) {
@@ -522,7 +525,7 @@ async function main() {
   show(state.view);
 }
 
-// For scripts and tests: the text whose tokens the panels show.
-window.tokenforge = { encodedText: () => lastText };
+// For scripts and tests: the text of the latest answer (its tokens drawn, or its error shown).
+window.tokenforge = { settledText: () => settledText };
 
 main();
