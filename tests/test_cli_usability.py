@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import itertools
 import os
+import re
 import string
 from pathlib import Path
 
@@ -205,3 +206,18 @@ def test_readme_tells_the_from_tiktoken_default():
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     (line,) = [x for x in readme.split("\n- ") if "Tokenizer.from_tiktoken(path" in x]
     assert "must be given" not in line and f'"{default}"' in line, line
+
+
+def test_readme_installs_in_a_virtual_environment_and_says_what_the_suite_installs():
+    """Debian's system Python refuses `pip install` (externally-managed-environment): the first commands make a
+    virtual environment. And the README says what scripts/test.sh installs (its pip extras, its apt packages)."""
+    root = Path(__file__).parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    first_block = readme.split("```bash\n", 1)[1].split("```", 1)[0]
+    assert first_block.index("python3 -m venv") < first_block.index("pip install")
+    assert "externally-managed-environment" in readme
+    script = (root / "scripts" / "test.sh").read_text(encoding="utf-8")
+    extras = re.search(r"pip install .*-e '\.\[(\w+)\]'", script).group(1)
+    assert f"pip install -e '.[{extras}]'" in readme
+    apt = re.search(r"missing\+=\((\w+)\)", script).group(1)
+    assert f"`{apt}`" in readme and "apt" in readme

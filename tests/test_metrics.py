@@ -199,6 +199,18 @@ def test_composition_by_hand():
     assert script("東京") == "Han"
 
 
+def test_script_uses_script_extensions():
+    """U+30FC (ー) is Common by the Script property; its Script_Extensions are Hiragana and Katakana, so it
+    belongs with the kana around it instead of making the token "Mixed"."""
+    assert script("ラーメン") == "Katakana"
+    assert script(" コーヒー") == "Katakana"
+    assert script("すーぱー") == "Hiragana"
+    assert script("ー") in ("Hiragana", "Katakana")
+    assert script("aー") == "Mixed"
+    assert script("µa") == "Mixed"  # the micro sign has no script extensions: Common
+    assert script("中ー") == "Mixed"
+
+
 def test_jaccard_by_hand():
     assert jaccard({b"a", b"b", b"c"}, {b"b", b"c", b"d"}) == 0.5
     assert jaccard(set(), set()) is None

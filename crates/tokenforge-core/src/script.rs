@@ -1,5 +1,6 @@
-//! The Unicode Script property of a character (`Latin`, `Cyrillic`, `Han`, ...), from the tables of
+//! The Unicode Script_Extensions property of a character (`Latin`, `Cyrillic`, `Han`, ...), from the tables of
 //! `regex-syntax` — the same Unicode version as the pre-tokenizers. Used by the vocabulary-composition metric.
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use regex_syntax::hir::{Class, HirKind};
@@ -57,28 +58,60 @@ const SCRIPTS: &[&str] = &[
 ];
 const OTHER: u8 = u8::MAX;
 
-/// Script index of every code point.
-fn table() -> &'static [u8] {
-    static TABLE: OnceLock<Vec<u8>> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut t = vec![OTHER; 0x11_0000];
+/// The Script of every code point (an index into `SCRIPTS`, or `OTHER`), and the Script_Extensions (a bit per
+/// script of `SCRIPTS`) of the code points whose extensions are not just their Script (`ー`: Common, used by
+/// Hiragana and Katakana).
+struct Tables {
+    script: Vec<u8>,
+    extensions: HashMap<u32, u64>,
+}
+
+fn unicode_class(property: &str) -> Vec<(u32, u32)> {
+    let hir = regex_syntax::Parser::new().parse(&format!(r"\p{{{property}}}")).expect("known script");
+    match hir.kind() {
+        HirKind::Class(Class::Unicode(c)) => c.iter().map(|r| (r.start() as u32, r.end() as u32)).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn tables() -> &'static Tables {
+    static TABLES: OnceLock<Tables> = OnceLock::new();
+    TABLES.get_or_init(|| {
+        let mut script = vec![OTHER; 0x11_0000];
         for (k, name) in SCRIPTS.iter().enumerate() {
-            let hir = regex_syntax::Parser::new().parse(&format!(r"\p{{Script={name}}}")).expect("known script");
-            if let HirKind::Class(Class::Unicode(c)) = hir.kind() {
-                for r in c.iter() {
-                    t[r.start() as usize..=r.end() as usize].fill(k as u8);
+            for (start, end) in unicode_class(&format!("Script={name}")) {
+                script[start as usize..=end as usize].fill(k as u8);
+            }
+        }
+        let mut extensions: HashMap<u32, u64> = HashMap::new();
+        for (k, name) in SCRIPTS.iter().enumerate() {
+            for (start, end) in unicode_class(&format!("Script_Extensions={name}")) {
+                for c in start..=end {
+                    if script[c as usize] != k as u8 {
+                        *extensions.entry(c).or_default() |= 1 << k;
+                    }
                 }
             }
         }
-        t
+        for (&c, mask) in extensions.iter_mut() {
+            if script[c as usize] != OTHER {
+                *mask |= 1 << script[c as usize];
+            }
+        }
+        Tables { script, extensions }
     })
 }
 
-/// The script of `c`, or `"Other"`.
-pub fn script_of(c: char) -> &'static str {
-    match table()[c as usize] {
-        OTHER => "Other",
-        k => SCRIPTS[k as usize],
+/// The scripts of `c` by its Script_Extensions property, in `SCRIPTS` order: one for most characters, several
+/// for characters shared by scripts (`ー`: Hiragana and Katakana), `["Other"]` for none of `SCRIPTS`.
+pub fn scripts_of(c: char) -> Vec<&'static str> {
+    let t = tables();
+    if let Some(&mask) = t.extensions.get(&(c as u32)) {
+        return SCRIPTS.iter().enumerate().filter(|(k, _)| mask >> k & 1 == 1).map(|(_, s)| *s).collect();
+    }
+    match t.script[c as usize] {
+        OTHER => vec!["Other"],
+        k => vec![SCRIPTS[k as usize]],
     }
 }
 
@@ -90,11 +123,17 @@ mod tests {
     fn scripts_of_letters() {
         let cases = [('a', "Latin"), ('ж', "Cyrillic"), ('東', "Han"), ('カ', "Katakana"), ('ｶ', "Katakana")];
         for (c, s) in cases {
-            assert_eq!(script_of(c), s, "{c}");
+            assert_eq!(scripts_of(c), [s], "{c}");
         }
-        assert_eq!(script_of('λ'), "Greek");
-        assert_eq!(script_of('µ'), "Other", "the micro sign is Common");
-        assert_eq!(script_of('𝐀'), "Other", "mathematical letters are Common");
-        assert_eq!(script_of('1'), "Other");
+        assert_eq!(scripts_of('λ'), ["Greek"]);
+        assert_eq!(scripts_of('µ'), ["Other"], "the micro sign is Common");
+        assert_eq!(scripts_of('𝐀'), ["Other"], "mathematical letters are Common");
+        assert_eq!(scripts_of('1'), ["Other"]);
+    }
+
+    #[test]
+    fn script_extensions_of_shared_characters() {
+        assert_eq!(scripts_of('ー'), ["Hiragana", "Katakana"], "U+30FC is Common, used by both kana");
+        assert_eq!(scripts_of('、'), ["Hangul", "Mongolian", "Hiragana", "Katakana", "Bopomofo", "Han", "Yi"]);
     }
 }

@@ -1,10 +1,11 @@
 //! Text helpers for the corpus readers and metrics: UTF-8 checks and repair, Unicode scripts.
 use pyo3::prelude::*;
 
-/// The Unicode Script of a character (`Latin`, `Han`, ...; `Other` for Common, Inherited and rare scripts).
+/// The scripts of a character by Script_Extensions (`["Latin"]`, `["Hiragana", "Katakana"]` for `ー`;
+/// `["Other"]` for Common, Inherited and rare scripts).
 #[pyfunction]
-fn char_script(c: char) -> &'static str {
-    tokenforge_core::script::script_of(c)
+fn char_scripts(c: char) -> Vec<&'static str> {
+    tokenforge_core::script::scripts_of(c)
 }
 
 /// Offset of the first byte that is not valid UTF-8, or None.
@@ -36,6 +37,6 @@ fn repair_utf8(data: &[u8], mode: &str) -> PyResult<(String, usize)> {
 /// Adds the text helpers to the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(utf8_error_offset, m)?)?;
-    m.add_function(wrap_pyfunction!(char_script, m)?)?;
+    m.add_function(wrap_pyfunction!(char_scripts, m)?)?;
     m.add_function(wrap_pyfunction!(repair_utf8, m)?)
 }

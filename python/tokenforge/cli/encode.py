@@ -13,6 +13,7 @@ from tokenforge.cli.common import (
     line_batches,
     load_tokenizer,
     open_input,
+    repr_token,
 )
 from tokenforge.errors import PretokenizerError
 
@@ -36,6 +37,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     what = p.add_mutually_exclusive_group()
     what.add_argument("--count", action="store_true", help="print the number of tokens of each line instead")
     what.add_argument("--total", action="store_true", help="print only the total number of tokens")
+    what.add_argument(
+        "--show-tokens",
+        action="store_true",
+        help="print each line's tokens as quoted text ('Hello' ' world'; other bytes as \\xNN) instead of ids",
+    )
     p.set_defaults(run=run)
 
 
@@ -56,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
                 continue
             if args.count:
                 sys.stdout.write("".join(f"{len(ids)}\n" for ids in batch))
+            elif args.show_tokens:
+                sys.stdout.write("".join(" ".join(repr_token(tok.token_bytes(i)) for i in ids) + "\n" for ids in batch))
             else:
                 sys.stdout.write("".join(" ".join(map(str, ids)) + "\n" for ids in batch))
             sys.stdout.flush()

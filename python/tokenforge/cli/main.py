@@ -12,10 +12,23 @@ import sys
 from collections.abc import Sequence
 
 from tokenforge import __version__
-from tokenforge.cli import charbench, decode, demo, encode, eval, extend, info, mixture, serve, tokenize, train
+from tokenforge.cli import (
+    charbench,
+    decode,
+    demo,
+    encode,
+    eval,
+    export,
+    extend,
+    info,
+    mixture,
+    serve,
+    tokenize,
+    train,
+)
 from tokenforge.errors import TokenforgeError
 
-COMMANDS = (train, extend, encode, decode, info, demo, tokenize, mixture, eval, charbench, serve)
+COMMANDS = (train, extend, encode, decode, info, export, demo, tokenize, mixture, eval, charbench, serve)
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141

@@ -9,10 +9,11 @@ Every entry falls in exactly one category, the first that applies:
 - `word_internal`: everything else (continues a word, or punctuation, digits and white space without a space
   before them).
 
-Script (`scripts`): the Unicode Script property of the entry's letters (`Latin`, `Cyrillic`, `Han`, `Katakana`,
-...; letters of the Common script, such as mathematical letters, and of rare scripts count as `Other`), `Mixed`
-when the letters are of several scripts, `No letters` when it has none; control, byte and partial entries are
-not counted.
+Script (`scripts`): the script the entry's letters share by the Unicode Script_Extensions property (`Latin`,
+`Cyrillic`, `Han`, `Katakana`, ...; so `ー`, Common by the Script property but used by Hiragana and Katakana, goes
+with the kana around it; letters of the Common script, such as mathematical letters, and of rare scripts count
+as `Other`), `Mixed` when the letters share no script, `No letters` when it has none; control, byte and partial
+entries are not counted.
 
 Overlap: `jaccard(A, B)` = |A ∩ B| / |A ∪ B| over the entries' forms (surface bytes, a word-initial entry with a
 leading space), control entries left out.
@@ -49,17 +50,22 @@ def category(entry: VocabEntry) -> str:
 
 
 @cache
-def char_script(ch: str) -> str:
-    """The Unicode script of a letter (`tokenforge._core.char_script`, from the regex engine's tables)."""
-    return _core.char_script(ch)
+def char_scripts(ch: str) -> frozenset[str]:
+    """The scripts of a letter by Script_Extensions (`tokenforge._core.char_scripts`, from the regex engine's
+    tables): one for most letters, several for letters scripts share (`ー`: Hiragana and Katakana)."""
+    return frozenset(_core.char_scripts(ch))
 
 
 def script(text: str) -> str:
-    """The script of a text's letters, `Mixed`, or `No letters`."""
-    scripts = {char_script(ch) for ch in text if ch.isalpha()}
-    if not scripts:
+    """The script all of a text's letters share (by Script_Extensions; the first in the core's order when
+    several remain), `Mixed`, or `No letters`."""
+    letters = [char_scripts(ch) for ch in text if ch.isalpha()]
+    if not letters:
         return NO_LETTERS
-    return scripts.pop() if len(scripts) == 1 else MIXED
+    shared = frozenset.intersection(*letters)
+    if not shared:
+        return MIXED
+    return next(s for s in _core.char_scripts(next(ch for ch in text if ch.isalpha())) if s in shared)
 
 
 def composition(entries: Iterable[VocabEntry]) -> dict[str, dict[str, int]]:
