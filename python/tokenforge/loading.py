@@ -62,6 +62,11 @@ def _load_json(path: Path, raw: bytes, pattern: str | None) -> Tokenizer:
     )
 
 
+def looks_like_tiktoken(raw: bytes) -> bool:
+    """Whether file content is (or may be) tiktoken ranks: its first line a base64 token and a rank, or gzip."""
+    return raw.startswith(GZIP_MAGIC) or TIKTOKEN_LINE.match(raw) is not None
+
+
 def load_any(path: str | os.PathLike, pattern: str | None = None) -> Tokenizer:
     """Loads a tokenizer of any kind tokenforge reads (see the module docstring).
 
@@ -88,7 +93,7 @@ def load_any(path: str | os.PathLike, pattern: str | None = None) -> Tokenizer:
         return load_gpt2(p.with_name(ENCODER_FILE), p)
     if raw.startswith(GGUF_MAGIC):
         raise UnsupportedError(f"{p}: not supported yet: GGUF files ({KINDS} are)")
-    if not (raw.startswith(GZIP_MAGIC) or TIKTOKEN_LINE.match(raw)):
+    if not looks_like_tiktoken(raw):
         raise TokenizerFileError(f"{p}: not a tokenizer file tokenforge reads ({KINDS})")
     if pattern is None:
         raise ConfigError(

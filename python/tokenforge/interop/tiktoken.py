@@ -147,20 +147,21 @@ def bpe_parts(token: bytes, below: int, ranks: dict[bytes, int]) -> list[bytes]:
     return parts
 
 
-def recover_merges(ranks: dict[bytes, int], source: str) -> list[Merge]:
+def recover_merges(ranks: dict[bytes, int]) -> list[Merge]:
     """The merge list equivalent to rank-ordered BPE: each token of two or more bytes is the merge of the
-    two parts that BPE with the lower ranks leaves of its bytes (TokenizerFileError when not two)."""
+    two parts that BPE with the lower ranks leaves of its bytes. A token those ranks cannot build (Llama-3's
+    `' việc'`: three parts or more) is built, as tiktoken builds it, when the higher ranks bring its bytes down
+    to two parts; otherwise it has no merge and is only ever emitted whole, when a pre-token is exactly it
+    (tiktoken's rule, which the encoder follows)."""
     merges = []
     for token, rank in sorted(ranks.items(), key=lambda e: e[1]):
         if len(token) < 2:
             continue
         parts = bpe_parts(token, rank, ranks)
-        left, right = (ranks.get(p) for p in parts) if len(parts) == 2 else (None, None)
-        if left is None or right is None:
-            raise TokenizerFileError(
-                f"{source}: token {token!r} (rank {rank}) cannot be made by merging two lower-ranked tokens"
-            )
-        merges.append(((left, right), rank))
+        if len(parts) != 2:
+            parts = bpe_parts(token, _NEVER, ranks)
+        if len(parts) == 2:
+            merges.append(((ranks[parts[0]], ranks[parts[1]]), rank))
     return merges
 
 
@@ -186,7 +187,7 @@ def load_tiktoken(
         vocab[i] = t
     for text, i in special.items():
         vocab[i] = text.encode()
-    merges = recover_merges(ranks, str(p))
+    merges = recover_merges(ranks)
     try:
         return Tokenizer(vocab, merges, pattern, special_tokens=special)
     except TokenforgeError as e:

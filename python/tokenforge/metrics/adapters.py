@@ -34,7 +34,7 @@ import numpy as np
 
 from tokenforge.errors import ConfigError, TokenizerFileError, UnsupportedError
 from tokenforge.interop.bytelevel import from_unicode
-from tokenforge.loading import load_any
+from tokenforge.loading import load_any, looks_like_tiktoken
 from tokenforge.tokenizer import Tokenizer
 
 #: sentencepiece's word-boundary mark (U+2581), the space in the text.
@@ -347,6 +347,12 @@ def _may_be_tiktoken(path: Path) -> bool:
         return not f.read(64).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
 
 
+def _starts_json_or_tiktoken(path: Path) -> bool:
+    with path.open("rb") as f:
+        head = f.read(4096)
+    return head[:1] == b"{" or looks_like_tiktoken(head)
+
+
 def load_adapter(spec: str, pattern: str | None = None) -> Adapter:
     """The tokenizer named by `spec` (`[NAME=]PATH` or a tiktoken encoding name) behind an `Adapter`; `pattern`
     is the pre-tokenizer of a `.tiktoken` file (ignored for the other kinds)."""
@@ -362,6 +368,8 @@ def load_adapter(spec: str, pattern: str | None = None) -> Adapter:
             p = p / "tokenizer.json"
         return HuggingFaceAdapter(p, name)
     except TokenizerFileError:
-        if p.is_file() and not p.read_bytes()[:1] == b"{":
+        # Only a file no reader of ours recognised may be a sentencepiece model; a JSON or .tiktoken file's
+        # own error is the one to show.
+        if p.is_file() and not _starts_json_or_tiktoken(p):
             return SentencePieceAdapter(p, name)
         raise
