@@ -9,6 +9,7 @@ mod mixture;
 mod normalize;
 mod pretokenize;
 mod text;
+mod unigram;
 
 use pyo3::prelude::*;
 
@@ -21,5 +22,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     mixture::register(m)?;
     normalize::register(m)?;
     text::register(m)?;
+    unigram::register(m)?;
     Ok(())
 }

@@ -1,3 +1,4 @@
 //! Model families: each holds what encodes one pre-token to ids, its trainer and its checks.
 
 pub mod bpe;
+pub mod unigram;

@@ -1,0 +1,495 @@
+//! The Unigram trainer (Kudo 2018; sentencepiece's `unigram_model_trainer`), over counted pre-tokens.
+//!
+//! 1. Characters: the most frequent ones up to `character_coverage` of all characters (plus any required
+//!    ones) are the alphabet; the rest are unknown and never part of a piece.
+//! 2. Seeds: the substrings of the distinct pre-tokens that are nodes of their suffix tree (frequent,
+//!    right-branching), valid as pieces (length, script, digits, `▁` only in front), scored by
+//!    occurrences × length; the best `seed_size`, with every alphabet character, as the initial model.
+//! 3. EM: the expected count of every piece under the current model (forward-backward over each pre-token's
+//!    lattice, weighted by its count, in parallel), then new log-probabilities (the Bayesian digamma update,
+//!    dropping pieces expected less than half a time); `num_sub_iterations` times.
+//! 4. Pruning: for each piece, the loss of likelihood if its occurrences were re-split by the next best
+//!    segmentation of the piece; keep the pieces that lose most, `shrinking_factor` of them, and go back to 3
+//!    until at most 1.1 × the vocabulary size is left. Finally keep the most probable pieces and the alphabet.
+//!
+//! sentencepiece counts whitespace-split words with their frequencies (`SplitSentencesByWhitespace`) and so
+//! do we: the counter already yields pre-tokens with counts, on all cores, and the seed suffix array is built
+//! over the distinct pre-tokens only, exactly as sentencepiece builds it.
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use unicode_script::{Script, UnicodeScript};
+
+use super::lattice::{self, Node, Pieces};
+use super::model::UNK_PENALTY;
+use crate::count::WordCounts;
+use crate::error::{Error, Result};
+
+/// The whitespace mark of sentencepiece (`▁`, U+2581): allowed only at the start of a piece.
+pub const SPACE_MARK: char = '\u{2581}';
+
+/// The settings of a run, sentencepiece's names and defaults.
+#[derive(Debug, Clone)]
+pub struct UnigramConfig {
+    /// Number of pieces to learn (meta pieces such as `<unk>` and byte pieces not included).
+    pub vocab_size: usize,
+    /// Meta pieces the final vocabulary will add (they count towards the 1.1 × size that stops pruning).
+    pub meta_pieces: usize,
+    pub shrinking_factor: f64,
+    pub num_sub_iterations: usize,
+    /// In characters.
+    pub max_piece_length: usize,
+    pub character_coverage: f64,
+    /// Every digit is a piece of its own.
+    pub split_digits: bool,
+    /// A digit does not share a piece with a letter (digits are of the `Common` script).
+    pub split_by_number: bool,
+    /// A piece holds one Unicode script (Hiragana and Katakana count as Han).
+    pub split_by_script: bool,
+    /// Characters that are pieces whatever their frequency.
+    pub required_chars: Vec<char>,
+    /// Number of seed pieces (sentencepiece's `seed_sentencepiece_size`).
+    pub seed_size: usize,
+    /// Put in front of every counted pre-token (`▁` turns whitespace-split words into sentencepiece's
+    /// pre-tokens); when set, pre-tokens that are only whitespace are left out.
+    pub prefix: String,
+}
+
+impl Default for UnigramConfig {
+    fn default() -> Self {
+        UnigramConfig {
+            vocab_size: 8000,
+            meta_pieces: 3,
+            shrinking_factor: 0.75,
+            num_sub_iterations: 2,
+            max_piece_length: 16,
+            character_coverage: 0.9995,
+            split_digits: false,
+            split_by_number: true,
+            split_by_script: true,
+            required_chars: Vec::new(),
+            seed_size: 1_000_000,
+            prefix: String::new(),
+        }
+    }
+}
+
+/// Pieces and their scores (log-probabilities) during training.
+type Scored = Vec<(String, f64)>;
+
+/// The id unknown characters get in training lattices (no piece has it).
+const UNK: u32 = u32::MAX;
+
+/// Learns a Unigram model from pre-token counts: `(piece, score)`, most probable first.
+pub fn train(counts: &WordCounts, config: &UnigramConfig) -> Result<Vec<(String, f32)>> {
+    if !(0.0 < config.shrinking_factor && config.shrinking_factor < 1.0) {
+        return Err(Error::InvalidArgument(format!(
+            "shrinking_factor must be between 0 and 1, got {}",
+            config.shrinking_factor
+        )));
+    }
+    if !(0.0 < config.character_coverage && config.character_coverage <= 1.0) {
+        return Err(Error::InvalidArgument(format!(
+            "character_coverage must be in (0, 1], got {}",
+            config.character_coverage
+        )));
+    }
+    if config.vocab_size == 0 || config.max_piece_length == 0 {
+        return Err(Error::InvalidArgument("vocab_size and max_piece_length must be positive".to_owned()));
+    }
+    let words = words(counts, &config.prefix);
+    let alphabet = alphabet(&words, config);
+    let mut pieces = seeds(&words, &alphabet, config)?;
+    let desired = ((config.vocab_size + config.meta_pieces) as f64 * 1.1) as usize;
+    loop {
+        for _ in 0..config.num_sub_iterations.max(1) {
+            let expected = expected_counts(&words, &pieces);
+            pieces = maximize(&pieces, &expected);
+        }
+        if pieces.len() <= desired {
+            break;
+        }
+        let target = desired.max((config.shrinking_factor * pieces.len() as f64) as usize);
+        let pruned = prune(&words, &pieces, target);
+        if pruned.len() == pieces.len() {
+            break;
+        }
+        pieces = pruned;
+    }
+    finalize(pieces, &alphabet, config)
+}
+
+/// The distinct pre-tokens (valid UTF-8, non-empty, `prefix` in front) with their counts, most frequent first.
+fn words(counts: &WordCounts, prefix: &str) -> Vec<(String, u64)> {
+    let mut words: Vec<(String, u64)> = counts
+        .iter()
+        .filter_map(|(w, n)| {
+            let w = std::str::from_utf8(w).ok().filter(|w| !w.is_empty())?;
+            if prefix.is_empty() {
+                Some((w.to_owned(), n))
+            } else {
+                (!w.trim().is_empty()).then(|| (format!("{prefix}{w}"), n))
+            }
+        })
+        .collect();
+    words.par_sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    words
+}
+
+/// The alphabet: characters by frequency, most frequent first, until `character_coverage` of all characters
+/// is covered, and the required ones; with their frequencies.
+fn alphabet(words: &[(String, u64)], config: &UnigramConfig) -> Vec<(char, u64)> {
+    let counts = words
+        .par_iter()
+        .fold(FxHashMap::<char, u64>::default, |mut m, (w, n)| {
+            for c in w.chars().filter(|&c| c != '\0') {
+                *m.entry(c).or_default() += n;
+            }
+            m
+        })
+        .reduce(FxHashMap::default, |mut a, b| {
+            for (c, n) in b {
+                *a.entry(c).or_default() += n;
+            }
+            a
+        });
+    let total: u64 = counts.values().sum();
+    let mut chars: Vec<(char, u64)> = counts.into_iter().collect();
+    chars.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut covered = 0u64;
+    let mut keep = Vec::new();
+    for (c, n) in chars {
+        let required = config.required_chars.contains(&c);
+        if required || (covered as f64) < config.character_coverage * total as f64 {
+            covered += n;
+            keep.push((c, n));
+        }
+    }
+    for &c in &config.required_chars {
+        if c != '\0' && !keep.iter().any(|k| k.0 == c) {
+            keep.push((c, 0));
+        }
+    }
+    keep
+}
+
+/// Whether `piece` may be a piece (sentencepiece's `IsValidSentencePiece` with whitespace as a prefix).
+fn valid(piece: &[char], config: &UnigramConfig) -> bool {
+    if piece.is_empty() || piece.len() > config.max_piece_length {
+        return false;
+    }
+    let mut prev: Option<Script> = None;
+    for (k, &c) in piece.iter().enumerate() {
+        if c == '\0' || c == ' ' {
+            return false;
+        }
+        if c == SPACE_MARK {
+            if k > 0 {
+                return false;
+            }
+            continue;
+        }
+        let digit = c.is_ascii_digit() || ('\u{FF10}'..='\u{FF19}').contains(&c);
+        if config.split_digits && digit && piece.len() > 1 {
+            return false;
+        }
+        let script = match c.script() {
+            Script::Hiragana | Script::Katakana => Some(Script::Han),
+            _ if c == '\u{30FC}' => Some(Script::Han),
+            Script::Inherited => prev,
+            _ if digit && !config.split_by_number => None,
+            s => Some(s),
+        };
+        if config.split_by_script {
+            if let (Some(s), Some(p)) = (script, prev) {
+                if s != p {
+                    return false;
+                }
+            }
+        }
+        prev = script;
+    }
+    true
+}
+
+/// The seed pieces with log-probability scores: the alphabet (scored by frequency), then suffix-tree substrings
+/// scored by occurrences × length, best first, `seed_size` in all.
+fn seeds(words: &[(String, u64)], alphabet: &[(char, u64)], config: &UnigramConfig) -> Result<Scored> {
+    let known: rustc_hash::FxHashSet<char> = alphabet.iter().map(|a| a.0).collect();
+    // Distinct pre-tokens, NUL-separated, unknown characters as NUL: no seed crosses or holds one.
+    let mut text = String::with_capacity(words.iter().map(|w| w.0.len() + 1).sum());
+    for (w, _) in words {
+        text.extend(w.chars().map(|c| if known.contains(&c) { c } else { '\0' }));
+        text.push('\0');
+    }
+    let suffix = esaxx_rs::suffix_rs(&text)
+        .map_err(|e| Error::InvalidArgument(format!("the seed suffix array failed: {e:?}")))?;
+    drop(text);
+    let mut substrings: Vec<(u64, String)> = suffix
+        .iter()
+        .filter(|(s, _)| s.len() > 1 && valid(s, config))
+        .map(|(s, freq)| (freq as u64 * s.len() as u64, s.iter().collect::<String>()))
+        .collect();
+    drop(suffix);
+    // Best first; on a tie, the order of the suffix tree's nodes (a stable sort keeps it).
+    substrings.par_sort_by(|a, b| b.0.cmp(&a.0));
+    let mut pieces: Vec<(String, f64)> = alphabet.iter().map(|&(c, n)| (c.to_string(), n as f64)).collect();
+    pieces.retain(|p| p.1 > 0.0);
+    let room = config.seed_size.saturating_sub(pieces.len());
+    pieces.extend(substrings.into_iter().take(room).map(|(score, s)| (s, score as f64)));
+    let log_total = pieces.iter().map(|p| p.1).sum::<f64>().ln();
+    for p in &mut pieces {
+        p.1 = p.1.ln() - log_total;
+    }
+    Ok(pieces)
+}
+
+/// The lattice builder of a set of pieces.
+fn lattice_of(pieces: &Scored) -> Pieces {
+    let min = pieces.iter().map(|p| p.1 as f32).fold(f32::MAX, f32::min);
+    Pieces {
+        matcher: Pieces::matcher(pieces.iter().enumerate().map(|(k, p)| (p.0.as_str(), k as u32))),
+        scores: pieces.iter().map(|p| p.1 as f32).collect(),
+        unk_id: UNK,
+        unk_score: min - UNK_PENALTY,
+    }
+}
+
+/// Runs `f(word, count, nodes)` over the lattice of every pre-token, on all cores, folding into `init()`
+/// values that `merge` adds up.
+fn over_lattices<T: Send>(
+    words: &[(String, u64)],
+    pieces: &Pieces,
+    init: impl Fn() -> T + Sync + Send,
+    f: impl Fn(&mut T, &str, u64, &[Node]) + Sync + Send,
+    merge: impl Fn(T, T) -> T + Sync + Send,
+) -> T {
+    // A few large chunks per core: each holds one accumulator, which may be as large as the vocabulary.
+    let chunk = words.len().div_ceil(rayon::current_num_threads() * 4).max(1);
+    words
+        .par_chunks(chunk)
+        .map(|ws| {
+            let mut acc = init();
+            let mut nodes = Vec::new();
+            for (w, n) in ws {
+                pieces.lattice(w, &mut nodes);
+                f(&mut acc, w, *n, &nodes);
+            }
+            acc
+        })
+        .reduce(&init, &merge)
+}
+
+/// Element-wise sum of two equally long vectors.
+fn add(mut a: Vec<f64>, b: Vec<f64>) -> Vec<f64> {
+    a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+    a
+}
+
+/// The E step: the expected count of every piece over the corpus.
+fn expected_counts(words: &[(String, u64)], pieces: &Scored) -> Vec<f64> {
+    let lattice = lattice_of(pieces);
+    let n = pieces.len();
+    let (expected, _) = over_lattices(
+        words,
+        &lattice,
+        || (vec![0.0; n], Vec::new()),
+        |(expected, marginal), w, count, nodes| {
+            lattice::marginals(nodes, w.len(), marginal);
+            for (node, p) in nodes.iter().zip(marginal.iter()) {
+                if node.id != UNK {
+                    expected[node.id as usize] += count as f64 * p;
+                }
+            }
+        },
+        |a, b| (add(a.0, b.0), Vec::new()),
+    );
+    expected
+}
+
+/// The digamma function ψ(x) for x > 0 (recurrence up to 6, then the asymptotic series).
+fn digamma(mut x: f64) -> f64 {
+    let mut result = 0.0;
+    while x < 6.0 {
+        result -= 1.0 / x;
+        x += 1.0;
+    }
+    let inv = 1.0 / x;
+    let inv2 = inv * inv;
+    result + x.ln() - 0.5 * inv - inv2 * (1.0 / 12.0 - inv2 * (1.0 / 120.0 - inv2 * (1.0 / 252.0 - inv2 / 240.0)))
+}
+
+/// The M step (sentencepiece's Bayesian variant): pieces expected at least half a time, scored
+/// `ψ(expected) − ψ(total)`.
+fn maximize(pieces: &Scored, expected: &[f64]) -> Scored {
+    let kept: Vec<(String, f64)> =
+        pieces.iter().zip(expected).filter(|(_, &e)| e >= 0.5).map(|(p, &e)| (p.0.clone(), e)).collect();
+    let log_total = digamma(kept.iter().map(|p| p.1).sum());
+    kept.into_iter().map(|(p, e)| (p, digamma(e) - log_total)).collect()
+}
+
+/// Keeps `target` pieces: those that cannot be split otherwise, then those whose removal would lose the most
+/// likelihood (their Viterbi occurrences re-split by the piece's second-best segmentation).
+fn prune(words: &[(String, u64)], pieces: &Scored, target: usize) -> Scored {
+    let lattice = lattice_of(pieces);
+    // How each piece would be split without it: `None` if it may go (its best split is not itself),
+    // `Some([])` if it has no alternative, else the pieces of the second-best split.
+    let alternatives: Vec<Option<Vec<u32>>> = pieces
+        .par_iter()
+        .map_init(Vec::new, |nodes, (p, _)| {
+            lattice.lattice(p, nodes);
+            let best = lattice::nbest(nodes, p.len(), 2);
+            match best.as_slice() {
+                [_] | [] => Some(Vec::new()),
+                [first, ..] if first.0.len() >= 2 => None,
+                [_, second, ..] => {
+                    let ids: Vec<u32> = second.0.iter().map(|&k| nodes[k].id).collect();
+                    Some(if ids.contains(&UNK) { Vec::new() } else { ids })
+                }
+            }
+        })
+        .collect();
+    let n = pieces.len();
+    let (freq, total_count, _) = over_lattices(
+        words,
+        &lattice,
+        || (vec![0.0; n], 0.0, Vec::new()),
+        |(freq, total, best), w, count, nodes| {
+            *total += count as f64;
+            for k in lattice::viterbi(nodes, w.len(), best) {
+                if nodes[k].id != UNK {
+                    freq[nodes[k].id as usize] += count as f64;
+                }
+            }
+        },
+        |a, b| (add(a.0, b.0), a.1 + b.1, Vec::new()),
+    );
+    let sum: f64 = freq.iter().sum();
+    let log_sum = sum.ln();
+    let mut kept = Vec::new();
+    let mut candidates = Vec::new();
+    for (i, alt) in alternatives.iter().enumerate() {
+        match alt {
+            _ if freq[i] == 0.0 => {}
+            None => {}
+            Some(alt) if alt.is_empty() => kept.push(i),
+            Some(alt) => {
+                let share = freq[i] / total_count;
+                let log_prob = freq[i].ln() - log_sum;
+                let log_sum_alt = (sum + freq[i] * (alt.len() as f64 - 1.0)).ln();
+                let log_prob_alt: f64 = alt.iter().map(|&a| (freq[a as usize] + freq[i]).ln() - log_sum_alt).sum();
+                candidates.push((i, share * (log_prob - log_prob_alt)));
+            }
+        }
+    }
+    candidates.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let room = target.saturating_sub(kept.len());
+    kept.extend(candidates.into_iter().take(room).map(|c| c.0));
+    kept.into_iter().map(|i| pieces[i].clone()).collect()
+}
+
+/// The final vocabulary: the alphabet (a character the model dropped gets just under the lowest score), then
+/// the most probable pieces up to the vocabulary size; most probable first.
+fn finalize(pieces: Scored, alphabet: &[(char, u64)], config: &UnigramConfig) -> Result<Vec<(String, f32)>> {
+    let min = pieces.iter().map(|p| p.1).fold(f64::MAX, f64::min);
+    let scores: FxHashMap<&str, f64> = pieces.iter().map(|(p, s)| (p.as_str(), *s)).collect();
+    let mut out: FxHashMap<String, f64> = FxHashMap::default();
+    let mut penalty = 0.0;
+    for (c, _) in alphabet {
+        let c = c.to_string();
+        let score = scores.get(c.as_str()).copied().unwrap_or_else(|| {
+            // Distinct scores for the dropped characters, the more frequent ones higher.
+            penalty += 0.0001;
+            min + 0.0001 - penalty
+        });
+        out.insert(c, score);
+    }
+    if out.len() > config.vocab_size {
+        return Err(Error::InvalidArgument(format!(
+            "the vocabulary size {} is smaller than the {} characters the corpus needs (lower \
+             character_coverage or raise the vocabulary size)",
+            config.vocab_size + config.meta_pieces,
+            out.len() + config.meta_pieces
+        )));
+    }
+    let mut sorted: Vec<&(String, f64)> = pieces.iter().collect();
+    sorted.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    for (p, s) in sorted {
+        if out.len() == config.vocab_size {
+            break;
+        }
+        out.entry(p.clone()).or_insert(*s);
+    }
+    if out.len() < config.vocab_size {
+        return Err(Error::InvalidArgument(format!(
+            "the corpus is too small for a vocabulary of {}: it yields only {} pieces (use a vocabulary size of \
+             at most {}, or more text)",
+            config.vocab_size + config.meta_pieces,
+            out.len() + config.meta_pieces,
+            out.len() + config.meta_pieces
+        )));
+    }
+    let mut out: Vec<(String, f32)> = out.into_iter().map(|(p, s)| (p, s as f32)).collect();
+    out.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chars(s: &str) -> Vec<char> {
+        s.chars().collect()
+    }
+
+    #[test]
+    fn validity_follows_sentencepiece() {
+        let c = UnigramConfig::default();
+        for ok in ["▁the", "ab", "12", "▁", ".,", "日本", "ひらがな漢字", "é"] {
+            assert!(valid(&chars(ok), &c), "{ok}");
+        }
+        for bad in ["a▁", "a1", "ab.", "aж", "a\0", "a b"] {
+            assert!(!valid(&chars(bad), &c), "{bad}");
+        }
+        let digits = UnigramConfig { split_digits: true, ..c.clone() };
+        assert!(!valid(&chars("12"), &digits));
+        assert!(valid(&chars("1"), &digits));
+        let long = UnigramConfig { max_piece_length: 3, ..c };
+        assert!(!valid(&chars("abcd"), &long));
+    }
+
+    #[test]
+    fn digamma_matches_known_values() {
+        assert!((digamma(1.0) + 0.577_215_664_901_532_9).abs() < 1e-9);
+        assert!((digamma(0.5) + 1.963_510_026_021_423_5).abs() < 1e-9);
+        assert!((digamma(10.0) - 2.251_752_589_066_721).abs() < 1e-9);
+    }
+
+    fn corpus() -> WordCounts {
+        let mut c = WordCounts::default();
+        let text = "the quick brown fox jumps over the lazy dog while the other dogs sleep in the sun \
+                    and the foxes run through the forest looking for other foxes to play with";
+        for (k, w) in text.split(' ').enumerate() {
+            c.add(format!("▁{w}").as_bytes(), 1 + (k as u64 % 5) * 3);
+        }
+        c
+    }
+
+    #[test]
+    fn learns_the_requested_number_of_pieces() {
+        let config = UnigramConfig { vocab_size: 40, ..Default::default() };
+        let pieces = train(&corpus(), &config).unwrap();
+        assert_eq!(pieces.len(), 40);
+        assert!(pieces.windows(2).all(|w| w[0].1 >= w[1].1), "most probable first");
+        assert!(pieces.iter().any(|p| p.0 == "▁the"));
+        for c in "thequickbrownfx▁".chars() {
+            assert!(pieces.iter().any(|p| p.0 == c.to_string()), "{c}");
+        }
+    }
+
+    #[test]
+    fn too_small_a_corpus_says_so() {
+        let config = UnigramConfig { vocab_size: 5000, ..Default::default() };
+        let err = train(&corpus(), &config).unwrap_err().to_string();
+        assert!(err.contains("too small for a vocabulary of 5003"), "{err}");
+    }
+}
