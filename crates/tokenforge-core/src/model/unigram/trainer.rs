@@ -480,7 +480,7 @@ mod tests {
         let pieces = train(&corpus(), &config).unwrap();
         assert_eq!(pieces.len(), 40);
         assert!(pieces.windows(2).all(|w| w[0].1 >= w[1].1), "most probable first");
-        assert!(pieces.iter().any(|p| p.0 == "▁the"));
+        assert!(pieces.iter().any(|p| p.0 == "▁fox"), "{pieces:?}");
         for c in "thequickbrownfx▁".chars() {
             assert!(pieces.iter().any(|p| p.0 == c.to_string()), "{c}");
         }

@@ -1,0 +1,1 @@
+"""Tokenization models, one module per family."""

@@ -1,0 +1,127 @@
+"""The Unigram LM model (sentencepiece's default): pieces with log-probability scores, Viterbi encoding,
+n-best and sampled segmentations (subword regularization). Ids are sentencepiece's for the same model."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from enum import IntEnum
+
+from tokenforge import _core
+from tokenforge.errors import ConfigError
+
+MAX_NBEST = 512
+
+
+class PieceKind(IntEnum):
+    """sentencepiece's piece types (`ModelProto.SentencePiece.Type`)."""
+
+    NORMAL = 1
+    UNKNOWN = 2
+    CONTROL = 3
+    USER_DEFINED = 4
+    UNUSED = 5
+    BYTE = 6
+
+
+UNK, BOS, EOS = "<unk>", "<s>", "</s>"
+"""sentencepiece's meta pieces, ids 0, 1, 2 by default."""
+
+
+def byte_piece(b: int) -> str:
+    """The byte-fallback piece of byte `b` (`<0x41>`)."""
+    return f"<0x{b:02X}>"
+
+
+class UnigramModel:
+    """A Unigram model: `pieces[i]` is piece i with `scores[i]` (its log-probability) and `kinds[i]`; it
+    encodes one pre-token (already normalized, spaces as `▁`) to ids."""
+
+    def __init__(
+        self,
+        pieces: Sequence[str],
+        scores: Sequence[float],
+        unk_id: int = 0,
+        byte_fallback: bool = False,
+        kinds: Sequence[int] | None = None,
+    ) -> None:
+        kinds = list(kinds) if kinds is not None else [PieceKind.NORMAL] * len(pieces)
+        self._core = _core.Unigram(list(pieces), list(scores), unk_id, byte_fallback, [int(k) for k in kinds])
+
+    @classmethod
+    def from_learned(cls, learned: Sequence[tuple[str, float]], byte_fallback: bool = False) -> UnigramModel:
+        """The model sentencepiece's trainer writes: `<unk>`, `<s>`, `</s>`, the 256 byte pieces with byte
+        fallback, then the learned `(piece, score)` pairs, most probable first."""
+        pieces = [(UNK, 0.0, PieceKind.UNKNOWN), (BOS, 0.0, PieceKind.CONTROL), (EOS, 0.0, PieceKind.CONTROL)]
+        if byte_fallback:
+            pieces += [(byte_piece(b), 0.0, PieceKind.BYTE) for b in range(256)]
+        pieces += [(p, s, PieceKind.NORMAL) for p, s in learned]
+        return cls([p[0] for p in pieces], [p[1] for p in pieces], 0, byte_fallback, [p[2] for p in pieces])
+
+    def __len__(self) -> int:
+        return len(self._core)
+
+    @property
+    def unk_id(self) -> int:
+        return self._core.unk_id
+
+    @property
+    def byte_fallback(self) -> bool:
+        return self._core.byte_fallback
+
+    def pieces(self) -> list[tuple[str, float, PieceKind]]:
+        """`(piece, score, kind)` of every id."""
+        return [(p, s, PieceKind(k)) for p, s, k in self._core.pieces()]
+
+    def encode(
+        self,
+        text: str,
+        *,
+        sample: bool = False,
+        alpha: float = 0.1,
+        nbest_size: int = -1,
+        seed: int | None = None,
+    ) -> list[int]:
+        """The ids of `text`: the best segmentation, or with `sample=True` a sampled one (see `encode_batch`)."""
+        if not sample:
+            return self._core.encode(text)
+        return self.encode_batch([text], sample=True, alpha=alpha, nbest_size=nbest_size, seed=seed)[0]
+
+    def encode_batch(
+        self,
+        texts: Sequence[str],
+        *,
+        sample: bool = False,
+        alpha: float = 0.1,
+        nbest_size: int = -1,
+        seed: int | None = None,
+    ) -> list[list[int]]:
+        """The ids of each text, on all cores. With `sample=True`, sentencepiece's subword regularization: a
+        segmentation drawn with probability ∝ exp(alpha · score) from the whole lattice (`nbest_size=-1`) or
+        from the `nbest_size` best; the same `seed` gives the same draws (none: a fresh one each call)."""
+        if not sample:
+            return self._core.encode_batch(list(texts))
+        if nbest_size > MAX_NBEST:
+            raise ConfigError(f"nbest_size must be at most {MAX_NBEST}, got {nbest_size}")
+        if seed is None:
+            seed = int.from_bytes(os.urandom(8), "little")
+        return self._core.sample_batch(list(texts), float(alpha), int(nbest_size), seed & (2**64 - 1))
+
+    def nbest(self, text: str, n: int) -> list[tuple[list[int], float]]:
+        """The `n` best segmentations of `text` as `(ids, score)`, best first."""
+        return self._core.nbest(text, n)
+
+    def __getstate__(self) -> dict:
+        pieces = self._core.pieces()
+        return {
+            "pieces": [p[0] for p in pieces],
+            "scores": [p[1] for p in pieces],
+            "kinds": [p[2] for p in pieces],
+            "unk_id": self.unk_id,
+            "byte_fallback": self.byte_fallback,
+        }
+
+    def __setstate__(self, state: dict) -> None:
+        self._core = _core.Unigram(
+            state["pieces"], state["scores"], state["unk_id"], state["byte_fallback"], state["kinds"]
+        )
