@@ -179,7 +179,7 @@ fn valid(piece: &[char], config: &UnigramConfig) -> bool {
     }
     let mut prev: Option<Script> = None;
     for (k, &c) in piece.iter().enumerate() {
-        if c == '\0' || c == ' ' {
+        if c == '\0' || c == '\u{1}' || c == ' ' {
             return false;
         }
         if c == SPACE_MARK {
@@ -211,36 +211,74 @@ fn valid(piece: &[char], config: &UnigramConfig) -> bool {
     true
 }
 
-/// The seed pieces with log-probability scores: the alphabet (scored by frequency), then suffix-tree substrings
-/// scored by occurrences × length, best first, `seed_size` in all.
+/// The seed pieces with log-probability scores: the alphabet (scored by frequency), then substrings scored by
+/// occurrences × length, best first, `seed_size` in all.
+///
+/// sentencepiece takes the nodes of the suffix tree of the whole corpus: substrings seen at least twice and
+/// followed by more than one character. Over counted pre-tokens the same set comes from a suffix tree of the
+/// distinct pre-tokens in which a pre-token seen more than once appears twice, once ended by `\0`, once by
+/// `\1` (so its endings branch, as they do in running text); occurrences are then counted with the counts.
 fn seeds(words: &[(String, u64)], alphabet: &[(char, u64)], config: &UnigramConfig) -> Result<Scored> {
-    let known: rustc_hash::FxHashSet<char> = alphabet.iter().map(|a| a.0).collect();
-    // Distinct pre-tokens, NUL-separated, unknown characters as NUL: no seed crosses or holds one.
-    let mut text = String::with_capacity(words.iter().map(|w| w.0.len() + 1).sum());
-    for (w, _) in words {
-        text.extend(w.chars().map(|c| if known.contains(&c) { c } else { '\0' }));
-        text.push('\0');
-    }
-    let suffix = esaxx_rs::suffix_rs(&text)
-        .map_err(|e| Error::InvalidArgument(format!("the seed suffix array failed: {e:?}")))?;
-    drop(text);
-    let mut substrings: Vec<(u64, String)> = suffix
-        .iter()
-        .filter(|(s, _)| s.len() > 1 && valid(s, config))
-        .map(|(s, freq)| (freq as u64 * s.len() as u64, s.iter().collect::<String>()))
-        .collect();
-    drop(suffix);
+    let candidates = substrings(words, alphabet, config)?;
+    let matcher = Pieces::matcher(candidates.iter().enumerate().map(|(k, s)| (s.as_str(), k as u32)));
+    let n = candidates.len();
+    let occurrences = words
+        .par_chunks(words.len().div_ceil(rayon::current_num_threads() * 4).max(1))
+        .map(|ws| {
+            let mut acc = vec![0u64; n];
+            for (w, count) in ws {
+                for m in matcher.find_overlapping_iter(w) {
+                    if let Some(a) = acc.get_mut(m.value() as usize) {
+                        *a += count;
+                    }
+                }
+            }
+            acc
+        })
+        .reduce(
+            || vec![0u64; n],
+            |mut a, b| {
+                a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                a
+            },
+        );
+    drop(matcher);
+    let mut scored: Vec<(u64, String)> =
+        candidates.into_iter().zip(occurrences).map(|(s, f)| (f * s.chars().count() as u64, s)).collect();
     // Best first; on a tie, the order of the suffix tree's nodes (a stable sort keeps it).
-    substrings.par_sort_by(|a, b| b.0.cmp(&a.0));
+    scored.par_sort_by(|a, b| b.0.cmp(&a.0));
     let mut pieces: Vec<(String, f64)> = alphabet.iter().map(|&(c, n)| (c.to_string(), n as f64)).collect();
     pieces.retain(|p| p.1 > 0.0);
     let room = config.seed_size.saturating_sub(pieces.len());
-    pieces.extend(substrings.into_iter().take(room).map(|(score, s)| (s, score as f64)));
+    pieces.extend(scored.into_iter().take(room).map(|(score, s)| (s, score as f64)));
     let log_total = pieces.iter().map(|p| p.1).sum::<f64>().ln();
     for p in &mut pieces {
         p.1 = p.1.ln() - log_total;
     }
     Ok(pieces)
+}
+
+/// The candidate seeds: valid labels of the suffix tree's internal nodes (see `seeds`), at least two
+/// characters long.
+fn substrings(words: &[(String, u64)], alphabet: &[(char, u64)], config: &UnigramConfig) -> Result<Vec<String>> {
+    const ENDS: [char; 2] = ['\0', '\u{1}'];
+    let known: rustc_hash::FxHashSet<char> = alphabet.iter().map(|a| a.0).filter(|c| !ENDS.contains(c)).collect();
+    let mut text = String::new();
+    for (w, n) in words {
+        for end in &ENDS[..if *n > 1 { 2 } else { 1 }] {
+            // Unknown characters become `\0`: no seed holds one.
+            text.extend(w.chars().map(|c| if known.contains(&c) { c } else { '\0' }));
+            text.push(*end);
+        }
+    }
+    let suffix = esaxx_rs::suffix_rs(&text)
+        .map_err(|e| Error::InvalidArgument(format!("the seed suffix array failed: {e:?}")))?;
+    drop(text);
+    Ok(suffix
+        .iter()
+        .filter(|(s, _)| s.len() > 1 && valid(s, config))
+        .map(|(s, _)| s.iter().collect::<String>())
+        .collect())
 }
 
 /// The lattice builder of a set of pieces.
