@@ -318,6 +318,9 @@ SHOTS = [
 ]
 
 
+SHOT_HEIGHT = 2400
+
+
 @pytest.mark.skipif(
     "TOKENFORGE_SCREENSHOTS" not in __import__("os").environ, reason="set TOKENFORGE_SCREENSHOTS=docs to refresh"
 )
@@ -330,15 +333,14 @@ def test_screenshots(setup, browser, view, query_string, ready, width):
     url, tokens, gate = setup
     gate.set()
     if view == "vocab":
-        first = next(
-            i for i in range(tokens["super"].vocab_size - 1, 0, -1) if is_superword(tokens["super"].token_bytes(i))
-        )
-        query_string += f"&id={first}"
+        query_string += f"&id={tokens['super'].token_id(' of the')}"
     browser.set_window_size(width, 1000)
     browser.get(url + "/" + query_string)
     until(browser, ready)
-    height = browser.execute_script("return document.documentElement.scrollHeight")
-    browser.set_window_size(width, min(height, 2200))
-    until(browser, ready)
+    content, chrome = browser.execute_script(
+        "return [document.documentElement.scrollHeight, window.outerHeight - window.innerHeight]"
+    )
+    browser.set_window_size(width, min(content + chrome, SHOT_HEIGHT))
+    until(browser, f"return window.innerHeight >= {min(content, SHOT_HEIGHT - chrome)}")
     browser.save_screenshot(str(Path(os.environ["TOKENFORGE_SCREENSHOTS"]) / f"serve-{view}-{width}.png"))
     browser.set_window_size(1400, 1000)

@@ -481,7 +481,10 @@ async function openReports() {
     bar.hidden = true;
     if (frame.hidden) {
       frame.addEventListener("load", () => {
-        frame.style.height = frame.contentDocument.documentElement.scrollHeight + 24 + "px";
+        const page = frame.contentDocument.documentElement;
+        const fit = () => (frame.style.height = page.scrollHeight + 24 + "px");
+        fit();
+        new ResizeObserver(fit).observe(frame.contentDocument.body);
         $("#reports").dataset.ready = "1";
       });
       frame.src = "/report";
