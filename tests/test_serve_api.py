@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import urllib.parse
+import urllib.request
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from serve_support import TEXTS, make_tokenizers, post_json, request, views_of
 
 from tokenforge.cli.main import main
+from tokenforge.cli.serve import load_views
 from tokenforge.errors import ConfigError
 from tokenforge.metrics.adapters import OursAdapter
 from tokenforge.metrics.evaluate import documents, evaluate
@@ -245,15 +247,9 @@ def test_the_report_is_tokenforge_eval_computed_in_the_background(server, views,
     direct = evaluate([OursAdapter(v.tok, v.name) for v in views.values()], [("docs", files[1])])
     for name, entry in direct["tokenizers"].items():
         assert result["tokenizers"][name]["corpora"]["docs"]["tokens"] == entry["corpora"]["docs"]["tokens"]
-    with urllib_open(f"{url}/report") as r:
+    with urllib.request.urlopen(f"{url}/report") as r:
         page = r.read().decode()
     assert "Tokenizer evaluation" in page and "<script" not in page
-
-
-def urllib_open(url: str):
-    import urllib.request
-
-    return urllib.request.urlopen(url)
 
 
 def test_no_corpus_means_no_report(views):
@@ -292,10 +288,4 @@ def test_cli_warns_when_listening_beyond_this_machine(files, monkeypatch, capsys
 )
 def test_tokenizer_names_must_be_distinct_and_plain(files, specs, needle):
     with pytest.raises(ConfigError, match=needle):
-        views_of_specs([s.format(**files[0]) for s in specs])
-
-
-def views_of_specs(specs: list[str]):
-    from tokenforge.cli.serve import load_views
-
-    return load_views(specs)
+        load_views([s.format(**files[0]) for s in specs])

@@ -8,7 +8,7 @@ import sys
 import webbrowser
 from pathlib import Path
 
-from tokenforge.cli.common import split_name_path
+from tokenforge.cli.common import add_corpus_args, corpus_options, split_name_path
 from tokenforge.cli.eval import parse_corpus
 from tokenforge.errors import ConfigError, UnsupportedError
 from tokenforge.loading import load_any
@@ -45,6 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--corpus", action="append", default=[], metavar="NAME=PATH", help="a corpus for usage counts and reports"
     )
+    add_corpus_args(p, split_lines=True)
     p.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST}: this machine)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     p.add_argument("--open", action="store_true", help="open the page in the web browser")
@@ -85,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     corpora = [parse_corpus(spec) for spec in args.corpus]
     views = load_views(args.tokenizer, args.pattern)
     limits = Limits(max_text=int(args.max_text * MB), timeout=args.timeout)
-    app = create_app(views, corpora, limits, host=args.host)
+    app = create_app(views, corpora, limits, host=args.host, reading=corpus_options(args))
     if not is_loopback(args.host):
         print(
             f"tokenforge: warning: listening on {args.host}: other machines can reach this page and its API "

@@ -37,6 +37,8 @@ class Kind:
 BPE = Kind("byte-level BPE")
 SUPERBPE = Kind("SuperBPE")
 BINARY = Kind("Binary BPE", hex=True)
+#: The other model families, by the `type` of `Tokenizer.model`: their tokens are shown, without merge trees.
+FAMILIES = {"wordpiece": Kind("WordPiece"), "unigram": Kind("Unigram")}
 
 
 def pieces(token: bytes, special: bool = False) -> list[list[str]]:
@@ -118,7 +120,11 @@ class TokenizerView:
 
     @cached_property
     def kind(self) -> Kind:
-        """SuperBPE when some token spans words, Binary BPE when the text is not pre-tokenized, else BPE."""
+        """The model family when it is not BPE; for BPE: SuperBPE when some token spans words, Binary BPE when the
+        text is not pre-tokenized, else byte-level BPE."""
+        family = getattr(getattr(self.tok, "model", None), "type", "bpe")
+        if family != "bpe":
+            return FAMILIES.get(family, Kind(str(family)))
         if getattr(self.tok, "pretokenizer", None) == "none":
             return BINARY
         if any(is_superword(t) for t in self._vocab):

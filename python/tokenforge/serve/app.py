@@ -31,7 +31,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tokenforge.corpus import CorpusOptions
 from tokenforge.errors import TokenforgeError
+from tokenforge.metrics.evaluate import READING
 from tokenforge.report.html import render_html
 from tokenforge.serve.adapter import MAX_RESULTS, TokenizerView
 from tokenforge.serve.hosts import allowed_hosts
@@ -110,14 +112,16 @@ class SecurityHeaders:
 class Service:
     """The loaded tokenizers and corpora, the background jobs, and the request handlers."""
 
-    def __init__(self, views: list[TokenizerView], corpora: list[tuple[str, str]], limits: Limits) -> None:
+    def __init__(
+        self, views: list[TokenizerView], corpora: list[tuple[str, str]], limits: Limits, reading: CorpusOptions
+    ) -> None:
         self.views = {v.name: v for v in views}
         self.corpora = list(corpora)
         self.limits = limits
         self._limiter: anyio.CapacityLimiter | None = None
         steps = len(self.corpora)
-        self.usage = Job("usage", lambda p: usage_counts(views, self.corpora, p), steps)
-        self.report = Job("report", lambda p: report(views, self.corpora, p), steps)
+        self.usage = Job("usage", lambda p: usage_counts(views, self.corpora, p, reading), steps)
+        self.report = Job("report", lambda p: report(views, self.corpora, p, reading), steps)
         self._report_html: str | None = None
 
     # -- helpers ---------------------------------------------------------------------------------------
@@ -270,9 +274,11 @@ def create_app(
     corpora: list[tuple[str, str]] = (),
     limits: Limits = Limits(),
     host: str = "127.0.0.1",
+    reading: CorpusOptions = READING,
 ) -> Starlette:
-    """The application serving `views` (and, for usage counts and reports, `corpora` as `(name, path)`)."""
-    service = Service(views, list(corpora), limits)
+    """The application serving `views` (and, for usage counts and reports, `corpora` as `(name, path)`, read as
+    `reading` says: by default every line of a text file is a document, as for `tokenforge eval`)."""
+    service = Service(views, list(corpora), limits, reading)
     routes = [
         Route("/", service.index),
         Route("/api/tokenizers", service.tokenizers),

@@ -10,9 +10,10 @@ from typing import Any
 
 import numpy as np
 
+from tokenforge.corpus import CorpusOptions
 from tokenforge.errors import TokenforgeError
 from tokenforge.metrics.adapters import OursAdapter
-from tokenforge.metrics.evaluate import batches, corpus_size, documents, evaluate
+from tokenforge.metrics.evaluate import READING, batches, corpus_size, documents, evaluate
 from tokenforge.progress import Progress
 from tokenforge.serve.adapter import TokenizerView
 
@@ -97,15 +98,16 @@ class Job:
 
 
 def usage_counts(
-    views: list[TokenizerView], corpora: list[tuple[str, str]], progress: Progress
+    views: list[TokenizerView], corpora: list[tuple[str, str]], progress: Progress, reading: CorpusOptions = READING
 ) -> dict[str, dict[str, np.ndarray]]:
-    """`{tokenizer: {corpus: count per id}}`: every corpus tokenized by every tokenizer."""
+    """`{tokenizer: {corpus: count per id}}`: every corpus (read as `reading` says) tokenized by every
+    tokenizer."""
     out: dict[str, dict[str, np.ndarray]] = {v.name: {} for v in views}
     for corpus, path in corpora:
         progress.start(f"counting tokens in {corpus}", corpus_size(path), "bytes")
         for v in views:
             out[v.name][corpus] = np.zeros(v.vocab_size, dtype=np.int64)
-        for batch in batches(documents(path)):
+        for batch in batches(documents(path, reading)):
             for v in views:
                 ids = np.fromiter((i for ids in v.tok.encode_batch(batch) for i in ids), dtype=np.int64)
                 out[v.name][corpus] += np.bincount(ids, minlength=v.vocab_size)[: v.vocab_size]
@@ -113,6 +115,8 @@ def usage_counts(
     return out
 
 
-def report(views: list[TokenizerView], corpora: list[tuple[str, str]], progress: Progress) -> dict:
+def report(
+    views: list[TokenizerView], corpora: list[tuple[str, str]], progress: Progress, reading: CorpusOptions = READING
+) -> dict:
     """The result of `tokenforge eval` for the views on the corpora (see `tokenforge.metrics.evaluate`)."""
-    return evaluate([OursAdapter(v.tok, v.name) for v in views], corpora, progress=progress)
+    return evaluate([OursAdapter(v.tok, v.name) for v in views], corpora, progress=progress, reading=reading)
