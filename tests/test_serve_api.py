@@ -4,6 +4,7 @@ computation, and bad requests get 4xx JSON errors."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import urllib.parse
@@ -25,6 +26,7 @@ from tokenforge.serve.adapter import is_superword
 pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
 
+from tokenforge.serve import app as serve_app  # noqa: E402
 from tokenforge.serve.app import MB, Limits, create_app, serve_in_thread  # noqa: E402
 
 MAX_TEXT = 20_000
@@ -271,15 +273,34 @@ def test_importing_tokenforge_does_not_import_the_web_framework():
 
 
 def test_cli_warns_when_listening_beyond_this_machine(files, monkeypatch, capsys):
-    import uvicorn
-
     calls = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append(kw))
-    assert main(["serve", "-t", f"a={files[0]['ours']}", "--host", "0.0.0.0", "--port", "8123"]) == 0
-    assert calls == [{"host": "0.0.0.0", "port": 8123, "log_level": "warning"}]
+    monkeypatch.setattr(serve_app, "serve", lambda app, sock: calls.append(sock.getsockname()[0]) or sock.close())
+    port = str(free_port())
+    assert main(["serve", "-t", f"a={files[0]['ours']}", "--host", "0.0.0.0", "--port", port]) == 0
+    assert calls == ["0.0.0.0"]
     assert "warning: listening on 0.0.0.0" in capsys.readouterr().err
-    assert main(["serve", "-t", f"a={files[0]['ours']}"]) == 0
+    assert main(["serve", "-t", f"a={files[0]['ours']}", "--port", port]) == 0
+    assert calls == ["0.0.0.0", "127.0.0.1"]
     assert "warning" not in capsys.readouterr().err
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_cli_names_a_port_in_use(files, capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        assert main(["serve", "-t", f"a={files[0]['ours']}", "--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert (
+        err.startswith(f"tokenforge: error: --host 127.0.0.1 --port {port}: cannot listen there")
+        and "\n" not in err[:-1]
+    )
 
 
 @pytest.mark.parametrize(

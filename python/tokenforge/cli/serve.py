@@ -72,9 +72,7 @@ def load_views(specs: list[str], pattern: str | None = None) -> list[TokenizerVi
 def run(args: argparse.Namespace) -> int:
     """Loads the tokenizers and serves the page until Ctrl-C."""
     try:
-        import uvicorn
-
-        from tokenforge.serve.app import MB, Limits, create_app
+        from tokenforge.serve.app import MB, Limits, create_app, listen, serve
     except ImportError as e:
         raise UnsupportedError(
             f"tokenforge serve needs the serve extra ({e.name} is missing): pip install 'tokenforge[serve]'"
@@ -87,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
     views = load_views(args.tokenizer, args.pattern)
     limits = Limits(max_text=int(args.max_text * MB), timeout=args.timeout)
     app = create_app(views, corpora, limits, host=args.host, reading=corpus_options(args))
+    sock = listen(args.host, args.port)
     if not is_loopback(args.host):
         print(
             f"tokenforge: warning: listening on {args.host}: other machines can reach this page and its API "
@@ -97,5 +96,5 @@ def run(args: argparse.Namespace) -> int:
     print(f"tokenforge serve: {', '.join(v.name for v in views)} on {url} (Ctrl-C to stop)", file=sys.stderr)
     if args.open:
         webbrowser.open(url)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    serve(app, sock)
     return 0

@@ -21,6 +21,7 @@ from typing import Any, Callable
 import anyio
 import numpy as np
 import orjson
+import uvicorn
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -32,7 +33,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tokenforge.corpus import CorpusOptions
-from tokenforge.errors import TokenforgeError
+from tokenforge.errors import ConfigError, TokenforgeError
 from tokenforge.metrics.evaluate import READING
 from tokenforge.report.html import render_html
 from tokenforge.serve.adapter import MAX_RESULTS, TokenizerView
@@ -304,16 +305,33 @@ def create_app(
     return app
 
 
+def listen(host: str, port: int) -> socket.socket:
+    """A socket listening on `host:port` (0: a free port); a port in use or an unknown host is a ConfigError."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as e:
+        raise ConfigError(f"--host {host}: cannot listen there ({e.strerror or e})") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as e:
+        sock.close()
+        raise ConfigError(f"--host {host} --port {port}: cannot listen there ({e.strerror or e})") from None
+    return sock
+
+
+def serve(app: Starlette, sock: socket.socket) -> None:
+    """Serves `app` on `sock` until Ctrl-C."""
+    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
+
+
 @contextmanager
 def serve_in_thread(app: Starlette, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """Serves `app` from a background thread (for tests and scripts) and yields its base URL; `port` 0 takes a
     free port. The socket listens before the thread starts, so the URL can be used at once."""
-    import uvicorn
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(128)
+    sock = listen(host, port)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="tokenforge-serve", daemon=True)
     thread.start()
