@@ -8,6 +8,7 @@ mod encoder;
 mod mixture;
 mod normalize;
 mod pretokenize;
+mod sentencepiece;
 mod text;
 mod unigram;
 
@@ -23,5 +24,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     normalize::register(m)?;
     text::register(m)?;
     unigram::register(m)?;
+    sentencepiece::register(m)?;
     Ok(())
 }

@@ -15,7 +15,7 @@ pub(crate) struct SpmNormalizer {
 #[pymethods]
 impl SpmNormalizer {
     #[new]
-    #[pyo3(signature = (charsmap, add_dummy_prefix=true, remove_extra_whitespaces=true, escape_whitespaces=true, treat_whitespace_as_suffix=false, user_defined=Vec::new()))]
+    #[pyo3(signature = (charsmap, add_dummy_prefix=true, remove_extra_whitespaces=true, escape_whitespaces=true, treat_whitespace_as_suffix=false, user_defined=Vec::new(), prefix_unless_space=false))]
     fn new(
         charsmap: &[u8],
         add_dummy_prefix: bool,
@@ -23,9 +23,15 @@ impl SpmNormalizer {
         escape_whitespaces: bool,
         treat_whitespace_as_suffix: bool,
         user_defined: Vec<String>,
+        prefix_unless_space: bool,
     ) -> PyResult<Self> {
-        let options =
-            SpmOptions { add_dummy_prefix, remove_extra_whitespaces, escape_whitespaces, treat_whitespace_as_suffix };
+        let options = SpmOptions {
+            add_dummy_prefix,
+            remove_extra_whitespaces,
+            escape_whitespaces,
+            treat_whitespace_as_suffix,
+            prefix_unless_space,
+        };
         Ok(SpmNormalizer { inner: CoreSpmNormalizer::new(charsmap, options, &user_defined).map_err(to_py)? })
     }
 

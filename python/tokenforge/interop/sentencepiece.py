@@ -44,6 +44,20 @@ class Normalization:
     remove_extra_whitespaces: bool = True
     escape_whitespaces: bool = True
     treat_whitespace_as_suffix: bool = False
+    #: Hugging Face's `Metaspace`: the dummy prefix only in front of text that does not start with a space.
+    prefix_unless_space: bool = False
+
+    def core(self, user_defined: list[str]) -> _core.SpmNormalizer:
+        """The Rust core's normalizer, `user_defined` pieces kept whole."""
+        return _core.SpmNormalizer(
+            self.precompiled_charsmap,
+            self.add_dummy_prefix,
+            self.remove_extra_whitespaces,
+            self.escape_whitespaces,
+            self.treat_whitespace_as_suffix,
+            user_defined,
+            self.prefix_unless_space,
+        )
 
 
 @dataclass
@@ -71,15 +85,7 @@ class SentencePieceModel:
 
     def normalizer(self) -> _core.SpmNormalizer:
         """sentencepiece's normalizer for this model (the Rust core's), user-defined pieces kept whole."""
-        n = self.normalization
-        return _core.SpmNormalizer(
-            n.precompiled_charsmap,
-            n.add_dummy_prefix,
-            n.remove_extra_whitespaces,
-            n.escape_whitespaces,
-            n.treat_whitespace_as_suffix,
-            [self.pieces[i] for i in self.ids_of("USER_DEFINED")],
-        )
+        return self.normalization.core([self.pieces[i] for i in self.ids_of("USER_DEFINED")])
 
 
 def _read_bytes(path: Path) -> bytes:

@@ -24,9 +24,13 @@ pub struct SpmOptions {
     pub remove_extra_whitespaces: bool,
     pub escape_whitespaces: bool,
     pub treat_whitespace_as_suffix: bool,
+    /// The dummy prefix only goes in front of text that does not start with a space (Hugging Face's
+    /// `Metaspace`; sentencepiece adds it to every text).
+    pub prefix_unless_space: bool,
 }
 
 /// sentencepiece's normalizer.
+#[derive(Clone)]
 pub struct SpmNormalizer {
     map: Option<Charsmap>,
     options: SpmOptions,
@@ -91,7 +95,8 @@ impl SpmNormalizer {
             return;
         }
         let start = out.len();
-        if o.add_dummy_prefix && !o.treat_whitespace_as_suffix {
+        let starts_with_space = o.prefix_unless_space && self.prefix(text).0.starts_with(' ');
+        if o.add_dummy_prefix && !o.treat_whitespace_as_suffix && !starts_with_space {
             out.push_str(space);
         }
         let mut prev_space = o.remove_extra_whitespaces;
@@ -146,6 +151,7 @@ mod tests {
             remove_extra_whitespaces,
             escape_whitespaces: true,
             treat_whitespace_as_suffix: false,
+            prefix_unless_space: false,
         };
         SpmNormalizer::new(&[], options, &[]).unwrap()
     }
@@ -156,6 +162,10 @@ mod tests {
         assert_eq!(plain(false, true).normalize("  hello   world  "), "hello▁world");
         assert_eq!(plain(true, false).normalize(" a  b "), "▁▁a▁▁b▁");
         assert_eq!(plain(true, true).normalize("   "), "");
+        let metaspace = SpmOptions { prefix_unless_space: true, ..plain(true, false).options() };
+        let metaspace = SpmNormalizer::new(&[], metaspace, &[]).unwrap();
+        assert_eq!(metaspace.normalize(" a"), "▁a");
+        assert_eq!(metaspace.normalize("a "), "▁a▁");
     }
 
     #[test]
@@ -165,6 +175,7 @@ mod tests {
             remove_extra_whitespaces: true,
             escape_whitespaces: true,
             treat_whitespace_as_suffix: false,
+            prefix_unless_space: false,
         };
         let n = SpmNormalizer::new(&[], options, &["<x y>".to_owned()]).unwrap();
         assert_eq!(n.normalize("a <x y>b"), "▁a▁<x▁y>b");

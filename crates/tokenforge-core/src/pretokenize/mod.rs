@@ -13,7 +13,10 @@ mod patterns;
 mod scan;
 mod superbpe;
 
-pub use patterns::{CL100K, GPT2, O200K, SUPERBPE_STAGE1, SUPERBPE_STAGE2};
+pub use patterns::{CL100K, GPT2, METASPACE, O200K, SUPERBPE_STAGE1, SUPERBPE_STAGE2};
+
+/// sentencepiece's whitespace symbol, where the metaspace split starts a piece.
+const METASPACE_CHAR: char = '\u{2581}';
 pub use scan::Preset;
 
 use crate::error::{Error, Result};
@@ -27,6 +30,9 @@ pub enum Pretokenizer {
     Preset(Preset),
     /// A user-supplied pattern.
     Regex { pattern: String, re: Box<fancy_regex::Regex> },
+    /// Hugging Face's `Metaspace` split: a piece starts at every space and every `▁` (the spaces the
+    /// normalizer writes as `▁`), so each holds one and what follows it up to the next.
+    Metaspace,
     /// Several splits in a row, each cutting the pieces the one before left (Hugging Face's `Sequence` of
     /// `Split`s, as DeepSeek ships); `spec` is its JSON array of patterns.
     Sequence { spec: String, steps: Vec<Pretokenizer> },
@@ -54,6 +60,7 @@ impl Pretokenizer {
         }
         match spec {
             "none" | "" => Ok(Pretokenizer::None),
+            "metaspace" | METASPACE => Ok(Pretokenizer::Metaspace),
             // A preset's exact pattern runs on its scanner too (as in an imported tokenizer.json).
             "gpt2" | GPT2 => Ok(Pretokenizer::Preset(Preset::Gpt2)),
             "gpt4" | "cl100k" | CL100K => Ok(Pretokenizer::Preset(Preset::Cl100k)),
@@ -68,6 +75,7 @@ impl Pretokenizer {
     pub fn name(&self) -> &str {
         match self {
             Pretokenizer::None => "none",
+            Pretokenizer::Metaspace => "metaspace",
             Pretokenizer::Preset(p) => p.name(),
             Pretokenizer::Regex { .. } => "regex",
             Pretokenizer::Sequence { .. } => "sequence",
@@ -78,6 +86,7 @@ impl Pretokenizer {
     pub fn pattern(&self) -> &str {
         match self {
             Pretokenizer::None => "",
+            Pretokenizer::Metaspace => METASPACE,
             Pretokenizer::Preset(p) => p.pattern(),
             Pretokenizer::Regex { pattern, .. } => pattern,
             Pretokenizer::Sequence { spec, .. } => spec,
@@ -95,6 +104,10 @@ impl Pretokenizer {
             }
             Pretokenizer::Preset(p) => {
                 p.split(text, out);
+                Ok(())
+            }
+            Pretokenizer::Metaspace => {
+                split_metaspace(text, out);
                 Ok(())
             }
             Pretokenizer::Regex { re, .. } => split_regex(re, text, out),
@@ -134,6 +147,7 @@ impl Pretokenizer {
             Pretokenizer::Regex { .. } => return true,
             Pretokenizer::Sequence { steps, .. } => return steps.iter().all(|s| s.settled(data, at)),
             Pretokenizer::None => return false,
+            Pretokenizer::Metaspace => return matches!(char_at(data, at), Some(' ' | METASPACE_CHAR)),
         };
         let (Some(before), Some(after)) = (char_before(data, at), char_at(data, at)) else { return false };
         let (fb, fa) = (classes::char_flags(before), classes::char_flags(after));
@@ -176,6 +190,20 @@ fn char_before(data: &[u8], at: usize) -> Option<char> {
     (1..=4.min(at)).find_map(|n| std::str::from_utf8(&data[at - n..at]).ok()?.chars().next())
 }
 
+/// The metaspace split: a piece starts at every space and `▁` (and at the start of `text`).
+fn split_metaspace<'a>(text: &'a str, out: &mut Vec<&'a str>) {
+    let mut start = 0;
+    for (at, _) in text.match_indices([' ', METASPACE_CHAR]) {
+        if at > start {
+            out.push(&text[start..at]);
+        }
+        start = at;
+    }
+    if start < text.len() {
+        out.push(&text[start..]);
+    }
+}
+
 /// Matches and the gaps between them, in order; empty matches are skipped.
 fn split_regex<'a>(re: &fancy_regex::Regex, text: &'a str, out: &mut Vec<&'a str>) -> Result<()> {
     let mut last = 0;
@@ -214,6 +242,17 @@ mod tests {
     #[test]
     fn gpt4_groups_digits_by_three() {
         assert_eq!(pieces("gpt4", "x 12345"), ["x", " ", "123", "45"]);
+    }
+
+    #[test]
+    fn metaspace_starts_a_piece_at_every_metaspace_as_its_regex_does() {
+        for text in ["▁Hello▁▁world", "lead▁a", "", "▁", "▁▁▁x▁", "some  spaces ▁here"] {
+            let ours = pieces("metaspace", text);
+            let regex = pieces(&format!("(?:{METASPACE})"), text);
+            assert_eq!(ours, regex, "{text:?}");
+        }
+        assert_eq!(pieces("metaspace", "▁Hello▁▁world"), ["▁Hello", "▁", "▁world"]);
+        assert_eq!(pieces("metaspace", "Hello  world"), ["Hello", " ", " world"]);
     }
 
     #[test]

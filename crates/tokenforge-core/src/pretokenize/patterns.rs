@@ -22,3 +22,7 @@ pub const SUPERBPE_STAGE1: &str = concat!(
 
 /// SuperBPE stage 2: numbers, runs of two or more symbols, trailing spaces; the rest may merge across spaces.
 pub const SUPERBPE_STAGE2: &str = r"\p{N}{1,3}| ?[^\s\p{L}\p{N}]{2,}[\r\n/]*| +(?!\S)";
+
+/// The `metaspace` preset as a regex: a piece starts at every space and `▁` (U+2581), as Hugging Face's
+/// `Metaspace` pre-tokenizer splits after writing spaces as `▁`.
+pub const METASPACE: &str = "[ \u{2581}][^ \u{2581}]*|[^ \u{2581}]+";

@@ -3,6 +3,7 @@
 //! (`replay.rs`).
 
 pub mod apply;
+pub mod chars;
 mod model;
 pub(crate) mod replay;
 pub mod rules;

@@ -1,0 +1,204 @@
+//! SentencePiece-style BPE (Llama-2, Mistral, Gemma): BPE over the *characters* of a pre-token, after
+//! sentencepiece's normalizer (`▁` for spaces), with byte fallback.
+//!
+//! The normalizer runs here, on each pre-token, because its dummy prefix and `▁` are the model's business:
+//! with no pre-tokenizer (sentencepiece, and Hugging Face's `Metaspace` with `split: false`) a pre-token is
+//! the whole text between special tokens; with `metaspace` each pre-token starts at a space.
+//!
+//! sentencepiece merges the adjacent pair whose merged piece has the highest score, leftmost among equal
+//! scores. As a merge list that is rank-ordered BPE where every split of a piece into two pieces is a merge,
+//! all ranked by the piece's score (equal scores, equal ranks): the one merge applier (`apply.rs`) then
+//! gives sentencepiece's result. Hugging Face's `tokenizer.json` of such a model lists the merges, one rank
+//! each, which the same applier follows.
+//!
+//! A character that is no piece stays a symbol no merge touches; afterwards it becomes the `<0xXX>` pieces
+//! of its UTF-8 bytes (byte fallback) or the unknown piece (consecutive ones fused with `fuse_unk`).
+//! User-defined pieces are matched first, longest at each position, and never merged.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchKind, StartKind};
+use rustc_hash::FxHashMap;
+
+use crate::error::{Error, Result};
+use crate::model::bpe::apply::{apply_merges, Ranks};
+use crate::model::bpe::Pair;
+use crate::normalize::SpmNormalizer;
+
+/// Symbols from this id on stand for characters that are no piece (index into the piece's unknown list).
+const UNKNOWN_BASE: u32 = 1 << 31;
+const NO_ID: u32 = u32::MAX;
+
+/// What becomes of a character that is no piece.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fallback {
+    /// The ids of the byte pieces `<0x00>` … `<0xFF>` (`u32::MAX` where missing); `None`: no byte fallback.
+    pub bytes: Option<[u32; 256]>,
+    /// The unknown piece (used when a byte piece is missing or there is no byte fallback).
+    pub unk: Option<u32>,
+    /// Consecutive unknown pieces become one.
+    pub fuse_unk: bool,
+}
+
+/// SentencePiece-style BPE on one pre-token.
+pub struct CharBpe {
+    /// The id of each single-character piece.
+    chars: FxHashMap<char, u32>,
+    ranks: Ranks,
+    fallback: Fallback,
+    /// User-defined pieces, matched before splitting into characters, and their ids.
+    user: Option<(AhoCorasick, Vec<u32>)>,
+    normalizer: Option<SpmNormalizer>,
+}
+
+impl CharBpe {
+    /// The model over `pieces` (the text of each id; ids of specials may be empty and are never produced
+    /// by merges), with `merges` as `(pair, new id, rank)` (equal ranks allowed: leftmost wins), the user-defined
+    /// piece ids and the fallback.
+    pub fn new(
+        pieces: &[String],
+        merges: &[(Pair, u32, u32)],
+        user_defined: &[u32],
+        fallback: Fallback,
+        normalizer: Option<SpmNormalizer>,
+    ) -> Result<Self> {
+        let n = pieces.len() as u32;
+        let text = |id: u32| pieces.get(id as usize).map(String::as_str).ok_or(Error::UnknownId(id));
+        let mut chars = FxHashMap::default();
+        let reserved: Vec<u32> = user_defined.iter().chain(fallback.unk.iter()).copied().collect();
+        for (id, p) in pieces.iter().enumerate() {
+            let mut it = p.chars();
+            if let (Some(c), None) = (it.next(), it.next()) {
+                if !reserved.contains(&(id as u32)) {
+                    chars.entry(c).or_insert(id as u32);
+                }
+            }
+        }
+        let mut ranks = Ranks::default();
+        for &((a, b), new, rank) in merges {
+            if a >= n || b >= n || new >= n {
+                return Err(Error::InvalidModel(format!(
+                    "merge ({a}, {b}) -> {new} names an id outside the vocabulary"
+                )));
+            }
+            let (ta, tb, tn) = (text(a)?, text(b)?, text(new)?);
+            if tn.len() != ta.len() + tb.len() || !tn.starts_with(ta) || !tn.ends_with(tb) {
+                return Err(Error::InvalidModel(format!("merge ({a}, {b}) -> {new} does not concatenate its parts")));
+            }
+            ranks.entry((a, b)).or_insert((rank, new));
+        }
+        for id in fallback.bytes.iter().flatten().chain(fallback.unk.iter()) {
+            if *id != NO_ID && *id >= n {
+                return Err(Error::UnknownId(*id));
+            }
+        }
+        let user = if user_defined.is_empty() {
+            None
+        } else {
+            let texts = user_defined.iter().map(|&id| text(id)).collect::<Result<Vec<_>>>()?;
+            let ac = AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostLongest)
+                .start_kind(StartKind::Anchored)
+                .build(texts)
+                .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+            Some((ac, user_defined.to_vec()))
+        };
+        Ok(CharBpe { chars, ranks, fallback, user, normalizer })
+    }
+
+    /// Appends the ids of one pre-token (UTF-8) to `out`.
+    pub fn encode_piece(&self, piece: &[u8], out: &mut Vec<u32>) -> Result<()> {
+        let text = std::str::from_utf8(piece).map_err(|e| Error::InvalidUtf8 { offset: e.valid_up_to() })?;
+        let normalized;
+        let text = match &self.normalizer {
+            Some(n) => {
+                normalized = n.normalize(text);
+                normalized.as_str()
+            }
+            None => text,
+        };
+        let mut syms = Vec::with_capacity(text.len());
+        let mut unknown: Vec<char> = Vec::new();
+        let mut rest = text;
+        while let Some(c) = rest.chars().next() {
+            if let Some((ac, ids)) = &self.user {
+                if let Some(m) = ac.find(Input::new(rest).anchored(Anchored::Yes)) {
+                    syms.push(ids[m.pattern().as_usize()]);
+                    rest = &rest[m.end()..];
+                    continue;
+                }
+            }
+            match self.chars.get(&c) {
+                Some(&id) => syms.push(id),
+                None => {
+                    syms.push(UNKNOWN_BASE + unknown.len() as u32);
+                    unknown.push(c);
+                }
+            }
+            rest = &rest[c.len_utf8()..];
+        }
+        apply_merges(&self.ranks, &mut syms);
+        let mut last_unk = false;
+        for s in syms {
+            if s < UNKNOWN_BASE {
+                out.push(s);
+                last_unk = false;
+                continue;
+            }
+            let c = unknown[(s - UNKNOWN_BASE) as usize];
+            let mut buf = [0u8; 4];
+            let bytes = c.encode_utf8(&mut buf).as_bytes();
+            if let Some(table) = &self.fallback.bytes {
+                if bytes.iter().all(|&b| table[b as usize] != NO_ID) {
+                    out.extend(bytes.iter().map(|&b| table[b as usize]));
+                    last_unk = false;
+                    continue;
+                }
+            }
+            let unk = self
+                .fallback
+                .unk
+                .ok_or_else(|| Error::InvalidModel(format!("{c:?} has no piece and the model has no unknown piece")))?;
+            if !(last_unk && self.fallback.fuse_unk) {
+                out.push(unk);
+            }
+            last_unk = true;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(fallback: bool) -> CharBpe {
+        // ids: 0 <unk>, 1 a, 2 b, 3 ab, 4 ba, 5 aba, then <0x00>.. at 6..
+        let mut pieces: Vec<String> = ["<unk>", "a", "b", "ab", "ba", "aba"].map(String::from).to_vec();
+        let mut bytes = [NO_ID; 256];
+        for (b, id) in bytes.iter_mut().enumerate() {
+            *id = pieces.len() as u32;
+            pieces.push(format!("<0x{b:02X}>"));
+        }
+        // "ab" and "ba" tie (rank 0): the leftmost pair merges first.
+        let merges = [((1, 2), 3, 0), ((2, 1), 4, 0), ((3, 1), 5, 1)];
+        let fb = Fallback { bytes: fallback.then_some(bytes), unk: Some(0), fuse_unk: true };
+        CharBpe::new(&pieces, &merges, &[], fb, None).unwrap()
+    }
+
+    fn encode(m: &CharBpe, text: &str) -> Vec<u32> {
+        let mut out = Vec::new();
+        m.encode_piece(text.as_bytes(), &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn equal_ranks_merge_leftmost_first() {
+        assert_eq!(encode(&model(false), "bab"), vec![4, 2]);
+        assert_eq!(encode(&model(false), "aba"), vec![5]);
+    }
+
+    #[test]
+    fn unknown_characters_fall_back_to_bytes_or_one_unknown() {
+        assert_eq!(encode(&model(true), "aé"), vec![1, 6 + 0xC3, 6 + 0xA9]);
+        assert_eq!(encode(&model(false), "aéé b"), vec![1, 0, 2]);
+    }
+}
