@@ -84,6 +84,16 @@ def test_a_normaliser_that_changes_the_text_gives_no_spans(server, views):
     assert answer["tokenizers"]["nfkc"]["ids"] == views["nfkc"].tok.encode("ﬁne ①")
 
 
+def test_detail_limits_the_per_token_fields_not_the_ids(server, views):
+    text = TEXTS["latin"] * 3
+    status, answer, _ = post_json(f"{server[0]}/api/encode", {"text": text, "tokenizers": ["ours"], "detail": 5})
+    r = answer["tokenizers"]["ours"]
+    assert status == 200 and r["ids"] == views["ours"].tok.encode(text) and r["count"] == len(r["ids"]) > 5
+    assert all(len(r[k]) == 5 for k in ("tokens", "spans", "hex", "pieces", "superword"))
+    full = encode(server[0], text, ["ours"])[1]["tokenizers"]["ours"]
+    assert all(r[k] == full[k][:5] for k in ("tokens", "spans", "hex", "pieces", "superword"))
+
+
 def test_encode_names_the_tokenizers_asked_for_in_that_order(server):
     status, answer, _ = encode(server[0], "abc", ["super", "ours"])
     assert status == 200 and list(answer["tokenizers"]) == ["super", "ours"]
@@ -186,6 +196,8 @@ def test_tokenizers_lists_names_kinds_and_limits(server):
         (b'{"text": "a", "tokenizers": "ours"}', 422, '"tokenizers"'),
         (b'{"text": "a", "tokenizers": [1]}', 422, '"tokenizers"'),
         (b'{"text": "a", "tokenizers": ["nope"]}', 404, "no tokenizer named 'nope'"),
+        (b'{"text": "a", "detail": -1}', 422, '"detail"'),
+        (b'{"text": "a", "detail": "5"}', 422, '"detail"'),
         (b'{"text": "\\ud800"}', 200, ""),
     ],
 )

@@ -13,6 +13,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import accumulate
 
 from tokenforge.tokenizer import Tokenizer
 
@@ -89,6 +90,7 @@ class TokenizerView:
         self.source = source
         self.vocab_size = tok.vocab_size
         self.special = set(tok.special_tokens.values()) | set(tok.added_tokens.values())
+        self._drawn: dict[int, tuple[str, str, list[list[str]], bool]] = {}
 
     # -- model-specific reading ------------------------------------------------------------------------
 
@@ -99,14 +101,11 @@ class TokenizerView:
     def _spans(self, text: str, ids: list[int]) -> list[list[int]] | None:
         """`[start, end)` of every token in the UTF-8 bytes of `text`, or None when the tokens do not spell the
         text (a normaliser changed it)."""
-        ends: list[int] = []
-        at = 0
-        for i in ids:
-            at += len(self.bytes_of(i))
-            ends.append(at)
-        if at != len(text.encode("utf-8", "surrogatepass")):
+        lengths = [len(self._vocab[i]) for i in ids]
+        ends = list(accumulate(lengths))
+        if (ends[-1] if ends else 0) != len(text.encode("utf-8", "surrogatepass")):
             return None
-        return [[end - len(self.bytes_of(i)), end] for i, end in zip(ids, ends)]
+        return [[end - n, end] for n, end in zip(lengths, ends)]
 
     def bytes_of(self, i: int) -> bytes:
         """The bytes of token `i`."""
@@ -142,19 +141,35 @@ class TokenizerView:
             "source": self.source,
         }
 
-    def encode(self, text: str) -> dict:
-        """The tokens of `text`: ids, token strings (bytes outside UTF-8 as `\\xNN`), byte spans, hex, drawn
-        runs, superword marks, and the totals."""
+    def drawn(self, i: int) -> tuple[str, str, list[list[str]], bool]:
+        """Token `i` as the page shows it: its string (bytes outside UTF-8 as `\\xNN`), hex, drawn runs and
+        superword mark (worked out once per id: a long text repeats its tokens)."""
+        got = self._drawn.get(i)
+        if got is None:
+            data = self.bytes_of(i)
+            got = (
+                data.decode("utf-8", "backslashreplace"),
+                data.hex(),
+                pieces(data, i in self.special),
+                is_superword(data),
+            )
+            self._drawn[i] = got
+        return got
+
+    def encode(self, text: str, detail: int | None = None) -> dict:
+        """The tokens of `text`: all ids and the totals, and for the first `detail` tokens (all by default) their
+        strings, byte spans, hex, drawn runs and superword marks."""
         ids = self.tok.encode(text)
-        data = [self.bytes_of(i) for i in ids]
+        drawn = [self.drawn(i) for i in ids[:detail]]
+        spans = self._spans(text, ids)
         n_bytes = len(text.encode("utf-8", "surrogatepass"))
         return {
             "ids": ids,
-            "tokens": [b.decode("utf-8", "backslashreplace") for b in data],
-            "spans": self._spans(text, ids),
-            "hex": [b.hex() for b in data],
-            "pieces": [pieces(b, i in self.special) for i, b in zip(ids, data)],
-            "superword": [is_superword(b) for b in data],
+            "tokens": [d[0] for d in drawn],
+            "spans": None if spans is None else spans[:detail],
+            "hex": [d[1] for d in drawn],
+            "pieces": [d[2] for d in drawn],
+            "superword": [d[3] for d in drawn],
             "count": len(ids),
             "bytes": n_bytes,
             "chars": len(text),

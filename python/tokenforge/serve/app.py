@@ -199,8 +199,11 @@ class Service:
         names = data.get("tokenizers", list(self.views))
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
             raise ApiError(422, '"tokenizers" must be a list of tokenizer names')
+        detail = data.get("detail")
+        if detail is not None and (not isinstance(detail, int) or isinstance(detail, bool) or detail < 0):
+            raise ApiError(422, '"detail" must be a number of tokens (0 or more)')
         views = [self.view(n) for n in dict.fromkeys(names)]
-        results = await self.bounded(lambda: {v.name: v.encode(text) for v in views})
+        results = await self.bounded(lambda: {v.name: v.encode(text, detail) for v in views})
         return FastJSON({"tokenizers": results})
 
     async def token(self, request: Request) -> Response:

@@ -124,7 +124,7 @@ async function runCompare() {
   const status = $("#compare-status");
   const text = state.text;
   try {
-    const res = await api("/api/encode", { text, tokenizers: state.t });
+    const res = await api("/api/encode", { text, tokenizers: state.t, detail: MAX_RENDER });
     if (seq !== encodeSeq) return;
     status.textContent = "";
     status.classList.remove("error");
