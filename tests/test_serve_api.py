@@ -9,6 +9,7 @@ import subprocess
 import sys
 import urllib.parse
 import urllib.request
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -21,7 +22,7 @@ from tokenforge.cli.serve import load_views
 from tokenforge.errors import ConfigError
 from tokenforge.metrics.adapters import OursAdapter
 from tokenforge.metrics.evaluate import documents, evaluate
-from tokenforge.serve.adapter import is_superword
+from tokenforge.serve.adapter import TokenizerView, is_superword
 
 pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
@@ -322,3 +323,55 @@ def test_cli_names_a_port_in_use(files, capsys):
 def test_tokenizer_names_must_be_distinct_and_plain(files, specs, needle):
     with pytest.raises(ConfigError, match=needle):
         load_views([s.format(**files[0]) for s in specs])
+
+
+class WordPieceLike:
+    """A tokenizer of another model family as `Tokenizer` presents one (no merges, a `model.type`), over Hugging
+    Face's WordPiece: what the page must show without a merge tree."""
+
+    model = SimpleNamespace(type="wordpiece")
+    pretokenizer = "bert"
+    normalizer = None
+    merge_ids: list = []
+    added_tokens: dict = {}
+
+    def __init__(self, docs: list[str]) -> None:
+        from tokenizers import Tokenizer as HFTokenizer
+        from tokenizers import models, pre_tokenizers, trainers
+
+        self.hf = HFTokenizer(models.WordPiece(unk_token="[UNK]"))
+        self.hf.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+        self.hf.train_from_iterator(docs, trainers.WordPieceTrainer(vocab_size=800, special_tokens=["[UNK]"]))
+        by_id = sorted(self.hf.get_vocab().items(), key=lambda item: item[1])
+        self._vocab = [token.encode() for token, _ in by_id]
+        self.vocab_size = len(self._vocab)
+        self.special_tokens = {"[UNK]": self.hf.token_to_id("[UNK]")}
+
+    def encode(self, text: str) -> list[int]:
+        return self.hf.encode(text, add_special_tokens=False).ids
+
+    def vocab(self) -> list[bytes]:
+        return list(self._vocab)
+
+    def token_bytes(self, i: int) -> bytes:
+        return self._vocab[i]
+
+
+def test_a_model_without_merges_is_shown_without_a_merge_tree(english_docs):
+    tok = WordPieceLike(english_docs[:50])
+    view = TokenizerView("wp", tok, "<test>")
+    with serve_in_thread(create_app([view])) as url:
+        text = "Tokenizers split unbelievable words: 東京 ✓"
+        status, answer, _ = encode(url, text)
+        r = answer["tokenizers"]["wp"]
+        assert status == 200 and r["ids"] == tok.hf.encode(text, add_special_tokens=False).ids
+        assert r["spans"] is None and [bytes.fromhex(h) for h in r["hex"]] == [tok.token_bytes(i) for i in r["ids"]]
+        assert request(f"{url}/api/tokenizers")[1]["tokenizers"][0]["kind"] == "WordPiece"
+        continued = next(i for i, t in enumerate(tok.vocab()) if t.startswith(b"##"))
+        status, t, _ = request(f"{url}/api/token/wp/{continued}")
+        assert status == 200 and not t["has_merges"] and t["tree"]["parts"] == [] and t["builds_total"] == 0
+        assert t["kind"] == "token" and t["text"] == tok.token_bytes(continued).decode()
+        unk = tok.special_tokens["[UNK]"]
+        assert request(f"{url}/api/token/wp/{unk}")[1]["kind"] == "special"
+        found = request(f"{url}/api/vocab/wp?q=%23%23")[1]
+        assert found["total"] == sum(t.startswith(b"##") for t in tok.vocab())

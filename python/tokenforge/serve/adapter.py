@@ -21,6 +21,8 @@ from tokenforge.tokenizer import Tokenizer
 VISIBLE = {" ": "·", "\t": "→", "\n": "↵", "\r": "␍", "\u00a0": "⍽", "\u3000": "□"}
 #: A space between two characters that are not white space: a token holding it spans words (SuperBPE).
 SUPERWORD = re.compile(r"\S \S")
+#: A search for an id: `123` (also searched as text) or `#123` (only the id).
+ID_QUERY = re.compile(r"#?[0-9]+")
 #: At most this many tokens are listed as built from a token.
 MAX_BUILDS = 200
 #: At most this many search results are returned.
@@ -248,13 +250,14 @@ class TokenizerView:
         (`0x...`), or whose id it is (`#12` or `12`); `only` = `superword` or `special` narrows the list."""
         q = query.strip()
         wanted: list[int] = []
-        if q.lstrip("#").isdigit() and int(q.lstrip("#")) < self.vocab_size:
+        is_id = ID_QUERY.fullmatch(q) is not None
+        if is_id and int(q.lstrip("#")) < self.vocab_size:
             wanted.append(int(q.lstrip("#")))
         needle = plain(query.encode("utf-8", "surrogatepass")).casefold()
         if q.lower().startswith("0x") and len(q) > 2:
             needle = q[2:].lower()
             match = [i for i, t in enumerate(self._vocab) if needle in t.hex()]
-        elif q.startswith("#"):
+        elif is_id and q.startswith("#"):
             match = []
         else:
             match = [i for i, t in enumerate(self._search_text) if needle in t]
