@@ -199,15 +199,15 @@ function panel(name, r) {
   return el("section", { class: "panel", dataset: { tokenizer: name } }, head, box, more);
 }
 
-/** Marks tokens whose byte span is a token of every other panel too ("same"), for the differences view. */
+/** Marks tokens whose byte span is a token of every other panel too ("same"), for the differences view; panels
+ * without spans (tokens that do not spell the text) take no part. */
 function markSame(names) {
+  const spelled = names.filter((n) => lastResults[n].spans);
   const keys = {};
-  for (const n of names) {
-    const spans = lastResults[n].spans;
-    keys[n] = new Set(spans ? spans.map(([s, e]) => `${s}:${e}`) : []);
-  }
+  for (const n of spelled) keys[n] = new Set(lastResults[n].spans.map(([s, e]) => `${s}:${e}`));
   for (const p of $$("#panels .panel")) {
-    const others = names.filter((n) => n !== p.dataset.tokenizer);
+    if (!keys[p.dataset.tokenizer]) continue;
+    const others = spelled.filter((n) => n !== p.dataset.tokenizer);
     for (const t of $$(".tok", p)) {
       const key = `${t.dataset.start}:${t.dataset.end}`;
       t.classList.toggle("same", others.length > 0 && others.every((n) => keys[n].has(key)));
