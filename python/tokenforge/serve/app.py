@@ -117,6 +117,8 @@ class Service:
         self, views: list[TokenizerView], corpora: list[tuple[str, str]], limits: Limits, reading: CorpusOptions
     ) -> None:
         self.views = {v.name: v for v in views}
+        for v in views:  # its kind and merge index, worked out now rather than in the event loop on first asking
+            v.describe()
         self.corpora = list(corpora)
         self.limits = limits
         self._limiter: anyio.CapacityLimiter | None = None
