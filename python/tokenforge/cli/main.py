@@ -23,12 +23,13 @@ from tokenforge.cli import (
     info,
     mixture,
     serve,
+    signal,
     tokenize,
     train,
 )
 from tokenforge.errors import TokenforgeError
 
-COMMANDS = (train, extend, encode, decode, info, export, demo, tokenize, mixture, eval, charbench, serve)
+COMMANDS = (train, extend, encode, decode, info, export, demo, tokenize, mixture, eval, charbench, serve, signal)
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141

@@ -258,19 +258,28 @@ def render_html(result: dict) -> str:
         "<h2>How each number was computed</h2>",
         method_section(result),
     ]
-    body = "\n".join(sections)
+    return document("Tokenizer evaluation", "\n".join(sections))
+
+
+def document(title: str, body: str) -> str:
+    """A whole HTML document with the report style around `body`."""
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>Tokenizer evaluation</title><style>{STYLE}</style></head>\n<body>\n{body}\n</body></html>\n"
+        f"<title>{esc(title)}</title><style>{STYLE}</style></head>\n<body>\n{body}\n</body></html>\n"
     )
+
+
+def write_page(page: str, path: str | os.PathLike) -> Path:
+    """Writes an HTML page to `path`; a failure is a one-line error naming it."""
+    p = Path(path)
+    try:
+        p.write_text(page, encoding="utf-8")
+    except OSError as e:
+        raise InputFileError(f"{p}: cannot write the report: {e.strerror}") from None
+    return p
 
 
 def write_html(result: dict, path: str | os.PathLike) -> Path:
     """Writes the report to `path`."""
-    p = Path(path)
-    try:
-        p.write_text(render_html(result), encoding="utf-8")
-    except OSError as e:
-        raise InputFileError(f"{p}: cannot write the report: {e.strerror}") from None
-    return p
+    return write_page(render_html(result), path)

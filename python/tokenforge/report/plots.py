@@ -87,3 +87,18 @@ def composition_bars(compositions: dict[str, dict[str, int]]) -> str:
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.spines[["top", "right"]].set_visible(False)
     return _svg(fig)
+
+
+def curves(series: dict[str, tuple[list[float], list[float]]], xlabel: str, ylabel: str, log_x: bool = False) -> str:
+    """One line with markers per series of (x values, y values), as SVG."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(WIDTH, HEIGHT))
+    for name, (xs, ys) in series.items():
+        ax.plot(xs, ys, marker="o", markersize=3, label=name)
+    if log_x:
+        ax.set_xscale("log", base=2)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.spines[["top", "right"]].set_visible(False)
+    return _svg(fig)
