@@ -7,6 +7,7 @@ const MAX_RENDER = 20000; // tokens drawn per panel; the counts are always compl
 const MAX_URL_TEXT = 20000; // longer texts are not kept in the URL
 const DEBOUNCE_MS = 150;
 const POLL_MS = 400;
+const SAMPLE = "Tokenizers split text into pieces: naïve café, 12345, don't!\n你好世界 👋🏽 مرحبا";
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
@@ -35,7 +36,7 @@ const spacedHex = (hex) => hex.replace(/(..)(?!$)/g, "$1 ");
 const params = new URLSearchParams(location.search);
 const state = {
   view: params.get("view") || "compare",
-  text: params.get("text") ?? "",
+  text: params.get("text") ?? SAMPLE,
   t: params.has("t") ? params.get("t").split(",").filter(Boolean) : null,
   ids: params.get("ids") === "1",
   hex: params.get("hex") === "1",
