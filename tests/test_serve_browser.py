@@ -48,6 +48,7 @@ const panels = document.querySelector('#panels');
 return Boolean(window.tokenforge) && panels.dataset.ready === '1'
   && window.tokenforge.settledText() === document.querySelector('#text').value;
 """
+TOKEN_READY = "return document.querySelector('#token').dataset.ready === '1'"
 TREE_OK = """
 function check(li) {
   const kids = Array.from(li.querySelectorAll(':scope > ul > li'));
@@ -289,6 +290,26 @@ def test_oversized_text_shows_the_servers_413_message(setup, browser):
     type_text(browser, "x" * (MAX_TEXT + 1))
     message = browser.find_element(By.ID, "compare-status").text
     assert "text too large" in message and f"{MAX_TEXT:,}" in message
+
+
+@pytest.mark.parametrize("width", [1400, 800])
+def test_no_view_scrolls_sideways(setup, browser, width):
+    """At 1400 and 800 px every view fits the window's width (long tokens wrap, tables scroll in their box)."""
+    url, tokens, _ = setup
+    name = "super" if "super" in tokens else "ours"
+    browser.set_window_size(width, 1000)
+    try:
+        until(browser, f"return window.innerWidth <= {width}")
+        views = [
+            ("?" + urllib.parse.urlencode({"text": TEXTS["latin"] + " " + "x" * 300, "ids": "1"}), ENCODED),
+            (f"?view=vocab&tok={name}&q=the&id={tokens[name].merge_ids[-1][1]}", TOKEN_READY),
+        ]
+        for query_string, ready in views:
+            browser.get(f"{url}/{query_string}")
+            until(browser, ready)
+            assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    finally:
+        browser.set_window_size(1400, 1000)
 
 
 def test_the_page_logged_no_error(browser):
