@@ -22,6 +22,7 @@ from tokenforge.cli import (
     extend,
     info,
     mixture,
+    repro,
     serve,
     signal,
     tokenize,
@@ -29,7 +30,7 @@ from tokenforge.cli import (
 )
 from tokenforge.errors import TokenforgeError
 
-COMMANDS = (train, extend, encode, decode, info, export, demo, tokenize, mixture, eval, charbench, serve, signal)
+COMMANDS = (train, extend, encode, decode, info, export, demo, tokenize, mixture, eval, charbench, serve, signal, repro)
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141

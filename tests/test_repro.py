@@ -1,0 +1,124 @@
+"""Smoke tests of the reproductions (`tokenforge repro`) on tiny generated data: no installed data needed."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from tokenforge import Tokenizer
+from tokenforge.cli.main import main
+from tokenforge.metrics.evaluate import Lexicon
+from tokenforge.repro import REPROS, binary, charbench, crosslingual, kl3m, mixture, qtok, sources, superbpe, turkish
+from tokenforge.repro.common import DataMissing, Repro
+
+WORDS = "the of and to a in is that for it as was with be by on not he this are or his from at which".split()
+
+
+def prose(seed: int, n: int = 60, words: list[str] = WORDS) -> list[str]:
+    """`n` generated documents of 40 words each."""
+    rng = random.Random(seed)
+    return [" ".join(rng.choice(words) for _ in range(40)) + ".\n" for _ in range(n)]
+
+
+def test_registry_names_every_module():
+    assert set(REPROS) == {"superbpe", "binary", "kl3m", "qtok", "turkish", "crosslingual", "charbench", "mixture"}
+    assert all(r.install and r.paper for r in REPROS.values())
+
+
+def test_superbpe_saves_tokens_on_repetitive_prose():
+    report = superbpe.measure(prose(0), vocab_sizes=(320,), transitions=(0.9,), every=3)
+    assert [r.label for r in report.rows] == ["BPE 320", "SuperBPE 320, t = 288"]
+    assert report.rows[1].ours.startswith("-")  # superwords over frequent word pairs: fewer tokens
+
+
+def test_binary_family_reports_each_size_and_format(tmp_path):
+    rng = random.Random(1)
+    blocks = [bytes(rng.randrange(256) for _ in range(16)) for _ in range(8)]
+    files = []
+    for k in range(12):
+        p = tmp_path / f"prog{k}"
+        p.write_bytes(b"\x7fELF" + b"".join(rng.choice(blocks) for _ in range(200)))
+        files.append(p)
+    report = binary.measure(files, vocab_sizes=(300, 320))
+    assert [r.label.split(",")[0] for r in report.rows] == ["300", "320"]
+    assert all("bytes/token" in r.ours for r in report.rows)
+
+
+def test_kl3m_domain_tokenizer_beats_bytes():
+    docs = prose(2, 40, ["licence", "copyright", "holder", "warranty", "software", "permission", "granted"])
+    report = kl3m.measure(docs, {"held": prose(3, 5)}, {"bytes": Tokenizer.bytes_only("gpt4")}, vocab_size=2048)
+    (row,) = report.rows
+    assert row.ours.startswith("-")
+
+
+def test_licence_body_drops_front_matter():
+    assert kl3m.licence_body("---\nkey: mit\n---\nPermission is granted") == "Permission is granted"
+    assert kl3m.licence_body("no header") == "no header"
+
+
+def test_qtok_entries_and_spaced_count():
+    vocab = {"<s>": 0, " the": 1, "a": 2, "<0y¡>": 3, "▁x": 4, "ing": 5, " b": 6}
+    entries = [qtok.entry(i, t) for t, i in vocab.items()]
+    assert entries[0].control and entries[3].surface == b"\xa1" and entries[4].surface == b" x"
+    assert qtok.spaced(entries) == 3  # " the", " x", " b"
+    report = qtok.measure({"toy": vocab})
+    assert report.rows[0].ours.startswith("3 spaced")
+
+
+def test_turkish_integrity_rows(tmp_path):
+    aff = tmp_path / "tr.aff"
+    aff.write_text("SFX A Y 2\nSFX A 0 ler .\nSFX A 0 lerimizden .\n", encoding="utf-8")
+    assert turkish.hunspell_suffixes(aff) == {"ler"}
+    lexicon = Lexicon({"ev", "evler", "kitap"}, {"ler"}, language="tr")
+    text = prose(4, 30, ["ev", "evler", "kitap", "kitaplar", "İstanbul"])
+    report = turkish.measure(text[:20], text[20:], lexicon, {"bytes": Tokenizer.bytes_only()}, bpe_sizes=(300,))
+    assert [r.label for r in report.rows] == ["bytes", "our BPE 300"]
+    assert all("%TR" in r.ours for r in report.rows)
+
+
+def test_crosslingual_premiums():
+    en = prose(5, 40)
+    xx = [d.replace("the", "thethe") for d in en]  # the same content, longer words
+    report = crosslingual.measure({"en": en, "xx": xx}, "en", settings=(("BPE 300", 300, {}),), every=2)
+    assert report.rows[0].ours.startswith("mean 1.")
+
+
+def test_charbench_bytes_tokens_are_one_char():
+    report = charbench.measure(["alpha", "beta", "gamma"], {"bytes": Tokenizer.bytes_only()})
+    assert report.rows[0].ours.startswith("target token 1.00 chars")
+
+
+def test_mixture_experiment_small():
+    cats = {"a": prose(6, 40), "b": prose(7, 40, ["zq", "xv", "kw", "yj", "the", "of"])}
+    report = mixture.measure(cats, trials=1, merges=20, train_bytes=20_000)
+    assert report.rows[0].ours.startswith("-") and "converged" in report.rows[0].ours
+
+
+def test_parallel_keeps_places_translated_everywhere(monkeypatch):
+    pages = {
+        "en-US": {"a.html": ["Hello world, this is long enough", "Same", "Third paragraph is also long"]},
+        "de-DE": {"a.html": ["Hallo Welt, das ist lang genug", "Same", "Dritter Absatz ist auch lang"]},
+        "fr-FR": {"a.html": ["Bonjour le monde, assez long ici", "Same", "Third paragraph is also long"]},
+    }
+    monkeypatch.setattr(sources, "handbook_pages", pages.__getitem__)
+    out = sources.parallel(["en-US", "de-DE", "fr-FR"], min_chars=10)
+    assert out == {
+        "en-US": ["Hello world, this is long enough"],
+        "de-DE": ["Hallo Welt, das ist lang genug"],
+        "fr-FR": ["Bonjour le monde, assez long ici"],
+    }
+
+
+def test_missing_data_names_the_install_command(tmp_path):
+    with pytest.raises(DataMissing, match="apt-get install x"):
+        sources.require(tmp_path / "absent", "apt-get install x")
+
+
+def test_cli_skips_a_reproduction_without_its_data(monkeypatch, capsys):
+    def absent():
+        raise DataMissing("/nowhere: not found; install it with: apt-get install nothing")
+
+    monkeypatch.setitem(REPROS, "superbpe", Repro("superbpe", "t", "p", "apt-get install nothing", absent))
+    assert main(["repro", "superbpe"]) == 0
+    assert "skipped: /nowhere: not found; install it with: apt-get install nothing" in capsys.readouterr().err
