@@ -16,7 +16,7 @@ SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 WORDS = words_of([pydoc_data.topics.topics[k] for k in sorted(pydoc_data.topics.topics)])
 
 
-@pytest.fixture(scope="module", params=["gpt2", "gpt4", "o200k"])
+@pytest.fixture(scope="module", params=["gpt2", "gpt4", "o200k", "code"])
 def trio(request, english_docs, tmp_path_factory):
     """A tokenizer trained with each preset, with its Hugging Face and tiktoken exports."""
     tok = tf.train_from_iterator(

@@ -8,8 +8,21 @@ import pytest
 
 from tokenforge import Tokenizer
 from tokenforge.cli.main import main
+from tokenforge.corpus.identifiers import anonymize
 from tokenforge.metrics.evaluate import Lexicon
-from tokenforge.repro import REPROS, binary, charbench, crosslingual, kl3m, mixture, qtok, sources, superbpe, turkish
+from tokenforge.repro import (
+    REPROS,
+    binary,
+    charbench,
+    code,
+    crosslingual,
+    kl3m,
+    mixture,
+    qtok,
+    sources,
+    superbpe,
+    turkish,
+)
 from tokenforge.repro.common import DataMissing, Repro
 
 WORDS = "the of and to a in is that for it as was with be by on not he this are or his from at which".split()
@@ -22,7 +35,8 @@ def prose(seed: int, n: int = 60, words: list[str] = WORDS) -> list[str]:
 
 
 def test_registry_names_every_module():
-    assert set(REPROS) == {"superbpe", "binary", "kl3m", "qtok", "turkish", "crosslingual", "charbench", "mixture"}
+    names = {"superbpe", "binary", "kl3m", "qtok", "turkish", "crosslingual", "charbench", "mixture", "code"}
+    assert set(REPROS) == names
     assert all(r.install and r.paper for r in REPROS.values())
 
 
@@ -122,3 +136,24 @@ def test_cli_skips_a_reproduction_without_its_data(monkeypatch, capsys):
     monkeypatch.setitem(REPROS, "superbpe", Repro("superbpe", "t", "p", "apt-get install nothing", absent))
     assert main(["repro", "superbpe"]) == 0
     assert "skipped: /nowhere: not found; install it with: apt-get install nothing" in capsys.readouterr().err
+
+
+def test_anonymize_renames_names_in_order_and_keeps_keywords():
+    src = "def area(width, height):\n    return width * height  # int\nstatic int count_t = sizeof(x);"
+    assert anonymize(src) == "def v1(v2, v3):\n    return v2 * v3  # int\nstatic int v4 = sizeof(v5);"
+
+
+def test_code_preset_aligns_every_identifier():
+    rng = random.Random(8)
+    names = ["self", "_private", "value_2", "items", "os"]
+
+    def pick() -> str:
+        return rng.choice(names)
+
+    lines = [f"    {pick()}.{pick()} = {pick()}({rng.randrange(99)})" for _ in range(400)]
+    docs = ["\n".join(lines[k : k + 20]) + "\n" for k in range(0, 400, 20)]
+    tok = Tokenizer.bytes_only("code")
+    assert code.identifier_alignment(tok, docs)[0] == 1.0  # byte tokens: every boundary is a token boundary
+    report = code.measure({"py": docs}, vocab_size=300)
+    assert [r.label for r in report.rows] == ["py, gpt4", "py, code", "py, code, anonymised"]
+    assert "aligned 100.0%" in report.rows[1].ours

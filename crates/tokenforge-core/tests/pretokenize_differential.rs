@@ -1,14 +1,15 @@
 //! The preset scanners against the regex they implement, run by fancy-regex (the pattern wrapped in a
 //! non-capturing group, so that `Pretokenizer::new` does not recognise it as a preset): same pieces on
 //! random strings over a tricky alphabet and on real text.
-use tokenforge_core::pretokenize::{Pretokenizer, CL100K, GPT2, O200K, SUPERBPE_STAGE1, SUPERBPE_STAGE2};
+use tokenforge_core::pretokenize::{Pretokenizer, CL100K, CODE, GPT2, O200K, SUPERBPE_STAGE1, SUPERBPE_STAGE2};
 
-const PRESETS: [(&str, &str); 5] = [
+const PRESETS: [(&str, &str); 6] = [
     ("gpt2", GPT2),
     ("gpt4", CL100K),
     ("o200k", O200K),
     ("superbpe-stage1", SUPERBPE_STAGE1),
     ("superbpe-stage2", SUPERBPE_STAGE2),
+    ("code", CODE),
 ];
 
 /// Characters that sit on the edges of the patterns' classes (some several times, for long runs).
@@ -28,6 +29,8 @@ const ALPHABET: &[&str] = &[
     "\u{C}",
     // Apostrophes and punctuation, incl. '/' (o200k) and a symbol.
     "'", "'", "'", "\u{2019}", "\"", ".", ",", "!", "?", "/", "/", "-", "_", "(", ")", "$", "©",
+    // Operator characters (the code pattern's multi-character operators).
+    "=", "=", "<", ">", "*", "&", "|", ":", "+", "%", "^", ".", "#",
     // Emoji (So), skin tone modifier (Sk), flag, private use, ZWNBSP (Cf, not White_Space).
     "😀", "👍", "\u{1F3FD}", "🇫🇷", "\u{E000}", "\u{FEFF}",
 ];
@@ -92,7 +95,7 @@ fn scanners_match_the_regex_on_random_strings() {
 
 #[test]
 fn scanners_match_the_regex_on_every_pair_and_triple_of_a_small_alphabet() {
-    let small = ["a", "A", "ʰ", "\u{301}", "1", " ", "\n", "\t", "'", "s", "!", "/"];
+    let small = ["a", "A", "ʰ", "\u{301}", "1", " ", "\n", "\t", "'", "s", "!", "/", "_", "=", "\r"];
     let mut texts = Vec::new();
     for a in small {
         for b in small {
@@ -123,6 +126,7 @@ fn scanners_match_the_regex_on_real_text() {
         include_str!("../src/pretokenize/o200k.rs"),
         include_str!("../../../docs/pretokenizers.md"),
         include_str!("../../../README.md"),
+        include_str!("../../../python/tokenforge/repro/common.py"),
     ]
     .iter()
     .map(|t| t.to_string())

@@ -32,7 +32,7 @@ from tokenforge.tokenizer import Merge, Tokenizer
 
 TOKENIZER_FILE = "tokenizer.json"
 CONFIG_FILE = "tokenizer_config.json"
-PRESETS = ("gpt2", "gpt4", "o200k")
+PRESETS = ("gpt2", "gpt4", "o200k", "code")
 
 # -- export ------------------------------------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ from tokenforge.interop.huggingface import check_merges, read_file, unique_ordin
 from tokenforge.tokenizer import Merge, Tokenizer
 
 # Presets whose pattern ends in `\s+`: every character belongs to some match, so tiktoken drops nothing.
-COVERING_PRESETS = ("gpt2", "gpt4", "o200k")
+COVERING_PRESETS = ("gpt2", "gpt4", "o200k", "code")
 _NEVER = 1 << 62
 
 # -- export ------------------------------------------------------------------------------------------------

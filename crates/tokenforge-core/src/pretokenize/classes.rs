@@ -150,6 +150,19 @@ impl<'a> Text<'a> {
         i
     }
 
+    /// The end of the run of characters from `i` for which `keep(flags, first byte)` holds.
+    #[inline]
+    pub(crate) fn run_while_at(&self, mut i: usize, keep: impl Fn(u8, u8) -> bool) -> usize {
+        while i < self.len() {
+            let (f, len) = self.class(i);
+            if !keep(f, self.bytes[i]) {
+                break;
+            }
+            i += len;
+        }
+        i
+    }
+
     /// The end of the run of characters from `i` with one of the flags in `mask`.
     #[inline]
     pub(crate) fn run(&self, i: usize, mask: u8) -> usize {

@@ -7,13 +7,14 @@
 
 mod cl100k;
 mod classes;
+mod code;
 mod gpt2;
 mod o200k;
 mod patterns;
 mod scan;
 mod superbpe;
 
-pub use patterns::{CL100K, GPT2, METASPACE, O200K, SUPERBPE_STAGE1, SUPERBPE_STAGE2};
+pub use patterns::{CL100K, CODE, GPT2, METASPACE, O200K, SUPERBPE_STAGE1, SUPERBPE_STAGE2};
 
 /// sentencepiece's whitespace symbol, where the metaspace split starts a piece.
 const METASPACE_CHAR: char = '\u{2581}';
@@ -67,6 +68,7 @@ impl Pretokenizer {
             "o200k" | O200K => Ok(Pretokenizer::Preset(Preset::O200k)),
             "superbpe-stage1" | SUPERBPE_STAGE1 => Ok(Pretokenizer::Preset(Preset::SuperBpe1)),
             "superbpe-stage2" | SUPERBPE_STAGE2 => Ok(Pretokenizer::Preset(Preset::SuperBpe2)),
+            "code" | CODE => Ok(Pretokenizer::Preset(Preset::Code)),
             _ => Ok(Pretokenizer::Regex { pattern: spec.to_owned(), re: Box::new(compile(spec)?) }),
         }
     }
@@ -253,6 +255,15 @@ mod tests {
         }
         assert_eq!(pieces("metaspace", "▁Hello▁▁world"), ["▁Hello", "▁", "▁world"]);
         assert_eq!(pieces("metaspace", "Hello  world"), ["Hello", " ", " world"]);
+    }
+
+    #[test]
+    fn code_keeps_identifiers_operators_and_indentation() {
+        let text = "def f(x_1):\n    return x_1 **= y->z  # ok\n\tif a<<=3:\n";
+        let want =
+            ["def", " f", "(", "x_1", ")", ":", "\n    ", "return", " x_1", " **=", " y", "->", "z", "  ", "#", " ok"];
+        assert_eq!(pieces("code", text)[..16], want);
+        assert_eq!(pieces("code", text)[16..], ["\n\t", "if", " a", "<<=", "3", ":", "\n"]);
     }
 
     #[test]

@@ -26,3 +26,10 @@ pub const SUPERBPE_STAGE2: &str = r"\p{N}{1,3}| ?[^\s\p{L}\p{N}]{2,}[\r\n/]*| +(
 /// The `metaspace` preset as a regex: a piece starts at every space and `▁` (U+2581), as Hugging Face's
 /// `Metaspace` pre-tokenizer splits after writing spaces as `▁`.
 pub const METASPACE: &str = "[ \u{2581}][^ \u{2581}]*|[^ \u{2581}]+";
+
+/// Source code: identifiers, numbers, operators and indentation runs as units (see `code.rs`).
+pub const CODE: &str = concat!(
+    r" ?[\p{L}_][\p{L}\p{N}_]*| ?\p{N}+",
+    r"| ?(?:<<=|>>=|\*\*=|//=|\.\.\.|->|=>|::|==|!=|<=|>=|&&|\|\||<<|>>|\+\+|--|\*\*|//|\+=|-=|\*=|/=|%=|&=|\|=|\^=)",
+    r"| ?[^\s\p{L}\p{N}_]|\r?\n[ \t]*|[ \t]+|\s"
+);

@@ -6,7 +6,7 @@
 //! back characters only as far as the rest of the alternative needs), reading each character a bounded
 //! number of times. The alternatives shared by several presets live here; each preset has its module.
 use super::classes::{Text, LETTER, NUMBER, SPACE};
-use super::{cl100k, gpt2, o200k, patterns, superbpe};
+use super::{cl100k, code, gpt2, o200k, patterns, superbpe};
 
 /// A preset pattern, run by its scanner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +21,8 @@ pub enum Preset {
     SuperBpe1,
     /// [`patterns::SUPERBPE_STAGE2`] (with gaps: it does not cover all text).
     SuperBpe2,
+    /// [`patterns::CODE`].
+    Code,
 }
 
 impl Preset {
@@ -32,6 +34,7 @@ impl Preset {
             Preset::O200k => "o200k",
             Preset::SuperBpe1 => "superbpe-stage1",
             Preset::SuperBpe2 => "superbpe-stage2",
+            Preset::Code => "code",
         }
     }
 
@@ -43,6 +46,7 @@ impl Preset {
             Preset::O200k => patterns::O200K,
             Preset::SuperBpe1 => patterns::SUPERBPE_STAGE1,
             Preset::SuperBpe2 => patterns::SUPERBPE_STAGE2,
+            Preset::Code => patterns::CODE,
         }
     }
 
@@ -54,6 +58,7 @@ impl Preset {
             Preset::O200k => split_with(text, out, o200k::match_end),
             Preset::SuperBpe1 => split_with(text, out, superbpe::stage1_match_end),
             Preset::SuperBpe2 => superbpe::split_stage2(text, out),
+            Preset::Code => split_with(text, out, code::match_end),
         }
     }
 }
