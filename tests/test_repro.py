@@ -87,7 +87,8 @@ def test_turkish_integrity_rows(tmp_path):
     lexicon = Lexicon({"ev", "evler", "kitap"}, {"ler"}, language="tr")
     text = prose(4, 30, ["ev", "evler", "kitap", "kitaplar", "İstanbul"])
     report = turkish.measure(text[:20], text[20:], lexicon, {"bytes": Tokenizer.bytes_only()}, bpe_sizes=(300,))
-    assert [r.label for r in report.rows] == ["bytes", "our BPE 300"]
+    assert "tokens/word" in report.rows[2].ours
+    assert [r.label for r in report.rows] == ["bytes", "our BPE 300", "our hybrid 300"]
     assert all("%TR" in r.ours for r in report.rows)
 
 
