@@ -100,6 +100,9 @@ pub struct Segment<'a> {
     pub ends_document: bool,
 }
 
+/// Segments longer than this are split in parts on all cores.
+const PART_BYTES: usize = 1 << 20;
+
 /// Streams segments into [`WordCounts`] with one pre-tokenizer.
 pub struct Counter {
     pre: Pretokenizer,
@@ -138,8 +141,7 @@ impl Counter {
     /// Counts a batch of segments (in order): splits them in parallel, stitches the boundaries, counts in
     /// parallel.
     pub fn feed(&mut self, segments: &[Segment<'_>]) -> Result<()> {
-        let splits: Vec<Result<Vec<usize>>> = segments.par_iter().map(|s| piece_starts(&self.pre, s.data)).collect();
-        let mut splits = splits.into_iter().collect::<Result<Vec<_>>>()?;
+        let mut splits = self.split_parallel(segments)?;
         let mut ranges = Vec::with_capacity(segments.len());
         for (seg, starts) in segments.iter().zip(splits.iter_mut()) {
             let len = seg.data.len();
@@ -185,6 +187,32 @@ impl Counter {
         }
         self.maybe_spill()?;
         Ok(())
+    }
+
+    /// The piece starts of each segment, split on all cores: long segments in parts of [`PART_BYTES`]
+    /// (see [`Pretokenizer::parts`]).
+    fn split_parallel(&self, segments: &[Segment<'_>]) -> Result<Vec<Vec<usize>>> {
+        let parts: Vec<(usize, usize, usize)> = segments
+            .iter()
+            .enumerate()
+            .flat_map(|(k, s)| {
+                let cuts = self.pre.parts(s.data, PART_BYTES);
+                (0..cuts.len() - 1).map(move |i| (k, cuts[i], cuts[i + 1])).collect::<Vec<_>>()
+            })
+            .collect();
+        let starts: Vec<Result<Vec<usize>>> = parts
+            .par_iter()
+            .map(|&(k, lo, hi)| {
+                let mut starts = piece_starts(&self.pre, &segments[k].data[lo..hi])?;
+                starts.iter_mut().for_each(|s| *s += lo);
+                Ok(starts)
+            })
+            .collect();
+        let mut splits = vec![Vec::new(); segments.len()];
+        for (&(k, _, _), s) in parts.iter().zip(starts) {
+            splits[k].extend(s?);
+        }
+        Ok(splits)
     }
 
     /// Re-splits the held-back text together with the start of `seg`, counts the joined pieces up to the

@@ -8,10 +8,12 @@
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use rustc_hash::FxHashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use crate::error::{Error, Result};
 use crate::model::bpe::apply::{self, Ranks};
 use crate::model::bpe::Pair;
+use crate::piece_cache::{self, PieceCache};
 use crate::pretokenize::Pretokenizer;
 
 const NO_ID: u32 = u32::MAX;
@@ -30,7 +32,15 @@ pub struct Encoder {
     added: Vec<(String, u32)>,
     /// Matches the added tokens alone.
     ordinary: SpecialMatcher,
+    /// What every piece cache starts from: the short tokens themselves (with `ignore_merges`).
+    seed: PieceCache,
+    /// Piece caches not in use: a call (a batch worker) takes one and gives it back, so what one call
+    /// learned serves the next.
+    caches: Mutex<Vec<PieceCache>>,
 }
+
+/// Most pieces one cache holds (32 bytes each, in a table of at most twice as many slots).
+const CACHE_ENTRIES: usize = 1 << 19;
 
 impl Encoder {
     /// Builds an encoder. `vocab[id]` are token bytes (specials included, as their UTF-8), `merges[rank]`
@@ -80,7 +90,16 @@ impl Encoder {
         let specials = as_text(specials)?;
         let added = as_text(added)?;
         let ordinary = SpecialMatcher::new(added.iter())?;
-        Ok(Encoder { vocab, ids, byte_ids, merges: table, pre, ignore_merges, specials, added, ordinary })
+        let mut seed = PieceCache::new(CACHE_ENTRIES);
+        if ignore_merges {
+            for (tok, &id) in &ids {
+                if let Some(key) = piece_cache::key(tok) {
+                    seed.insert(key, &[id]);
+                }
+            }
+        }
+        let caches = Mutex::new(Vec::new());
+        Ok(Encoder { vocab, ids, byte_ids, merges: table, pre, ignore_merges, specials, added, ordinary, seed, caches })
     }
 
     /// Number of ids.
@@ -118,28 +137,39 @@ impl Encoder {
     /// Encodes text, mapping the tokens `allowed` matches (see [`special_matcher`](Self::special_matcher)).
     pub fn encode(&self, text: &str, allowed: &SpecialMatcher) -> Result<Vec<u32>> {
         let mut out = Vec::with_capacity(text.len() / 3);
-        self.encode_with(text, allowed, &mut out, &mut Vec::new())?;
+        self.with_cache(|cache| self.encode_with(text, allowed, &mut out, &mut Scratch::new(cache)))?;
         Ok(out)
     }
 
-    /// Appends the ids of `text` to `out`; `pieces` is scratch space.
+    /// Runs `f` with a piece cache of the pool (a new one if all are in use), then gives it back.
+    fn with_cache<T>(&self, f: impl FnOnce(&mut PieceCache) -> T) -> T {
+        let taken = self.caches.lock().map(|mut pool| pool.pop()).unwrap_or(None);
+        let mut cache = taken.unwrap_or_else(|| self.seed.clone());
+        let result = f(&mut cache);
+        if let Ok(mut pool) = self.caches.lock() {
+            pool.push(cache);
+        }
+        result
+    }
+
+    /// Appends the ids of `text` to `out`.
     fn encode_with<'a>(
         &self,
         text: &'a str,
         allowed: &SpecialMatcher,
         out: &mut Vec<u32>,
-        pieces: &mut Vec<&'a str>,
+        scratch: &mut Scratch<'a, '_>,
     ) -> Result<()> {
         let Some(ac) = &allowed.ac else {
-            return self.encode_text_into(text, out, pieces);
+            return self.encode_text_into(text, out, scratch);
         };
         let mut last = 0;
         for m in ac.find_iter(text) {
-            self.encode_text_into(&text[last..m.start()], out, pieces)?;
+            self.encode_text_into(&text[last..m.start()], out, scratch)?;
             out.push(allowed.ids[m.pattern().as_usize()]);
             last = m.end();
         }
-        self.encode_text_into(&text[last..], out, pieces)
+        self.encode_text_into(&text[last..], out, scratch)
     }
 
     /// A matcher for the added tokens and the special tokens in `names` (`None`: all of them).
@@ -175,11 +205,16 @@ impl Encoder {
         let next = AtomicUsize::new(0);
         rayon::scope(|s| {
             for _ in 0..rayon::current_num_threads() {
-                s.spawn(|_| loop {
-                    let k = next.fetch_add(1, Ordering::Relaxed);
-                    if k >= runs || !deliver(k, self.encode_run(&texts[bounds[k]..bounds[k + 1]], allowed)) {
-                        break;
-                    }
+                s.spawn(|_| {
+                    self.with_cache(|cache| loop {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        if k >= runs {
+                            break;
+                        }
+                        if !deliver(k, self.encode_run(&texts[bounds[k]..bounds[k + 1]], allowed, cache)) {
+                            break;
+                        }
+                    })
                 });
             }
         });
@@ -204,12 +239,12 @@ impl Encoder {
     }
 
     /// The ids of consecutive texts, one after the other in one buffer.
-    fn encode_run(&self, texts: &[&str], allowed: &SpecialMatcher) -> Result<Run> {
+    fn encode_run(&self, texts: &[&str], allowed: &SpecialMatcher, cache: &mut PieceCache) -> Result<Run> {
         let size: usize = texts.iter().map(|t| t.len()).sum();
         let mut run = Run { ids: Vec::with_capacity(size / 3), ends: Vec::with_capacity(texts.len()) };
-        let mut pieces = Vec::new();
+        let mut scratch = Scratch::new(cache);
         for t in texts {
-            self.encode_with(t, allowed, &mut run.ids, &mut pieces)?;
+            self.encode_with(t, allowed, &mut run.ids, &mut scratch)?;
             run.ends.push(run.ids.len());
         }
         Ok(run)
@@ -224,13 +259,44 @@ impl Encoder {
         Ok(out)
     }
 
-    /// Text is already UTF-8: split it as such, without re-validating it.
-    fn encode_text_into<'a>(&self, text: &'a str, out: &mut Vec<u32>, pieces: &mut Vec<&'a str>) -> Result<()> {
+    /// Text is already UTF-8: split it as such, without re-validating it. A preset hands each piece straight
+    /// to the cache (no list of pieces).
+    fn encode_text_into<'a>(&self, text: &'a str, out: &mut Vec<u32>, scratch: &mut Scratch<'a, '_>) -> Result<()> {
+        let Scratch { pieces, cache } = scratch;
+        let bytes = text.as_bytes();
+        if let Pretokenizer::Preset(preset) = &self.pre {
+            return preset.scan(text, |start, end| self.encode_cached(bytes, start, end, out, cache));
+        }
         pieces.clear();
         self.pre.split(text, pieces)?;
         for piece in pieces.iter() {
-            self.encode_piece(piece.as_bytes(), out)?;
+            let start = piece.as_ptr() as usize - bytes.as_ptr() as usize;
+            self.encode_cached(bytes, start, start + piece.len(), out, cache)?;
         }
+        Ok(())
+    }
+
+    /// The ids of the piece `text[start..end]`: a short piece is looked up in the cache (one probe of a flat
+    /// table); BPE runs only on a miss, whose ids the cache then keeps.
+    #[inline(always)]
+    fn encode_cached(
+        &self,
+        text: &[u8],
+        start: usize,
+        end: usize,
+        out: &mut Vec<u32>,
+        cache: &mut PieceCache,
+    ) -> Result<()> {
+        let Some(key) = piece_cache::key_in(text, start, end) else {
+            return self.encode_piece(&text[start..end], out);
+        };
+        if let Some(ids) = cache.get(key) {
+            out.extend_from_slice(ids);
+            return Ok(());
+        }
+        let at = out.len();
+        self.encode_piece(&text[start..end], out)?;
+        cache.insert(key, &out[at..]);
         Ok(())
     }
 
@@ -262,6 +328,18 @@ impl Encoder {
         apply::apply_merges(&self.merges, &mut syms);
         out.extend_from_slice(&syms);
         Ok(())
+    }
+}
+
+/// What encoding one text needs besides the encoder: the pieces buffer and the worker's piece cache.
+struct Scratch<'a, 'c> {
+    pieces: Vec<&'a str>,
+    cache: &'c mut PieceCache,
+}
+
+impl<'a, 'c> Scratch<'a, 'c> {
+    fn new(cache: &'c mut PieceCache) -> Self {
+        Scratch { pieces: Vec::new(), cache }
     }
 }
 

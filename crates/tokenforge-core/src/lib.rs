@@ -10,6 +10,7 @@ pub mod error;
 pub mod mixture;
 pub mod model;
 pub mod normalize;
+pub mod piece_cache;
 pub mod pretokenize;
 pub mod script;
 pub mod spill;

@@ -158,6 +158,34 @@ impl Pretokenizer {
         !(both(classes::SPACE) || (word_runs && both(classes::LETTER | classes::UPPER | classes::LOWER)))
     }
 
+    /// Where `data` can be cut into parts of about `part` bytes that split independently (the pieces of the
+    /// parts, in order, are the pieces of the whole): `[0, c1, …, data.len()]`. A preset cuts at a space
+    /// between two ASCII letters: every preset's piece ends after a letter that a space follows, and the piece
+    /// at the space depends only on what follows it. Other pre-tokenizers give one part.
+    pub fn parts(&self, data: &[u8], part: usize) -> Vec<usize> {
+        let mut cuts = vec![0];
+        let cuttable =
+            matches!(self, Pretokenizer::Preset(Preset::Gpt2 | Preset::Cl100k | Preset::O200k | Preset::SuperBpe1));
+        if cuttable && part > 0 {
+            let mut at = part;
+            while at + part / 2 < data.len() {
+                let window = &data[at - 1..(at + part + 1).min(data.len())];
+                let found = window
+                    .windows(3)
+                    .position(|w| w[1] == b' ' && w[0].is_ascii_alphabetic() && w[2].is_ascii_alphabetic());
+                match found {
+                    Some(k) => {
+                        cuts.push(at + k);
+                        at += k + part;
+                    }
+                    None => at += part,
+                }
+            }
+        }
+        cuts.push(data.len());
+        cuts
+    }
+
     /// Like [`split`](Self::split) for arbitrary bytes: valid UTF-8 runs are split as text, each
     /// invalid sequence becomes a piece of its own (with `none`, all of `data` is one piece).
     pub fn split_bytes<'a>(&self, data: &'a [u8], out: &mut Vec<&'a [u8]>) -> Result<()> {
@@ -276,6 +304,25 @@ mod tests {
         let spec = r#"["\\p{N}{1,3}", "gpt2"]"#;
         assert_eq!(pieces(spec, "ab 12345 cd"), ["ab", " ", "123", "45", " cd"]);
         assert_eq!(Pretokenizer::new(spec).unwrap().name(), "sequence");
+    }
+
+    #[test]
+    fn parts_split_as_the_whole() {
+        let text = "The cat's 12345 dogs  ran\n\n  over Ünïcödé, 'LL words; then  more text ".repeat(40);
+        for spec in ["gpt2", "gpt4", "o200k", "superbpe-stage1"] {
+            let whole = pieces(spec, &text);
+            let pre = Pretokenizer::new(spec).unwrap();
+            for part in [1, 7, 64, 500] {
+                let cuts = pre.parts(text.as_bytes(), part);
+                assert!(cuts.len() > 2, "{spec} {part}");
+                let mut joined = Vec::new();
+                for w in cuts.windows(2) {
+                    pre.split(&text[w[0]..w[1]], &mut joined).unwrap();
+                }
+                assert_eq!(joined, whole, "{spec} cut every {part} bytes");
+            }
+        }
+        assert_eq!(Pretokenizer::new("superbpe-stage2").unwrap().parts(text.as_bytes(), 64), [0, text.len()]);
     }
 
     #[test]

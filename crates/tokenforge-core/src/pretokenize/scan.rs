@@ -52,26 +52,41 @@ impl Preset {
 
     /// Appends the pieces of `text` to `out`: the matches, and for SuperBPE's stage 2 the gaps between them.
     pub fn split<'a>(self, text: &'a str, out: &mut Vec<&'a str>) {
+        let _ = self.scan(text, |start, end| {
+            out.push(&text[start..end]);
+            Ok::<(), ()>(())
+        });
+    }
+
+    /// Hands the byte range of each piece of `text` to `piece`, in order, until it fails.
+    #[inline]
+    pub fn scan<E>(self, text: &str, piece: impl FnMut(usize, usize) -> Result<(), E>) -> Result<(), E> {
         match self {
-            Preset::Gpt2 => split_with(text, out, gpt2::match_end),
-            Preset::Cl100k => split_with(text, out, cl100k::match_end),
-            Preset::O200k => split_with(text, out, o200k::match_end),
-            Preset::SuperBpe1 => split_with(text, out, superbpe::stage1_match_end),
-            Preset::SuperBpe2 => superbpe::split_stage2(text, out),
-            Preset::Code => split_with(text, out, code::match_end),
+            Preset::Gpt2 => scan_with(text, piece, gpt2::match_end),
+            Preset::Cl100k => scan_with(text, piece, cl100k::match_end),
+            Preset::O200k => scan_with(text, piece, o200k::match_end),
+            Preset::SuperBpe1 => scan_with(text, piece, superbpe::stage1_match_end),
+            Preset::SuperBpe2 => superbpe::scan_stage2(text, piece),
+            Preset::Code => scan_with(text, piece, code::match_end),
         }
     }
 }
 
-fn split_with<'a>(text: &'a str, out: &mut Vec<&'a str>, match_end: impl Fn(&Text, usize) -> usize) {
+#[inline(always)]
+fn scan_with<E>(
+    text: &str,
+    mut piece: impl FnMut(usize, usize) -> Result<(), E>,
+    match_end: impl Fn(&Text, usize) -> usize,
+) -> Result<(), E> {
     let t = Text::new(text);
     let mut i = 0;
     while i < text.len() {
         let end = match_end(&t, i);
         debug_assert!(end > i, "empty match at {i}");
-        out.push(&text[i..end]);
+        piece(i, end)?;
         i = end;
     }
+    Ok(())
 }
 
 /// `'s|'t|'re|'ve|'m|'ll|'d` at `i`, case-insensitive (`(?i:…)`, where `s` also matches `ſ`) if `fold`:

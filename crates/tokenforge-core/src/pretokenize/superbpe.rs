@@ -58,16 +58,16 @@ fn others(t: &Text, i: usize) -> Option<usize> {
 }
 
 /// Appends the stage-2 matches of `text` and the gaps between them to `out`.
-pub(crate) fn split_stage2<'a>(text: &'a str, out: &mut Vec<&'a str>) {
+pub(crate) fn scan_stage2<E>(text: &str, mut piece: impl FnMut(usize, usize) -> Result<(), E>) -> Result<(), E> {
     let t = Text::new(text);
     let (mut i, mut gap) = (0, 0);
     while i < text.len() {
         match stage2_match(&t, i) {
             Some(end) => {
                 if gap < i {
-                    out.push(&text[gap..i]);
+                    piece(gap, i)?;
                 }
-                out.push(&text[i..end]);
+                piece(i, end)?;
                 i = end;
                 gap = end;
             }
@@ -75,6 +75,7 @@ pub(crate) fn split_stage2<'a>(text: &'a str, out: &mut Vec<&'a str>) {
         }
     }
     if gap < text.len() {
-        out.push(&text[gap..]);
+        piece(gap, text.len())?;
     }
+    Ok(())
 }

@@ -1,0 +1,326 @@
+"""The frontier: tokenforge against the fastest encoders (gigatoken, splintr, tokie) and tiktoken / HF.
+
+Every library holds the same vocabulary (cl100k from its `.tiktoken` file, GPT-2 from `encoder.json` +
+`vocab.bpe`, both fetched by scripts/fetch_test_data.sh; the others load our exports of them) and runs in one
+process, alternating, on the held-out corpus (bench-data/heldout_5M.txt, benches/corpus.sh): paragraphs
+(~90 B, split on blank lines) and ~100 KB documents (paragraphs joined). Ids are checked item by item against
+tiktoken before timing; a library whose ids differ is reported and its row marked.
+
+Rows (MB/s = 10^6 UTF-8 bytes per second, median of the runs; `x gt` = ratio to gigatoken in the same run):
+  one   one thread, warm (the instance has seen the text before), a loop of single-text calls
+  fresh one thread, a fresh instance for each pass (cold caches; construction not timed)
+  batch all threads, each library's fastest batch API (flat/numpy output where it has one, buffer sources)
+  train BPE training on a corpus file with the GPT-2 pattern (seconds; merges compared with gigatoken's)
+One-thread rows run in a child process with RAYON_NUM_THREADS=1, batch rows with --threads.
+
+    python benches/frontier.py [--rows one fresh batch train] [--vocab cl100k gpt2] [--runs 5] [--threads 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import gzip
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from benchlib import DATA, ROOT, Spread, bytes_to_unicode, corpus_path, join_items, machine, read_documents, table
+
+FETCHED = Path(os.environ.get("TOKENFORGE_TEST_DATA", ROOT / "tests" / "data" / "fetched"))
+ITEM_SETS = {"paragraphs": 0, "100 KB docs": 100_000}
+GIGATOKEN_PRESET = {"cl100k": "gpt4", "gpt2": "gpt2"}
+OURS_PRESET = {"cl100k": "gpt4", "gpt2": "gpt2"}
+
+
+def fetched(name: str) -> Path:
+    """A file fetched by scripts/fetch_test_data.sh, or exit with how to get it."""
+    path = FETCHED / name
+    if not path.is_file():
+        sys.exit(f"{path}: missing; run scripts/fetch_test_data.sh")
+    return path
+
+
+def ours(vocab: str):
+    """Our tokenizer of `vocab`, from its rank file (tiktoken semantics: a piece that is a token is emitted whole)."""
+    import tokenforge as tf
+
+    return tf.Tokenizer.from_tiktoken(rank_file(vocab), pattern=OURS_PRESET[vocab])
+
+
+def rank_file(vocab: str) -> Path:
+    """A `.tiktoken` rank file of `vocab` in bench-data/frontier/: cl100k unpacked; GPT-2 written from
+    `encoder.json` (its ids are its ranks, as in tiktoken's r50k_base)."""
+    path = DATA / "frontier" / f"{vocab}.tiktoken"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if vocab == "cl100k":
+            path.write_bytes(gzip.decompress(fetched("tiktoken/cl100k_base.tiktoken.gz").read_bytes()))
+        else:
+            byte_of = {c: b for b, c in bytes_to_unicode().items()}
+            encoder = json.loads(fetched("gpt2/encoder.json").read_text(encoding="utf-8"))
+            lines = [
+                f"{base64.b64encode(bytes(byte_of[c] for c in t)).decode()} {i}"
+                for t, i in encoder.items()
+                if i < 50256
+            ]
+            path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def ranks(vocab: str) -> dict[bytes, int]:
+    """The mergeable ranks of `vocab`."""
+    lines = rank_file(vocab).read_text().split()
+    return {base64.b64decode(t): int(r) for t, r in zip(lines[::2], lines[1::2])}
+
+
+class Libraries:
+    """Constructors of every library's tokenizer for one vocabulary."""
+
+    def __init__(self, vocab: str) -> None:
+        self.vocab = vocab
+        self.tok = ours(vocab)
+        self.pattern = self.tok.pattern
+        self.ranks = ranks(vocab)
+        hf_dir = Path(tempfile.mkdtemp())
+        self.tok.save_huggingface(hf_dir)
+        self.hf_json = hf_dir / "tokenizer.json"
+
+    def make(self, name: str):
+        """A new instance of library `name`."""
+        if name == "tokenforge":
+            return ours(self.vocab)
+        if name == "tiktoken":
+            import tiktoken
+
+            return tiktoken.Encoding(self.vocab, pat_str=self.pattern, mergeable_ranks=self.ranks, special_tokens={})
+        if name == "gigatoken":
+            import gigatoken
+
+            return gigatoken.Tokenizer.from_tiktoken(rank_file(self.vocab), pretokenizer=GIGATOKEN_PRESET[self.vocab])
+        if name == "splintr":
+            import splintr
+
+            return splintr.Tokenizer.from_bytes(rank_file(self.vocab).read_bytes(), self.pattern)
+        if name == "tokie":
+            import tokie
+
+            return tokie.Tokenizer.from_json(str(self.hf_json))
+        if name == "HF":
+            from tokenizers import Tokenizer
+
+            return Tokenizer.from_file(str(self.hf_json))
+        raise ValueError(name)
+
+
+LIBS = ["tokenforge", "gigatoken", "splintr", "tokie", "tiktoken", "HF"]
+
+
+def one_call(name: str, inst) -> Callable[[str], Sequence[int]]:
+    """Encoding of one text, as each library's fastest single-text call."""
+    if name == "tokenforge":
+        return inst.encode
+    if name == "gigatoken":
+        return inst.encode
+    if name in ("tiktoken", "splintr"):
+        return inst.encode_ordinary
+    if name == "tokie":
+        return lambda t: inst.encode(t, add_special_tokens=False).ids
+    return lambda t: inst.encode(t, add_special_tokens=False).ids
+
+
+def flat_lists(ids, offsets) -> list[list[int]]:
+    """Per-text id lists from a flat buffer and its offsets."""
+    ids, offsets = [int(i) for i in ids], [int(o) for o in offsets]
+    return [ids[a:b] for a, b in zip(offsets, offsets[1:])]
+
+
+def batch_call(name: str, inst, items: list[str], buffer: bytes | None) -> Callable[[], object] | None:
+    """Each library's fastest batch call on `items` (a buffer source when `buffer` is given and it has one)."""
+    if name == "tokenforge":
+        if not hasattr(inst, "encode_buffer"):  # before the numpy output existed
+            return lambda: inst.encode_batch(items)
+        if buffer is not None:
+            return lambda: inst.encode_buffer(buffer, separator=b"\n\n")
+        return lambda: inst.encode_batch(items, output="numpy")
+    if name == "gigatoken":
+        import gigatoken
+
+        if buffer is not None:
+            return lambda: inst.encode_batch(gigatoken.BytesSource(buffer, separator=b"\n\n"))
+        return lambda: inst.encode_batch(items)
+    if name == "splintr":
+        return lambda: inst.encode_batch_flat(items)
+    if name == "tokie":
+        return lambda: inst.encode_batch_flat(items)
+    if name == "tiktoken":
+        return lambda: inst.encode_ordinary_batch(items, num_threads=os.cpu_count())
+    if name == "HF":
+        return lambda: inst.encode_batch(items, add_special_tokens=False)
+    return None
+
+
+def batch_lists(name: str, out) -> list[list[int]]:
+    """The per-text ids of a batch call's result."""
+    import numpy as np
+
+    if name == "tokenforge":
+        return out if isinstance(out, list) else flat_lists(*out)
+    if name == "gigatoken":
+        import awkward as ak
+
+        return ak.to_list(out)
+    if name == "splintr":
+        return flat_lists(np.frombuffer(out[0], "<u4"), np.frombuffer(out[1], "<u8"))
+    if name == "tokie":
+        return flat_lists(out[0], np.concatenate([[0], np.cumsum(out[1])]))
+    if name == "HF":
+        return [e.ids for e in out]
+    return [list(x) for x in out]
+
+
+def mismatches(got: list[list[int]], want: list[list[int]]) -> int:
+    """Items whose ids differ (a length mismatch counts every missing item)."""
+    return sum(1 for a, b in zip(got, want) if list(a) != list(b)) + abs(len(got) - len(want))
+
+
+def timed(runners: dict[str, Callable[[], object]], runs: int, before: Callable[[str], None] | None = None):
+    """Wall seconds of each runner, alternating, `runs` times (`before(name)` untimed before each)."""
+    walls: dict[str, list[float]] = {n: [] for n in runners}
+    for _ in range(runs):
+        for name, run in runners.items():
+            if before:
+                before(name)
+            t = time.perf_counter()
+            run()
+            walls[name].append(time.perf_counter() - t)
+    return walls
+
+
+def encode_rows(vocab: str, mode: str, runs: int, libs: Sequence[str]) -> list[list[object]]:
+    """Rows of one encoding mode (`one`, `fresh`, `batch`) for one vocabulary."""
+    L = Libraries(vocab)
+    docs = read_documents("heldout_5M.txt")
+    rows = []
+    for label, size in ITEM_SETS.items():
+        items = join_items(docs, size) if size else docs
+        mbs, bad = measure(L, mode, items, size == 0, runs, libs)
+        gt = mbs.get("gigatoken")
+        for n in libs:
+            ratio = f"{mbs[n].median / gt.median:.2f}×" if gt else "-"
+            ids = "yes" if bad[n] == 0 else f"NO ({bad[n]} of {len(items)} differ)"
+            rows.append([vocab, label, mode, n, mbs[n].fmt(1), ratio, ids])
+        print(f"  {vocab} {label} {mode}: " + ", ".join(f"{n} {mbs[n].median:.0f}" for n in libs), flush=True)
+    return rows
+
+
+def measure(L: Libraries, mode: str, items: list[str], buffered: bool, runs: int, libs: Sequence[str]):
+    """MB/s of each library on `items` in `mode`, and how many items' ids differ from tiktoken's."""
+    total = sum(len(t.encode()) for t in items)
+    tik = L.make("tiktoken")
+    want = [tik.encode_ordinary(t) for t in items]
+    inst = {n: L.make(n) for n in libs}
+    bad: dict[str, int] = {}
+    if mode == "batch":
+        buffer = "\n\n".join(items).encode() if buffered else None
+        runners = {n: batch_call(n, inst[n], items, buffer) for n in libs}
+        for n, run in runners.items():
+            bad[n] = mismatches(batch_lists(n, run()), want)
+        walls = timed(runners, runs)
+    else:
+        calls = {n: one_call(n, inst[n]) for n in libs}
+        for n, call in calls.items():
+            bad[n] = mismatches([list(call(t)) for t in items], want)
+
+        def loop(call: Callable[[str], Sequence[int]]) -> Callable[[], object]:
+            return lambda: [call(t) for t in items]
+
+        runners = {n: loop(c) for n, c in calls.items()}
+
+        def fresh(name: str) -> None:
+            runners[name] = loop(one_call(name, L.make(name)))
+
+        walls = timed(runners, runs, fresh if mode == "fresh" else None)
+    return {n: Spread([total / w / 1e6 for w in ws]) for n, ws in walls.items()}, bad
+
+
+def train_rows(corpus: str, sizes: Sequence[int], runs: int) -> list[list[object]]:
+    """BPE training with the GPT-2 pattern on a corpus file: ours (`tokenforge.train`) vs gigatoken."""
+    import gigatoken
+
+    import tokenforge as tf
+
+    path = corpus_path(corpus)
+    rows = []
+    for vocab_size in sizes:
+        walls: dict[str, list[float]] = {"tokenforge": [], "gigatoken": []}
+        results = {}
+        for _ in range(runs):
+            t = time.perf_counter()
+            tok = tf.train(path, vocab_size, pretokenizer="gpt2")
+            walls["tokenforge"].append(time.perf_counter() - t)
+            t = time.perf_counter()
+            vocab, merges = gigatoken.train_bpe(str(path), vocab_size, [])
+            walls["gigatoken"].append(time.perf_counter() - t)
+            results = {"tokenforge": tok, "gigatoken": merges}
+        ours_merges = [tuple(results["tokenforge"].token_bytes(i) for i in pair) for pair, _ in tok._merges]
+        same = ours_merges == [tuple(m) for m in results["gigatoken"]]
+        secs = {n: Spread(ws) for n, ws in walls.items()}
+        for n in walls:
+            ratio = f"{secs['gigatoken'].median / secs[n].median:.2f}×"
+            rows.append([corpus, f"{vocab_size}", "train", n, secs[n].fmt(2) + " s", ratio, "yes" if same else "NO"])
+        print(f"  train {corpus} {vocab_size}: " + ", ".join(f"{n} {s.median:.2f} s" for n, s in secs.items()))
+    return rows
+
+
+def child(args: argparse.Namespace, mode: str, threads: int) -> list[list[object]]:
+    """Runs one mode in a child process with `threads` Rust threads; returns its rows."""
+    env = dict(os.environ, RAYON_NUM_THREADS=str(threads), TOKENIZERS_PARALLELISM="true" if threads > 1 else "false")
+    cmd = [sys.executable, __file__, "--child", mode, "--runs", str(args.runs), "--vocab", *args.vocab]
+    cmd += ["--libs", *args.libs, "--train-sizes", *map(str, args.train_sizes), "--corpus", args.corpus]
+    out = subprocess.run(cmd, env=env, check=True, stdout=subprocess.PIPE, text=True).stdout
+    for line in out.splitlines():
+        if not line.startswith("ROWS "):
+            print(line, flush=True)
+    return json.loads(next(line[5:] for line in out.splitlines() if line.startswith("ROWS ")))
+
+
+def main() -> None:
+    """Parses the flags, runs each mode in its child and prints the table."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", nargs="+", choices=["one", "fresh", "batch", "train"], default=["one", "fresh", "batch"])
+    ap.add_argument("--vocab", nargs="+", choices=["cl100k", "gpt2"], default=["cl100k", "gpt2"])
+    ap.add_argument("--libs", nargs="+", choices=LIBS, default=LIBS)
+    ap.add_argument("--runs", type=int, default=5, help="timed runs of each library (default 5)")
+    ap.add_argument("--threads", type=int, default=os.cpu_count(), help="threads of the batch rows")
+    ap.add_argument("--corpus", default="corpus_100M.txt", help="corpus file of the train rows")
+    ap.add_argument("--train-sizes", nargs="+", type=int, default=[8000, 32000])
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        if args.child == "train":
+            rows = train_rows(args.corpus, args.train_sizes, args.runs)
+        else:
+            rows = [r for v in args.vocab for r in encode_rows(v, args.child, args.runs, args.libs)]
+        print("ROWS " + json.dumps(rows))
+        return
+    print(machine())
+    print(f"load average before: {os.getloadavg()}")
+    rows = []
+    for mode in args.rows:
+        threads = args.threads if mode in ("batch", "train") else 1
+        rows += child(args, mode, threads)
+    print(f"load average after: {os.getloadavg()}")
+    print(
+        f"\n{args.runs} alternating runs; MB/s median (min–max); train in seconds; x gt = vs gigatoken"
+    )
+    print(table(["vocab", "items", "mode", "library", "MB/s", "x gt", "ids = tiktoken"], rows))
+
+
+if __name__ == "__main__":
+    main()

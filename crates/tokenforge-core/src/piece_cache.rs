@@ -1,0 +1,181 @@
+//! A pre-token → ids cache for short pieces: most pre-tokens are short and repeat (Zipf), so after a
+//! warm-up nearly every piece is one probe of a flat table instead of a hash of a byte string plus BPE.
+//!
+//! A piece of 1–15 bytes is packed into a `u128` key (its bytes little-endian, its length in the top
+//! byte, so no key is 0, the empty slot). An entry is 32 bytes — the key and up to three ids inline — so a
+//! probe reads one entry and never follows a pointer. Open addressing with linear probing; the table
+//! doubles at 3/4 load and stops taking entries at its cap (memory stays bounded whatever the input).
+//! Pieces of more than three ids are not cached. One cache belongs to one thread at a time: the
+//! encoder keeps a pool and hands each call (each batch worker) its own.
+
+/// Longest piece the cache holds, in bytes.
+pub const MAX_PIECE: usize = 15;
+/// Most ids an entry holds.
+const MAX_IDS: usize = 3;
+
+#[derive(Clone, Copy, Default)]
+#[repr(C, align(32))]
+struct Entry {
+    key: u128,
+    ids: [u32; MAX_IDS],
+    n: u32,
+}
+
+/// Open-addressing table from packed pieces to their ids (see the module docs).
+#[derive(Clone)]
+pub struct PieceCache {
+    slots: Vec<Entry>,
+    /// log2 of `slots.len()`.
+    bits: u32,
+    len: usize,
+    /// Most entries ever held.
+    cap: usize,
+}
+
+/// The key of a piece of 1..=[`MAX_PIECE`] bytes, else `None`.
+#[inline]
+pub fn key(piece: &[u8]) -> Option<u128> {
+    if piece.is_empty() || piece.len() > MAX_PIECE {
+        return None;
+    }
+    let mut buf = [0u8; 16];
+    buf[..piece.len()].copy_from_slice(piece);
+    buf[15] = piece.len() as u8;
+    Some(u128::from_le_bytes(buf))
+}
+
+/// The key of `text[start..end]` (`end - start` in 1..=[`MAX_PIECE`]): one 16-byte load when 16 bytes
+/// of `text` follow `start`.
+#[inline(always)]
+pub fn key_in(text: &[u8], start: usize, end: usize) -> Option<u128> {
+    let len = end - start;
+    if len > MAX_PIECE || len == 0 {
+        return None;
+    }
+    match text.get(start..start + 16) {
+        Some(window) => {
+            let raw = u128::from_le_bytes(window.try_into().expect("16 bytes"));
+            let kept = raw & ((1u128 << (8 * len)) - 1);
+            Some(kept | (len as u128) << 120)
+        }
+        None => key(&text[start..end]),
+    }
+}
+
+#[inline(always)]
+fn hash(key: u128) -> u64 {
+    let (lo, hi) = (key as u64, (key >> 64) as u64);
+    (lo ^ hi.rotate_left(23) ^ (hi >> 7)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+impl PieceCache {
+    /// An empty cache that will hold at most `cap` entries.
+    pub fn new(cap: usize) -> Self {
+        let bits = 12;
+        PieceCache { slots: vec![Entry::default(); 1 << bits], bits, len: 0, cap }
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the cache is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    #[inline(always)]
+    fn home(&self, key: u128) -> usize {
+        (hash(key) >> (64 - self.bits)) as usize
+    }
+
+    /// The ids of the piece with `key`, if cached.
+    #[inline(always)]
+    pub fn get(&self, key: u128) -> Option<&[u32]> {
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(key);
+        loop {
+            let e = &self.slots[i];
+            if e.key == key {
+                return Some(&e.ids[..e.n as usize]);
+            }
+            if e.key == 0 {
+                return None;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Caches the ids of the piece with `key` (not cached: more than three ids, or the cache is full).
+    pub fn insert(&mut self, key: u128, ids: &[u32]) {
+        if ids.len() > MAX_IDS || self.len >= self.cap {
+            return;
+        }
+        if (self.len + 1) * 4 > self.slots.len() * 3 {
+            self.grow();
+        }
+        let mut e = Entry { key, ids: [0; MAX_IDS], n: ids.len() as u32 };
+        e.ids[..ids.len()].copy_from_slice(ids);
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(key);
+        while self.slots[i].key != 0 {
+            if self.slots[i].key == key {
+                return;
+            }
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = e;
+        self.len += 1;
+    }
+
+    fn grow(&mut self) {
+        let old = std::mem::replace(&mut self.slots, vec![Entry::default(); 2 << self.bits]);
+        self.bits += 1;
+        let mask = self.slots.len() - 1;
+        for e in old.into_iter().filter(|e| e.key != 0) {
+            let mut i = self.home(e.key);
+            while self.slots[i].key != 0 {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = e;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_tell_pieces_apart_and_agree_with_the_window_load() {
+        let text = b"ab\0ab\0\0 the cat sat on the mat, and then some more text";
+        let mut seen = std::collections::HashMap::new();
+        for start in 0..text.len() {
+            for end in start + 1..=(start + MAX_PIECE).min(text.len()) {
+                let k = key_in(text, start, end).unwrap();
+                assert_eq!(Some(k), key(&text[start..end]));
+                assert_ne!(k, 0);
+                assert_eq!(*seen.entry(k).or_insert(&text[start..end]), &text[start..end]);
+            }
+        }
+        assert_eq!(key(b""), None);
+        assert_eq!(key(&[b'x'; 16]), None);
+    }
+
+    #[test]
+    fn holds_what_was_inserted_up_to_its_cap() {
+        let mut cache = PieceCache::new(5000);
+        let mut kept = 0;
+        for i in 0..10_000u32 {
+            let ids: Vec<u32> = (1..=i % 5).collect();
+            let k = key(format!("p{i}").as_bytes()).unwrap();
+            cache.insert(k, &ids);
+            let expect_kept = ids.len() <= MAX_IDS && kept < 5000;
+            kept += expect_kept as usize;
+            assert_eq!(cache.get(k), expect_kept.then_some(ids.as_slice()), "p{i}");
+        }
+        assert_eq!(cache.len(), 5000);
+        assert_eq!(cache.get(key(b"p1").unwrap()), Some(&[1u32][..]));
+    }
+}
