@@ -17,6 +17,7 @@ from tokenforge.repro import (
     code,
     crosslingual,
     kl3m,
+    lib,
     mixture,
     qtok,
     sources,
@@ -35,7 +36,7 @@ def prose(seed: int, n: int = 60, words: list[str] = WORDS) -> list[str]:
 
 
 def test_registry_names_every_module():
-    names = {"superbpe", "binary", "kl3m", "qtok", "turkish", "crosslingual", "charbench", "mixture", "code"}
+    names = {"superbpe", "binary", "kl3m", "qtok", "turkish", "crosslingual", "charbench", "mixture", "code", "lib"}
     assert set(REPROS) == names
     assert all(r.install and r.paper for r in REPROS.values())
 
@@ -158,3 +159,11 @@ def test_code_preset_aligns_every_identifier():
     report = code.measure({"py": docs}, vocab_size=300)
     assert [r.label for r in report.rows] == ["py, gpt4", "py, code", "py, code, anonymised"]
     assert "aligned 100.0%" in report.rows[1].ours
+
+
+def test_lib_against_bpe_and_unigram():
+    rng = random.Random(9)
+    vocab = ["".join(rng.choice("abcdefghijklmnop") for _ in range(rng.randrange(3, 8))) for _ in range(300)]
+    report = lib.measure(prose(9, 80, vocab), vocab_size=300, train_docs=40)
+    assert [r.label for r in report.rows] == ["LiB", "BPE (gpt4 pattern)", "Unigram"]
+    assert "units span a space" in report.rows[0].ours

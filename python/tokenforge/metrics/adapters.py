@@ -326,6 +326,27 @@ class HybridAdapter(Adapter):
         return out
 
 
+class LibAdapter(Adapter):
+    """A LiB tokenizer (`tokenforge.lib`): the 256 bytes, then its units (spans from the token lengths)."""
+
+    def __init__(self, tok, name: str) -> None:
+        self.tok = tok
+        self.name = name
+        self.vocab_size = tok.vocab_size
+
+    def encode_batch(self, texts: list[str]) -> list[list[int]]:
+        """Token ids of each text."""
+        return self.tok.encode_batch(texts)
+
+    def read_entries(self) -> list[VocabEntry]:
+        """Every byte and unit."""
+        out = []
+        for i in range(self.vocab_size):
+            t = self.tok.token_bytes(i)
+            out.append(VocabEntry(i, t, word_initial=t.startswith(b" ")))
+        return out
+
+
 def _require(module: str, path: object):
     try:
         return __import__(module)
@@ -385,10 +406,14 @@ def load_adapter(spec: str, pattern: str | None = None) -> Adapter:
     p = Path(path)
     if not p.exists():
         return TiktokenAdapter(_tiktoken_encoding(path), name)
-    from tokenforge import hybrid  # imports the metrics package: not at module level
+    from tokenforge import hybrid, lib  # they import the metrics package: not at module level
 
-    if (p / hybrid.FILE).is_file():
-        return HybridAdapter(hybrid.HybridTokenizer.load(p), name)
+    for marker, load, adapter in (
+        (hybrid.FILE, hybrid.HybridTokenizer.load, HybridAdapter),
+        (lib.FILE, lib.LibTokenizer.load, LibAdapter),
+    ):
+        if (p / marker).is_file():
+            return adapter(load(p), name)
     try:
         return OursAdapter(load_any(p, pattern if _may_be_tiktoken(p) else None), name)
     except UnsupportedError:

@@ -4,8 +4,8 @@ registers itself here as a `Repro`. The table of results is docs/reproductions.m
 
 from __future__ import annotations
 
-from tokenforge.repro import binary, charbench, code, crosslingual, kl3m, mixture, qtok, superbpe, turkish
+from tokenforge.repro import binary, charbench, code, crosslingual, kl3m, lib, mixture, qtok, superbpe, turkish
 from tokenforge.repro.common import Repro
 
-MODULES = (superbpe, binary, kl3m, qtok, turkish, crosslingual, charbench, mixture, code)
+MODULES = (superbpe, binary, kl3m, qtok, turkish, crosslingual, charbench, mixture, code, lib)
 REPROS: dict[str, Repro] = {m.REPRO.name: m.REPRO for m in MODULES}

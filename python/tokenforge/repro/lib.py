@@ -1,0 +1,60 @@
+"""LiB (Yang 2024, "Rethinking Tokenization: Crafting Better Tokenizers for Large Language Models"): the
+Less-is-Better memorizer/forgetter lexicon against BPE and Unigram of the same size.
+
+Paper: LiB's lexicon mixes subwords with multiword units and segments text into fewer tokens than BPE of the
+same size. Here: `tokenforge.lib` (a Python prototype) trained on the first `TRAIN_DOCS` documents of the English
+prose of the SuperBPE reproduction (its training side), BPE and Unigram (`tokenforge.training.unigram`) on the
+same documents, all measured on the held-out side: bytes per token (Unigram: words encoded as `▁word`, line
+breaks not counted, as sentencepiece drops them) and the share of LiB units that span a space inside.
+
+    apt-get install debian-handbook
+    tokenforge repro lib
+"""
+
+from __future__ import annotations
+
+from tokenforge.lib import train_lib
+from tokenforge.repro.common import Report, Repro
+from tokenforge.repro.sources import INSTALL_HANDBOOK, held_out
+from tokenforge.repro.superbpe import english_documents
+from tokenforge.training.api import train_from_iterator
+from tokenforge.training.unigram import train_unigram
+
+VOCAB_SIZE = 4000
+TRAIN_DOCS = 60
+PAPER = "LiB: fewer tokens than BPE of the same size, with multiword units"
+
+
+def measure(docs: list[str], vocab_size: int = VOCAB_SIZE, train_docs: int = TRAIN_DOCS, data: str = "") -> Report:
+    """LiB, BPE and Unigram trained on the first `train_docs` training documents, measured on the held-out ones."""
+    train = [d for d in docs if not held_out(d)][:train_docs]
+    held = [d for d in docs if held_out(d)]
+    n_bytes = sum(len(d.encode()) for d in held)
+    report = Report(
+        "lib",
+        "LiB vs BPE and Unigram of the same size",
+        data,
+        f"vocab {vocab_size:,}; {sum(len(d.encode()) for d in train) / 1e6:.2f} MB training, {n_bytes / 1e6:.2f} MB "
+        "held out",
+    )
+    lib = train_lib(train, vocab_size)
+    lib_tokens = sum(map(len, lib.encode_batch(held)))
+    spanning = sum(" " in u.strip() for u in lib.units) / max(len(lib.units), 1)
+    report.add("LiB", PAPER, f"{n_bytes / lib_tokens:.2f} bytes/token; {spanning:.1%} of units span a space")
+    bpe = train_from_iterator(train, vocab_size)
+    bpe_tokens = sum(map(len, bpe.encode_batch(held)))
+    versus = f"LiB {lib_tokens / bpe_tokens - 1:+.1%}"
+    report.add("BPE (gpt4 pattern)", "", f"{n_bytes / bpe_tokens:.2f} bytes/token; {versus}")
+    unigram = train_unigram(texts=train, vocab_size=vocab_size)
+    words = [f"\u2581{w}" for d in held for w in d.split()]
+    uni_tokens = sum(map(len, unigram.encode_batch(words)))
+    report.add("Unigram", "", f"{n_bytes / uni_tokens:.2f} bytes/token; LiB {lib_tokens / uni_tokens - 1:+.1%}")
+    return report
+
+
+def run() -> Report:
+    """On the handbook's English pages and the pydoc topics."""
+    return measure(english_documents(), data="debian-handbook en-US pages + pydoc_data topics (Python 3.11)")
+
+
+REPRO = Repro("lib", "LiB vs BPE and Unigram", "Yang 2024", INSTALL_HANDBOOK, run)
