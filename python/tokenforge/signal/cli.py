@@ -8,7 +8,7 @@ import time
 
 import torch
 
-from tokenforge.cli.common import plural, split_name_path
+from tokenforge.cli.common import check_writable, plural, split_name_path
 
 #: train options that override the kind's model settings (argument name -> config key)
 MODEL_ARGS = {"size": "size", "channels": "channels", "patch": "patch", "width": "width", "sample_rate": "sample_rate"}
@@ -23,6 +23,7 @@ def run_train(args: argparse.Namespace) -> int:
     """`tokenforge signal train`."""
     from tokenforge.signal.train import TrainOptions, train
 
+    check_writable(args.out)
     _threads(args)
     opts = TrainOptions(
         kind=args.kind,
@@ -73,6 +74,7 @@ def run_eval(args: argparse.Namespace) -> int:
     from tokenforge.signal.report import write_report
     from tokenforge.signal.train import pick_device
 
+    check_writable(args.json, args.report)
     _threads(args)
     result = evaluate(_named(args.tokenizer), _named(args.data), limit=args.limit, device=pick_device(args.device))
     if args.json:
