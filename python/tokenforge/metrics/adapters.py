@@ -302,9 +302,9 @@ class SentencePieceAdapter(Adapter):
         return out
 
 
-class HybridAdapter(Adapter):
-    """A morphology-aware hybrid tokenizer (`tokenforge.hybrid`); spans from the token lengths when they spell the
-    text (not across `<uppercase>` on a letter whose case changes its byte length)."""
+class PythonTokenizerAdapter(Adapter):
+    """A tokenizer of a Python-prototyped family (`tokenforge.hybrid`, `tokenforge.lib`): anything with
+    `encode_batch` and `vocab_size`; subclasses say what each id stands for."""
 
     def __init__(self, tok, name: str) -> None:
         self.tok = tok
@@ -314,6 +314,11 @@ class HybridAdapter(Adapter):
     def encode_batch(self, texts: list[str]) -> list[list[int]]:
         """Token ids of each text."""
         return self.tok.encode_batch(texts)
+
+
+class HybridAdapter(PythonTokenizerAdapter):
+    """A morphology-aware hybrid tokenizer (`tokenforge.hybrid`); spans from the token lengths when they spell the
+    text (not across `<uppercase>` on a letter whose case changes its byte length)."""
 
     def read_entries(self) -> list[VocabEntry]:
         """Specials as control entries; roots, affix groups (as their first allomorph) and BPE tokens."""
@@ -326,17 +331,8 @@ class HybridAdapter(Adapter):
         return out
 
 
-class LibAdapter(Adapter):
+class LibAdapter(PythonTokenizerAdapter):
     """A LiB tokenizer (`tokenforge.lib`): the 256 bytes, then its units (spans from the token lengths)."""
-
-    def __init__(self, tok, name: str) -> None:
-        self.tok = tok
-        self.name = name
-        self.vocab_size = tok.vocab_size
-
-    def encode_batch(self, texts: list[str]) -> list[list[int]]:
-        """Token ids of each text."""
-        return self.tok.encode_batch(texts)
 
     def read_entries(self) -> list[VocabEntry]:
         """Every byte and unit."""

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tokenforge.corpus.executables import detect_format
 from tokenforge.repro.common import DataMissing, Report, Repro
-from tokenforge.repro.sources import held_out
+from tokenforge.repro.sources import split
 from tokenforge.training.binary import binary_report, train_binary_family
 
 VOCAB_SIZES = (4096, 8192, 16384, 32768, 65536)
@@ -48,8 +48,7 @@ def executables(budget: int = TRAIN_BYTES) -> list[Path]:
 
 def measure(files: Sequence[Path], vocab_sizes=VOCAB_SIZES, data: str = "") -> Report:
     """Trains the nested family on the files not held out and reports each member on the held-out ones."""
-    train = [p for p in files if not held_out(str(p.name))]
-    held = [p for p in files if held_out(str(p.name))]
+    train, held = split(list(files), key=lambda p: p.name)
     size = sum(p.stat().st_size for p in train)
     report = Report(
         "binary",

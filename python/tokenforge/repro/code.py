@@ -21,7 +21,7 @@ import numpy as np
 
 from tokenforge.corpus.identifiers import anonymize
 from tokenforge.repro.common import DataMissing, Report, Repro
-from tokenforge.repro.sources import held_out
+from tokenforge.repro.sources import split
 from tokenforge.tokenizer import Tokenizer
 from tokenforge.training.api import train_from_iterator
 
@@ -78,8 +78,7 @@ def measure(languages: dict[str, list[str]], vocab_size: int = VOCAB_SIZE, data:
         + ", ".join(f"{k}: {sum(len(d.encode()) for d in v) / 1e6:.1f} MB" for k, v in languages.items()),
     )
     for lang, docs in languages.items():
-        train = [d for d in docs if not held_out(d)]
-        held = [d for d in docs if held_out(d)]
+        train, held = split(docs)
         settings = {"gpt4": (train, held, "gpt4"), "code": (train, held, "code")}
         settings["code, anonymised"] = ([anonymize(d) for d in train], [anonymize(d) for d in held], "code")
         for label, (tr, he, pre) in settings.items():

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tokenforge.repro.common import Report, Repro, pct
-from tokenforge.repro.sources import INSTALL_LICENSES, common_licenses, held_out, licence_texts, published
+from tokenforge.repro.sources import INSTALL_LICENSES, common_licenses, licence_texts, published, split
 from tokenforge.tokenizer import Tokenizer
 from tokenforge.training.api import train_from_iterator
 
@@ -80,9 +80,10 @@ def run() -> Report:
     """On the installed licence texts."""
     files = licence_texts()
     keep = [p for p in files if not p.name.lower().startswith(DEBIAN_FAMILIES)]
-    train = read([p for p in keep if not held_out(p.name)])
+    train_files, held_files = split(keep, key=lambda p: p.name)
+    train = read(train_files)
     evals = {
-        "licensedcode held out": read([p for p in keep if held_out(p.name)]),
+        "licensedcode held out": read(held_files),
         "Debian common-licenses": read(common_licenses()),
     }
     refs = published()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from tokenforge.lib import train_lib
 from tokenforge.repro.common import Report, Repro
-from tokenforge.repro.sources import INSTALL_HANDBOOK, held_out
+from tokenforge.repro.sources import INSTALL_HANDBOOK, split
 from tokenforge.repro.superbpe import english_documents
 from tokenforge.training.api import train_from_iterator
 from tokenforge.training.unigram import train_unigram
@@ -27,8 +27,8 @@ PAPER = "LiB: fewer tokens than BPE of the same size, with multiword units"
 
 def measure(docs: list[str], vocab_size: int = VOCAB_SIZE, train_docs: int = TRAIN_DOCS, data: str = "") -> Report:
     """LiB, BPE and Unigram trained on the first `train_docs` training documents, measured on the held-out ones."""
-    train = [d for d in docs if not held_out(d)][:train_docs]
-    held = [d for d in docs if held_out(d)]
+    train, held = split(docs)
+    train = train[:train_docs]
     n_bytes = sum(len(d.encode()) for d in held)
     report = Report(
         "lib",

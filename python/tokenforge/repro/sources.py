@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 from tokenforge.corpus.htmltext import html_paragraphs
 from tokenforge.loading import load_any
@@ -17,6 +19,7 @@ from tokenforge.tokenizer import Tokenizer
 HANDBOOK = Path("/usr/share/doc/debian-handbook/html")
 HUNSPELL = Path("/usr/share/hunspell")
 COMMON_LICENSES = Path("/usr/share/common-licenses")
+T = TypeVar("T")
 FETCHED = Path(__file__).resolve().parents[3] / "tests" / "data" / "fetched"
 INSTALL_HANDBOOK = "apt-get install debian-handbook"
 INSTALL_HUNSPELL_TR = "apt-get install hunspell-tr"
@@ -110,3 +113,9 @@ def parallel(locales: list[str], min_chars: int = 40) -> dict[str, list[str]]:
 def held_out(text: str, every: int = 5) -> bool:
     """Whether a document goes to the held-out side: one in `every`, by a hash of its text."""
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little") % every == 0
+
+
+def split(items: list[T], every: int = 5, key: Callable[[T], str] = str) -> tuple[list[T], list[T]]:
+    """`(training side, held-out side)`: one item in `every` held out, by a hash of `key(item)`."""
+    held = [held_out(key(x), every) for x in items]
+    return [x for x, h in zip(items, held) if not h], [x for x, h in zip(items, held) if h]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pydoc_data.topics
 
 from tokenforge.repro.common import Report, Repro, pct
-from tokenforge.repro.sources import INSTALL_HANDBOOK, handbook_pages, held_out
+from tokenforge.repro.sources import INSTALL_HANDBOOK, handbook_pages, split
 from tokenforge.tokenizer import Tokenizer
 from tokenforge.training.api import train_from_iterator
 from tokenforge.training.superbpe import STAGE1_PATTERN
@@ -39,8 +39,7 @@ def measure(
     docs: list[str], vocab_sizes=VOCAB_SIZES, transitions=TRANSITIONS, data: str = "", every: int = 5
 ) -> Report:
     """Trains BPE and SuperBPE on the documents not held out and counts tokens on the held-out ones."""
-    train = [d for d in docs if not held_out(d, every)]
-    held = [d for d in docs if held_out(d, every)]
+    train, held = split(docs, every)
     n_bytes = sum(len(d.encode()) for d in held)
     report = Report(
         "superbpe",

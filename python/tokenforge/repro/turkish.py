@@ -24,7 +24,7 @@ from tokenforge.metrics.adapters import Adapter, HybridAdapter, OursAdapter
 from tokenforge.metrics.evaluate import Lexicon, evaluate
 from tokenforge.metrics.integrity import fold, read_list
 from tokenforge.repro.common import Report, Repro
-from tokenforge.repro.sources import held_out, hunspell_words, published, translated
+from tokenforge.repro.sources import hunspell_words, published, split, translated
 from tokenforge.tokenizer import Tokenizer
 from tokenforge.training.api import train_from_iterator
 
@@ -86,9 +86,10 @@ def run() -> Report:
     lexicon = Lexicon(read_list(dic, "tr"), hunspell_suffixes(dic.with_suffix(".aff")), language="tr")
     paragraphs = list(translated("tr-TR").values())
     refs = published()
+    train, held = split(paragraphs, 2)
     return measure(
-        [p for p in paragraphs if not held_out(p, 2)],
-        [p for p in paragraphs if held_out(p, 2)],
+        train,
+        held,
         lexicon,
         refs,
         data="debian-handbook tr-TR (translated paragraphs); hunspell-tr tr_TR.dic/.aff (Debian 12)",
