@@ -86,10 +86,12 @@ def test_turkish_integrity_rows(tmp_path):
     aff.write_text("SFX A Y 2\nSFX A 0 ler .\nSFX A 0 lerimizden .\n", encoding="utf-8")
     assert turkish.hunspell_suffixes(aff) == {"ler"}
     lexicon = Lexicon({"ev", "evler", "kitap"}, {"ler"}, language="tr")
-    text = prose(4, 30, ["ev", "evler", "kitap", "kitaplar", "İstanbul"])
-    report = turkish.measure(text[:20], text[20:], lexicon, {"bytes": Tokenizer.bytes_only()}, bpe_sizes=(300,))
+    rng = random.Random(4)
+    other = ["".join(rng.choice("abcdeğıiklmnoöprsştuüyz") for _ in range(rng.randrange(3, 9))) for _ in range(300)]
+    text = prose(4, 60, ["ev", "evler", "kitap", "kitaplar", "İstanbul", *other])
+    report = turkish.measure(text[:40], text[40:], lexicon, {"bytes": Tokenizer.bytes_only()}, bpe_sizes=(300,))
     assert "tokens/word" in report.rows[2].ours
-    assert [r.label for r in report.rows] == ["bytes", "our BPE 300", "our hybrid 300"]
+    assert [r.label for r in report.rows] == ["bytes", "our BPE 300", "our hybrid 300", "our Unigram 300"]
     assert all("%TR" in r.ours for r in report.rows)
 
 

@@ -17,16 +17,19 @@ tr-TR, translated paragraphs only; half held out, the other half trains our BPE)
 from __future__ import annotations
 
 import tempfile
+import unicodedata
 from pathlib import Path
 
+from tokenforge.errors import ConfigError
 from tokenforge.hybrid import train_hybrid
 from tokenforge.metrics.adapters import Adapter, HybridAdapter, OursAdapter
 from tokenforge.metrics.evaluate import Lexicon, evaluate
-from tokenforge.metrics.integrity import fold, read_list
+from tokenforge.metrics.integrity import fold, integrity, read_list, token_texts
 from tokenforge.repro.common import Report, Repro
 from tokenforge.repro.sources import hunspell_words, published, split, translated
 from tokenforge.tokenizer import Tokenizer
 from tokenforge.training.api import train_from_iterator
+from tokenforge.training.unigram import train_unigram
 
 MAX_AFFIX = 4
 BPE_SIZES = (4000, 8000)
@@ -77,7 +80,27 @@ def measure(
             f"{100 * m['valid_word_tokens']:.1f} %TR, {100 * m['pure_tokens']:.1f} %Pure, "
             f"{m['tokens'] / result['corpora']['tr']['words']:.2f} tokens/word",
         )
+    for v in bpe_sizes:
+        report.add(f"our Unigram {v:,}", "", unigram_integrity(train, held, lexicon, v))
     return report
+
+
+def unigram_integrity(train: list[str], held: list[str], lexicon: Lexicon, vocab_size: int) -> str:
+    """%TR, %Pure and tokens/word of a Unigram model (sentencepiece's trainer) on the held-out words, each
+    NFKC-normalised and encoded as `▁word`; or why it could not be trained."""
+    try:
+        model = train_unigram(texts=train, vocab_size=vocab_size)
+    except ConfigError as e:
+        return f"n/a: {e}"
+    words = [f"\u2581{unicodedata.normalize('NFKC', w)}" for line in held for w in line.split()]
+    ids = model.encode_batch(words)
+    pieces = [p for p, _, _ in model.pieces()]
+    produced = token_texts((pieces[i].replace("\u2581", " ").encode() for i in {i for x in ids for i in x}), "tr")
+    m = integrity(produced, lexicon.words, lexicon.affixes, lexicon.roots)
+    return (
+        f"{100 * m['valid_word_tokens']:.1f} %TR, {100 * m['pure_tokens']:.1f} %Pure, "
+        f"{sum(map(len, ids)) / len(words):.2f} tokens/word (no space or case tokens)"
+    )
 
 
 def run() -> Report:
