@@ -316,9 +316,7 @@ def main() -> None:
         threads = args.threads if mode in ("batch", "train") else 1
         rows += child(args, mode, threads)
     print(f"load average after: {os.getloadavg()}")
-    print(
-        f"\n{args.runs} alternating runs; MB/s median (min–max); train in seconds; x gt = vs gigatoken"
-    )
+    print(f"\n{args.runs} alternating runs; MB/s median (min–max); train in seconds; x gt = vs gigatoken")
     print(table(["vocab", "items", "mode", "library", "MB/s", "x gt", "ids = tiktoken"], rows))
 
 

@@ -7,13 +7,19 @@ import os
 import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Literal, Union
+from typing import TYPE_CHECKING, Literal, Union
 
 from tokenforge import _core
 from tokenforge.errors import ConfigError, CorpusError, InputFileError, TokenizerFileError
 
+if TYPE_CHECKING:
+    import numpy
+
 Merge = tuple[tuple[int, int], int]
 AllowedSpecial = Union[Literal["all"], Iterable[str], None]
+BatchOutput = Literal["list", "numpy"]
+# (ids, offsets): a flat uint32 array and int64 offsets, text i is ids[offsets[i]:offsets[i + 1]].
+FlatIds = tuple["numpy.ndarray", "numpy.ndarray"]
 
 FORMAT = "tokenforge"
 FORMAT_VERSION = 1
@@ -163,14 +169,50 @@ class Tokenizer:
         """Token ids of arbitrary bytes; `decode_bytes` gives them back exactly."""
         return self._encoder.encode_bytes(bytes(data))
 
-    def encode_batch(self, texts: Iterable[str], allowed_special: AllowedSpecial = None) -> list[list[int]]:
-        """Token ids of many texts, on all cores with the GIL released."""
+    def encode_batch(
+        self, texts: Iterable[str], allowed_special: AllowedSpecial = None, output: BatchOutput = "list"
+    ) -> list[list[int]] | FlatIds:
+        """Token ids of many texts, on all cores with the GIL released. `output="numpy"` returns `(ids, offsets)`
+        instead of lists: one flat `uint32` array and an `int64` array of `len(texts) + 1` (text `i` is
+        `ids[offsets[i]:offsets[i + 1]]`), built without a Python object per id; a long text is then cut at
+        safe pre-token boundaries so that it too uses every core."""
+        if output not in ("list", "numpy"):
+            raise ConfigError(f'output must be "list" or "numpy", got {output!r}')
         texts = [self._normalize(t) for t in texts] if self.normalizer else list(texts)
+        run = self._encoder.encode_batch if output == "list" else self._encoder.encode_flat
         try:
-            return self._encoder.encode_batch(texts, **self._allowed(allowed_special))
+            return run(texts, **self._allowed(allowed_special))
         except CorpusError:
             texts = [t if self._has_utf8(t) else self._replace_surrogates(t) for t in texts]
-            return self._encoder.encode_batch(texts, **self._allowed(allowed_special))
+            return run(texts, **self._allowed(allowed_special))
+
+    def encode_buffer(
+        self, data: bytes, separator: bytes | str | None = None, allowed_special: AllowedSpecial = None
+    ) -> FlatIds:
+        """Token ids of the documents in `data` — the non-empty pieces between occurrences of `separator`
+        (without one, all of `data`) — as `encode_batch(..., output="numpy")` returns them. The buffer is split
+        and encoded in Rust on all cores; a document that is not UTF-8 is encoded as by `encode_bytes`."""
+        if isinstance(separator, str):
+            separator = separator.encode()
+        if separator == b"":
+            raise ConfigError("the separator is empty")
+        if self.normalizer:
+            text = data.decode("utf-8", errors="surrogateescape")
+            data = self._normalize(text).encode("utf-8", errors="surrogateescape")
+        return self._encoder.encode_buffer(data, separator, **self._allowed(allowed_special))
+
+    def encode_file(
+        self, path: str | os.PathLike, separator: bytes | str | None = None, allowed_special: AllowedSpecial = None
+    ) -> FlatIds:
+        """Token ids of the documents of a file (see `encode_buffer`): read in one go, split and encoded in Rust
+        on all cores."""
+        from tokenforge.corpus.files import input_error
+
+        try:
+            data = Path(path).read_bytes()
+        except OSError as e:
+            raise input_error(Path(path), e) from None
+        return self.encode_buffer(data, separator, allowed_special)
 
     def decode_bytes(self, ids: Iterable[int]) -> bytes:
         """The bytes behind `ids`."""

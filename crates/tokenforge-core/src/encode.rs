@@ -6,6 +6,7 @@
 //! < 64 bytes); long ones a heap over a linked list, so a megabyte-long piece stays O(n log n).
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -143,13 +144,70 @@ impl Encoder {
 
     /// Runs `f` with a piece cache of the pool (a new one if all are in use), then gives it back.
     fn with_cache<T>(&self, f: impl FnOnce(&mut PieceCache) -> T) -> T {
+        f(&mut self.cache())
+    }
+
+    /// A piece cache of the pool (a new one if all are in use), given back when dropped.
+    fn cache(&self) -> CacheGuard<'_> {
         let taken = self.caches.lock().map(|mut pool| pool.pop()).unwrap_or(None);
-        let mut cache = taken.unwrap_or_else(|| self.seed.clone());
-        let result = f(&mut cache);
-        if let Ok(mut pool) = self.caches.lock() {
-            pool.push(cache);
+        CacheGuard { pool: &self.caches, cache: Some(taken.unwrap_or_else(|| self.seed.clone())) }
+    }
+
+    /// Encodes many documents on all cores into one flat buffer (see [`Flat`]). Documents are taken in tasks
+    /// of about [`TASK_BYTES`], each worker with its own piece cache; when `allowed` matches nothing, a long
+    /// document is cut into parts at safe pre-token boundaries ([`Pretokenizer::parts`]), so that even one
+    /// document uses every core. A document that is not UTF-8 is encoded as bytes
+    /// ([`encode_bytes`](Self::encode_bytes)).
+    pub fn encode_flat(&self, docs: &[&[u8]], allowed: &SpecialMatcher) -> Result<Flat> {
+        let cut = allowed.ac.is_none();
+        let mut units: Vec<(usize, usize, usize)> = Vec::with_capacity(docs.len());
+        for (k, doc) in docs.iter().enumerate() {
+            let cuts = if cut && doc.len() > TASK_BYTES { self.pre.parts(doc, TASK_BYTES) } else { vec![0, doc.len()] };
+            units.extend(cuts.windows(2).map(|w| (k, w[0], w[1])));
         }
-        result
+        let mut tasks = vec![0];
+        let mut bytes = 0;
+        for (i, &(_, lo, hi)) in units.iter().enumerate() {
+            bytes += hi - lo;
+            if bytes >= TASK_BYTES {
+                tasks.push(i + 1);
+                bytes = 0;
+            }
+        }
+        if *tasks.last().unwrap_or(&0) < units.len() {
+            tasks.push(units.len());
+        }
+        let done: Vec<Result<(Vec<u32>, Vec<usize>)>> = tasks
+            .par_windows(2)
+            .map_init(
+                || self.cache(),
+                |cache, w| {
+                    let mut ids = Vec::new();
+                    let mut ends = Vec::with_capacity(w[1] - w[0]);
+                    let mut scratch = Scratch::new(cache);
+                    for &(k, lo, hi) in &units[w[0]..w[1]] {
+                        match std::str::from_utf8(&docs[k][lo..hi]) {
+                            Ok(text) => self.encode_with(text, allowed, &mut ids, &mut scratch)?,
+                            Err(_) => self.encode_into(&docs[k][lo..hi], &mut ids)?,
+                        }
+                        ends.push(ids.len());
+                    }
+                    Ok((ids, ends))
+                },
+            )
+            .collect();
+        let mut flat = Flat { ids: Vec::new(), offsets: vec![0; docs.len() + 1] };
+        let mut unit = 0;
+        for task in done {
+            let (ids, ends) = task?;
+            let base = flat.ids.len();
+            flat.ids.extend_from_slice(&ids);
+            for end in ends {
+                flat.offsets[units[unit].0 + 1] = (base + end) as i64;
+                unit += 1;
+            }
+        }
+        Ok(flat)
     }
 
     /// Appends the ids of `text` to `out`.
@@ -331,6 +389,65 @@ impl Encoder {
     }
 }
 
+/// The ids of many documents in one buffer: document `i` is `ids[offsets[i]..offsets[i + 1]]`.
+pub struct Flat {
+    pub ids: Vec<u32>,
+    pub offsets: Vec<i64>,
+}
+
+/// The documents of a buffer: the pieces between occurrences of `separator`, empty ones dropped (no
+/// separator: the whole buffer, if not empty).
+pub fn split_documents<'a>(data: &'a [u8], separator: Option<&[u8]>) -> Result<Vec<&'a [u8]>> {
+    let sep = match separator {
+        None => return Ok(if data.is_empty() { vec![] } else { vec![data] }),
+        Some([]) => return Err(Error::InvalidArgument("the separator is empty".into())),
+        Some(sep) => AhoCorasick::new([sep]).map_err(|e| Error::InvalidArgument(e.to_string()))?,
+    };
+    let mut docs = Vec::new();
+    let mut last = 0;
+    for m in sep.find_iter(data) {
+        if m.start() > last {
+            docs.push(&data[last..m.start()]);
+        }
+        last = m.end();
+    }
+    if last < data.len() {
+        docs.push(&data[last..]);
+    }
+    Ok(docs)
+}
+
+/// Documents per task of [`Encoder::encode_flat`] are gathered up to this many bytes, and longer documents
+/// cut into parts of about this size.
+pub const TASK_BYTES: usize = 256 << 10;
+
+/// A piece cache taken from the encoder's pool, given back when dropped.
+struct CacheGuard<'e> {
+    pool: &'e Mutex<Vec<PieceCache>>,
+    cache: Option<PieceCache>,
+}
+
+impl std::ops::Deref for CacheGuard<'_> {
+    type Target = PieceCache;
+    fn deref(&self) -> &PieceCache {
+        self.cache.as_ref().expect("held until dropped")
+    }
+}
+
+impl std::ops::DerefMut for CacheGuard<'_> {
+    fn deref_mut(&mut self) -> &mut PieceCache {
+        self.cache.as_mut().expect("held until dropped")
+    }
+}
+
+impl Drop for CacheGuard<'_> {
+    fn drop(&mut self) {
+        if let (Some(cache), Ok(mut pool)) = (self.cache.take(), self.pool.lock()) {
+            pool.push(cache);
+        }
+    }
+}
+
 /// What encoding one text needs besides the encoder: the pieces buffer and the worker's piece cache.
 struct Scratch<'a, 'c> {
     pieces: Vec<&'a str>,
@@ -426,6 +543,36 @@ mod tests {
         let got: Vec<Vec<u32>> = runs.values().flat_map(|r| r.texts().map(<[u32]>::to_vec)).collect();
         let want: Vec<Vec<u32>> = refs.iter().map(|t| enc.encode(t, &none).unwrap()).collect();
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn flat_output_holds_each_document_as_encode_gives_it() {
+        let enc = trained("the cat sat on the mat, the end. ", 300);
+        let long = "the mat sat on the cat ".repeat(3 * TASK_BYTES / 20);
+        let mut docs: Vec<Vec<u8>> = (0..300).map(|i| "the cat ".repeat(i % 7).into_bytes()).collect();
+        docs.insert(100, long.clone().into_bytes());
+        docs.insert(200, b"caf\xc3 \xff the".to_vec());
+        docs.push(long.into_bytes());
+        let refs: Vec<&[u8]> = docs.iter().map(Vec::as_slice).collect();
+        let flat = enc.encode_flat(&refs, &SpecialMatcher::none()).unwrap();
+        assert_eq!(flat.offsets.len(), docs.len() + 1);
+        for (k, doc) in docs.iter().enumerate() {
+            let got = &flat.ids[flat.offsets[k] as usize..flat.offsets[k + 1] as usize];
+            let want = match std::str::from_utf8(doc) {
+                Ok(text) => enc.encode_ordinary(text).unwrap(),
+                Err(_) => enc.encode_bytes(doc).unwrap(),
+            };
+            assert_eq!(got, want.as_slice(), "document {k}");
+        }
+    }
+
+    #[test]
+    fn documents_are_the_non_empty_pieces_between_separators() {
+        let docs = split_documents(b"\n\na\n\nbc\n\n\n\nd\n", Some(b"\n\n")).unwrap();
+        assert_eq!(docs, [&b"a"[..], b"bc", b"d\n"]);
+        assert_eq!(split_documents(b"abc", None).unwrap(), [b"abc"]);
+        assert!(split_documents(b"", None).unwrap().is_empty());
+        assert!(split_documents(b"abc", Some(b"")).is_err());
     }
 
     #[test]

@@ -2,10 +2,11 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString};
 
-use tokenforge_core::encode::{Encoder as CoreEncoder, SpecialMatcher};
+use numpy::{IntoPyArray, PyArray1};
+use tokenforge_core::encode::{split_documents, Encoder as CoreEncoder, Flat, SpecialMatcher};
 use tokenforge_core::pretokenize::Pretokenizer as CorePretokenizer;
 
-use crate::convert::{to_py, utf8};
+use crate::convert::{as_bytes, to_py, utf8};
 
 /// Keeps Python's cyclic garbage collector off while a batch of id lists is built, and turns it back on (if it
 /// was on) when dropped. Lists of ints cannot form cycles, but every few hundred new lists trigger a
@@ -28,6 +29,9 @@ impl Drop for GcPaused {
         }
     }
 }
+
+/// Flat ids and their offsets, as numpy arrays.
+type FlatArrays<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<i64>>);
 
 /// A byte-level BPE encoder.
 #[pyclass(module = "tokenforge._core", frozen)]
@@ -55,6 +59,20 @@ impl Encoder {
             None => f(&self.ordinary),
             Some(names) => f(&self.inner.special_matcher(Some(&names)).map_err(to_py)?),
         }
+    }
+
+    /// The flat encoding of `docs`, computed without the GIL, as numpy arrays (handed over without a copy).
+    fn flat<'py>(
+        &self,
+        py: Python<'py>,
+        docs: &[&[u8]],
+        allowed: Option<Vec<String>>,
+        all_special: bool,
+    ) -> PyResult<FlatArrays<'py>> {
+        let Flat { ids, offsets } = self.with_matcher(allowed, all_special, |m| {
+            py.allow_threads(|| self.inner.encode_flat(docs, m)).map_err(to_py)
+        })?;
+        Ok((ids.into_pyarray(py), offsets.into_pyarray(py)))
     }
 
     /// A Python list of ids, built from the cached ints.
@@ -185,6 +203,35 @@ impl Encoder {
             })
         })?;
         Ok(out)
+    }
+
+    /// Ids of many texts (str or bytes) on all cores, as `(ids, offsets)` numpy arrays: text `i` is
+    /// `ids[offsets[i]:offsets[i + 1]]` (uint32 and int64, no Python list).
+    #[pyo3(signature = (texts, allowed=None, all_special=false))]
+    fn encode_flat<'py>(
+        &self,
+        py: Python<'py>,
+        texts: Vec<Bound<'py, PyAny>>,
+        allowed: Option<Vec<String>>,
+        all_special: bool,
+    ) -> PyResult<FlatArrays<'py>> {
+        let docs = texts.iter().map(as_bytes).collect::<PyResult<Vec<_>>>()?;
+        self.flat(py, &docs, allowed, all_special)
+    }
+
+    /// Ids of the documents of a buffer (the non-empty pieces between occurrences of `separator`; without
+    /// one, the whole buffer), as [`encode_flat`](Self::encode_flat) gives them.
+    #[pyo3(signature = (data, separator=None, allowed=None, all_special=false))]
+    fn encode_buffer<'py>(
+        &self,
+        py: Python<'py>,
+        data: &[u8],
+        separator: Option<&[u8]>,
+        allowed: Option<Vec<String>>,
+        all_special: bool,
+    ) -> PyResult<FlatArrays<'py>> {
+        let docs = split_documents(data, separator).map_err(to_py)?;
+        self.flat(py, &docs, allowed, all_special)
     }
 
     /// The bytes behind `ids`.
