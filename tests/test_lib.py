@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tokenforge.errors import ConfigError, TokenizerFileError
-from tokenforge.lib import LibTokenizer, segment, train_lib
+from tokenforge.lib import LibTokenizer, train_lib
 from tokenforge.metrics.adapters import load_adapter
 from tokenforge.metrics.evaluate import evaluate
 
@@ -27,10 +27,12 @@ def lib() -> LibTokenizer:
     return train_lib(docs(0), 300, epochs=2)
 
 
-def test_segment_takes_fewest_units_then_best_scores():
-    assert segment("abc", {"ab": 1.0, "bc": 2.0}) == ["a", "bc"]
-    assert segment("abcd", {"ab": 1.0, "cd": 1.0, "abc": 5.0}) == ["abc", "d"]  # 2 units either way: scores
-    assert segment("abc", {"ab": 1.0}, without="ab") == ["a", "b", "c"]
+def test_encoding_takes_fewest_units_then_the_better_ranked():
+    tok = LibTokenizer(["bc", "ab", "abc", "cd"])  # ids 256.., best first
+    assert tok.encode("abc") == [258]
+    assert tok.encode("abcd") == [257, 259]  # ab|cd and abc|d are both two units: ranks 3 + 1 beat 2 + 0
+    assert tok.encode("xbc") == [ord("x"), 256]
+    assert tok.encode("é") == list("é".encode())
 
 
 def test_learns_multiword_units_and_beats_bytes(lib):

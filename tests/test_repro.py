@@ -166,6 +166,6 @@ def test_code_preset_aligns_every_identifier():
 def test_lib_against_bpe_and_unigram():
     rng = random.Random(9)
     vocab = ["".join(rng.choice("abcdefghijklmnop") for _ in range(rng.randrange(3, 8))) for _ in range(300)]
-    report = lib.measure(prose(9, 80, vocab), vocab_size=300, train_docs=40)
+    report = lib.measure(prose(9, 60, vocab), vocab_size=300)
     assert [r.label for r in report.rows] == ["LiB", "BPE (gpt4 pattern)", "Unigram"]
     assert "units span a space" in report.rows[0].ours

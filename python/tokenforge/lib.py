@@ -2,63 +2,36 @@
 Language Models"; Yang et al., "Less is Better: A cognitively inspired unsupervised model for language
 segmentation"): a lexicon of subword *and multiword* units grown by a memorizer and pruned by a forgetter.
 
-Training reads the text line by line, in several passes. Each line is segmented with the current lexicon (fewest
-units; on a tie, the higher-scored units). The memorizer adds every pair of adjacent units as a new candidate
-unit (or rewards it if known); the forgetter takes a few of the line's multi-character units, segments the line
-again without each, and punishes a unit that saved no token (removed when its score drops to zero) while
-rewarding one that did. The final lexicon is the `vocab_size − 256` best-scored units after the 256 bytes.
+Training reads the text line by line, in several passes (lines in a seeded random order). Each line is segmented
+with the current lexicon (fewest units; on a tie, the higher-scored units) and every use of a unit scores +1. The
+memorizer adds every pair of adjacent units as a new candidate (score 1); the forgetter takes up to three of the
+line's multi-character units, segments the line again without each, and scores −2 a unit that saved no token
+(removed at zero), +1 one that did. The lexicon is cut back to its final size whenever it doubles; the final
+vocabulary is the 256 bytes, then the `vocab_size − 256` best-scored units.
 
 Encoding is the same segmentation (fewest tokens, ties to the better-ranked units), with the 256 byte tokens as
 fallback for characters the lexicon lacks, so any text round-trips exactly. Units may cross spaces (`of the`).
 
-**Prototype in Python** (segmentation is a dynamic program over characters in Python: about 1 MB of text per
-minute of training on one core); a standalone class (`LibTokenizer`), read by `tokenforge eval` through its
-adapter, not yet a `tf.train(algorithm="lib")` family.
+Training and encoding run in the Rust core (`crates/tokenforge-core/src/model/lib/`); this module holds the
+Python class (`LibTokenizer`: save, load, decode), read by `tokenforge eval` through its adapter. It is not yet a
+`tf.train(algorithm="lib")` family of the model registry.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import random
 from collections.abc import Iterable
 from pathlib import Path
 
+from tokenforge import _core
 from tokenforge.errors import ConfigError, TokenizerFileError
 
 FILE = "lib.json"
 FORMAT = "tokenforge-lib"
 MAX_UNIT = 12
 EPOCHS = 2
-FORGET_CHECKS = 3
 N_BYTES = 256
-
-
-def segment(text: str, score: dict[str, float], max_len: int = MAX_UNIT, without: str | None = None) -> list[str]:
-    """The fewest units of `score` (and single characters) that spell `text`; ties go to the higher total
-    score. `without` is left out of the lexicon."""
-    n = len(text)
-    best: list[tuple[int, float]] = [(0, 0.0)] + [(n + 1, 0.0)] * n
-    back = [0] * (n + 1)
-    for i in range(1, n + 1):
-        cost, bonus = best[i - 1][0] + 1, best[i - 1][1]
-        choice = i - 1
-        for length in range(2, min(max_len, i) + 1):
-            unit = text[i - length : i]
-            s = score.get(unit)
-            if s is None or unit == without:
-                continue
-            c, b = best[i - length][0] + 1, best[i - length][1] + s
-            if c < cost or (c == cost and b > bonus):
-                cost, bonus, choice = c, b, i - length
-        best[i] = (cost, bonus)
-        back[i] = choice
-    out = []
-    i = n
-    while i > 0:
-        out.append(text[back[i] : i])
-        i = back[i]
-    return out[::-1]
 
 
 def train_lib(
@@ -68,30 +41,7 @@ def train_lib(
     if vocab_size <= N_BYTES:
         raise ConfigError(f"vocab_size {vocab_size} must exceed the {N_BYTES} byte tokens")
     lines = [line for t in texts for line in t.splitlines(keepends=True) if line]
-    rng = random.Random(seed)
-    score: dict[str, float] = {}
-    cap = vocab_size - N_BYTES
-    for _ in range(epochs):
-        rng.shuffle(lines)
-        for line in lines:
-            seg = segment(line, score, max_len)
-            units = sorted({u for u in seg if len(u) > 1})
-            for u in seg:  # every use of a unit counts for it
-                if u in score:
-                    score[u] += 1.0
-            for a, b in zip(seg, seg[1:]):  # memorizer: adjacent units become a candidate
-                if len(a) + len(b) <= max_len:
-                    score.setdefault(a + b, 1.0)
-            for u in rng.sample(units, min(FORGET_CHECKS, len(units))):  # forgetter
-                saved = len(segment(line, score, max_len, without=u)) - len(seg)
-                score[u] += 1.0 if saved > 0 else -2.0
-                if score[u] <= 0:
-                    del score[u]
-            if len(score) > 2 * cap:  # keep the lexicon near its final size, so training sees what encoding will
-                keep = sorted(score, key=score.__getitem__, reverse=True)[:cap]
-                score = {u: score[u] for u in keep}
-    units = sorted(score, key=lambda u: (-score[u], u))[: vocab_size - N_BYTES]
-    return LibTokenizer(units, max_len)
+    return LibTokenizer(_core.train_lib(lines, vocab_size - N_BYTES, max_len, epochs, seed), max_len)
 
 
 class LibTokenizer:
@@ -100,9 +50,7 @@ class LibTokenizer:
     def __init__(self, units: list[str], max_len: int = MAX_UNIT) -> None:
         self.units = list(units)
         self.max_len = max(max_len, max((len(u) for u in self.units), default=1))
-        self.unit_id = {u: N_BYTES + i for i, u in enumerate(self.units)}
-        # Rank as score: a better-ranked unit wins ties between segmentations of equal length.
-        self._rank = {u: float(len(self.units) - i) for i, u in enumerate(self.units)}
+        self._core = _core.Lib(self.units, self.max_len)
 
     @property
     def vocab_size(self) -> int:
@@ -110,16 +58,13 @@ class LibTokenizer:
         return N_BYTES + len(self.units)
 
     def encode(self, text: str) -> list[int]:
-        """Token ids of `text`: units where the lexicon has them, else the character's UTF-8 bytes."""
-        out: list[int] = []
-        for piece in segment(text, self._rank, self.max_len):
-            uid = self.unit_id.get(piece)
-            out.extend([uid] if uid is not None else piece.encode())
-        return out
+        """Token ids of `text`: units where the lexicon has them (fewest, ties to the better-ranked), else the
+        characters' UTF-8 bytes."""
+        return self._core.encode(text)
 
     def encode_batch(self, texts: list[str]) -> list[list[int]]:
-        """Token ids of each text."""
-        return [self.encode(t) for t in texts]
+        """Token ids of each text, on all cores."""
+        return self._core.encode_batch(list(texts))
 
     def token_bytes(self, i: int) -> bytes:
         """The bytes of id `i`."""

@@ -5,6 +5,7 @@ mod bpe;
 mod convert;
 mod counting;
 mod encoder;
+mod less_is_better;
 mod mixture;
 mod normalize;
 mod pretokenize;
@@ -25,5 +26,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     text::register(m)?;
     unigram::register(m)?;
     sentencepiece::register(m)?;
+    less_is_better::register(m)?;
     Ok(())
 }

@@ -1,4 +1,5 @@
 //! Model families: each holds what encodes one pre-token to ids, its trainer and its checks.
 
 pub mod bpe;
+pub mod lib;
 pub mod unigram;
