@@ -23,6 +23,7 @@ from tokenforge.errors import ConfigError
 from tokenforge.metrics.adapters import OursAdapter
 from tokenforge.metrics.evaluate import documents, evaluate
 from tokenforge.serve.adapter import TokenizerView, is_superword
+from tokenforge.serve.hosts import allowed_hosts, is_loopback
 
 pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
@@ -375,3 +376,20 @@ def test_a_model_without_merges_is_shown_without_a_merge_tree(english_docs):
         assert request(f"{url}/api/token/wp/{unk}")[1]["kind"] == "special"
         found = request(f"{url}/api/vocab/wp?q=%23%23")[1]
         assert found["total"] == sum(t.startswith(b"##") for t in tok.vocab())
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback", "allowed"),
+    [
+        ("127.0.0.1", True, ["127.0.0.1", "localhost"]),
+        ("localhost", True, ["127.0.0.1", "localhost"]),
+        ("127.0.0.2", True, ["127.0.0.1", "127.0.0.2", "localhost"]),
+        ("::1", True, ["*"]),
+        ("0.0.0.0", False, ["*"]),
+        ("192.168.1.5", False, ["*"]),
+        ("example.com", False, ["*"]),
+    ],
+)
+def test_local_addresses_and_the_host_names_they_accept(host, loopback, allowed):
+    assert is_loopback(host) == loopback
+    assert allowed_hosts(host) == allowed
