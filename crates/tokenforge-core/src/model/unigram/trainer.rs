@@ -98,18 +98,19 @@ pub fn train(counts: &WordCounts, config: &UnigramConfig) -> Result<Vec<(String,
     }
     let words = words(counts, &config.prefix);
     let alphabet = alphabet(&words, config);
-    let mut pieces = seeds(&words, &alphabet, config)?;
+    let (mut pieces, found) = seeds(&words, &alphabet, config)?;
+    let seed_ids: FxHashMap<String, u32> = pieces.iter().enumerate().map(|(k, p)| (p.0.clone(), k as u32)).collect();
     let desired = ((config.vocab_size + config.meta_pieces) as f64 * 1.1) as usize;
     loop {
         for _ in 0..config.num_sub_iterations.max(1) {
-            let expected = expected_counts(&words, &pieces);
+            let expected = expected_counts(&words, &found, &Current::new(&pieces, &seed_ids));
             pieces = maximize(&pieces, &expected);
         }
         if pieces.len() <= desired {
             break;
         }
         let target = desired.max((config.shrinking_factor * pieces.len() as f64) as usize);
-        let pruned = prune(&words, &pieces, target);
+        let pruned = prune(&words, &found, &pieces, &Current::new(&pieces, &seed_ids), target);
         if pruned.len() == pieces.len() {
             break;
         }
@@ -118,12 +119,17 @@ pub fn train(counts: &WordCounts, config: &UnigramConfig) -> Result<Vec<(String,
     finalize(pieces, &alphabet, config)
 }
 
-/// The distinct pre-tokens (valid UTF-8, non-empty, `prefix` in front) with their counts, most frequent first.
+/// Longest pre-token trained on, in bytes (sentencepiece skips sentences over 4,192 bytes).
+const MAX_WORD_BYTES: usize = u16::MAX as usize;
+
+/// The distinct pre-tokens (valid UTF-8, non-empty, at most `MAX_WORD_BYTES` with `prefix` in front) with their
+/// counts, most frequent first.
 fn words(counts: &WordCounts, prefix: &str) -> Vec<(String, u64)> {
     let mut words: Vec<(String, u64)> = counts
         .iter()
         .filter_map(|(w, n)| {
-            let w = std::str::from_utf8(w).ok().filter(|w| !w.is_empty())?;
+            let w =
+                std::str::from_utf8(w).ok().filter(|w| !w.is_empty() && w.len() + prefix.len() <= MAX_WORD_BYTES)?;
             if prefix.is_empty() {
                 Some((w.to_owned(), n))
             } else {
@@ -212,50 +218,151 @@ fn valid(piece: &[char], config: &UnigramConfig) -> bool {
 }
 
 /// The seed pieces with log-probability scores: the alphabet (scored by frequency), then substrings scored by
-/// occurrences × length, best first, `seed_size` in all.
+/// occurrences × length, best first, `seed_size` in all; and where each occurs in the pre-tokens.
 ///
 /// sentencepiece takes the nodes of the suffix tree of the whole corpus: substrings seen at least twice and
 /// followed by more than one character. Over counted pre-tokens the same set comes from a suffix tree of the
 /// distinct pre-tokens in which a pre-token seen more than once appears twice, once ended by `\0`, once by
 /// `\1` (so its endings branch, as they do in running text); occurrences are then counted with the counts.
-fn seeds(words: &[(String, u64)], alphabet: &[(char, u64)], config: &UnigramConfig) -> Result<Scored> {
-    let candidates = substrings(words, alphabet, config)?;
-    let matcher = Pieces::matcher(candidates.iter().enumerate().map(|(k, s)| (s.as_str(), k as u32)));
-    let n = candidates.len();
-    let occurrences = words
-        .par_chunks(words.len().div_ceil(rayon::current_num_threads() * 4).max(1))
-        .map(|ws| {
-            let mut acc = vec![0u64; n];
-            for (w, count) in ws {
-                for m in matcher.find_overlapping_iter(w) {
-                    if let Some(a) = acc.get_mut(m.value() as usize) {
-                        *a += count;
-                    }
+fn seeds(words: &[(String, u64)], alphabet: &[(char, u64)], config: &UnigramConfig) -> Result<(Scored, Found)> {
+    let mut candidates: Vec<String> = alphabet.iter().map(|a| a.0.to_string()).collect();
+    let chars = candidates.len();
+    candidates.extend(substrings(words, alphabet, config)?);
+    let mut found = Found::new(words, &candidates);
+    let mut frequency = vec![0u64; candidates.len()];
+    for (k, (_, count)) in words.iter().enumerate() {
+        for node in found.of(k) {
+            frequency[node.2 as usize] += count;
+        }
+    }
+    let mut scored: Vec<(u64, u32)> =
+        (chars..candidates.len()).map(|k| (frequency[k] * candidates[k].chars().count() as u64, k as u32)).collect();
+    // Best first; on a tie, the order of the suffix tree's nodes.
+    scored.par_sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut chosen: Vec<(u32, f64)> = alphabet.iter().enumerate().map(|(k, &(_, n))| (k as u32, n as f64)).collect();
+    chosen.retain(|p| p.1 > 0.0);
+    let room = config.seed_size.saturating_sub(chosen.len());
+    chosen.extend(scored.into_iter().take(room).map(|(score, k)| (k, score as f64)));
+    // Occurrences of the chosen seeds only, numbered as the seeds.
+    let mut renumber = vec![u32::MAX; candidates.len()];
+    for (id, (k, _)) in chosen.iter().enumerate() {
+        renumber[*k as usize] = id as u32;
+    }
+    found.renumber(&renumber);
+    let log_total = chosen.iter().map(|p| p.1).sum::<f64>().ln();
+    let pieces = chosen
+        .into_iter()
+        .map(|(k, score)| (std::mem::take(&mut candidates[k as usize]), score.ln() - log_total))
+        .collect();
+    Ok((pieces, found))
+}
+
+/// One occurrence of a seed in a pre-token: its byte span and the seed's number.
+type Occurrence = (u16, u16, u32);
+
+/// Where every seed occurs in every pre-token, found once with one automaton. The model only loses pieces
+/// from there on, so each later lattice is these occurrences minus the pieces gone (plus unknown nodes),
+/// with no automaton built or run again.
+struct Found {
+    /// Word k's occurrences are `nodes[offsets[k]..offsets[k + 1]]`, sorted by end, then start.
+    offsets: Vec<usize>,
+    nodes: Vec<Occurrence>,
+}
+
+impl Found {
+    fn new(words: &[(String, u64)], pieces: &[String]) -> Found {
+        let matcher = Pieces::matcher(pieces.iter().enumerate().map(|(k, s)| (s.as_str(), k as u32)));
+        let chunk = words.len().div_ceil(rayon::current_num_threads() * 8).max(1);
+        let parts: Vec<(Vec<usize>, Vec<Occurrence>)> = words
+            .par_chunks(chunk)
+            .map(|ws| {
+                let mut lens = Vec::with_capacity(ws.len());
+                let mut nodes = Vec::new();
+                for (w, _) in ws {
+                    let first = nodes.len();
+                    nodes.extend(
+                        matcher.find_overlapping_iter(w).map(|m| (m.start() as u16, m.end() as u16, m.value())),
+                    );
+                    nodes[first..].sort_unstable_by_key(|n| (n.1, n.0));
+                    lens.push(nodes.len() - first);
+                }
+                (lens, nodes)
+            })
+            .collect();
+        let mut offsets = Vec::with_capacity(words.len() + 1);
+        offsets.push(0);
+        let mut nodes = Vec::with_capacity(parts.iter().map(|p| p.1.len()).sum());
+        for (lens, part) in parts {
+            for len in lens {
+                offsets.push(offsets.last().expect("starts with 0") + len);
+            }
+            nodes.extend(part);
+        }
+        Found { offsets, nodes }
+    }
+
+    fn of(&self, word: usize) -> &[Occurrence] {
+        &self.nodes[self.offsets[word]..self.offsets[word + 1]]
+    }
+
+    /// Keeps the occurrences of pieces `map` numbers (`u32::MAX`: dropped), under their new numbers.
+    fn renumber(&mut self, map: &[u32]) {
+        let mut kept = 0;
+        for k in 0..self.offsets.len() - 1 {
+            let (lo, hi) = (self.offsets[k], self.offsets[k + 1]);
+            self.offsets[k] = kept;
+            for i in lo..hi {
+                let (s, e, id) = self.nodes[i];
+                if map[id as usize] != u32::MAX {
+                    self.nodes[kept] = (s, e, map[id as usize]);
+                    kept += 1;
                 }
             }
-            acc
-        })
-        .reduce(
-            || vec![0u64; n],
-            |mut a, b| {
-                a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
-                a
-            },
-        );
-    drop(matcher);
-    let mut scored: Vec<(u64, String)> =
-        candidates.into_iter().zip(occurrences).map(|(s, f)| (f * s.chars().count() as u64, s)).collect();
-    // Best first; on a tie, the order of the suffix tree's nodes (a stable sort keeps it).
-    scored.par_sort_by(|a, b| b.0.cmp(&a.0));
-    let mut pieces: Vec<(String, f64)> = alphabet.iter().map(|&(c, n)| (c.to_string(), n as f64)).collect();
-    pieces.retain(|p| p.1 > 0.0);
-    let room = config.seed_size.saturating_sub(pieces.len());
-    pieces.extend(scored.into_iter().take(room).map(|(score, s)| (s, score as f64)));
-    let log_total = pieces.iter().map(|p| p.1).sum::<f64>().ln();
-    for p in &mut pieces {
-        p.1 = p.1.ln() - log_total;
+        }
+        *self.offsets.last_mut().expect("one offset per word and one more") = kept;
+        self.nodes.truncate(kept);
+        self.nodes.shrink_to_fit();
     }
-    Ok(pieces)
+
+    /// The lattice of pre-token `k` under the current pieces.
+    fn lattice(&self, k: usize, word: &str, current: &Current, out: &mut Vec<Node>) {
+        out.clear();
+        let mut occurrences = self.of(k).iter().peekable();
+        for (pos, c) in word.char_indices() {
+            let end = pos + c.len_utf8();
+            let mut single = false;
+            while let Some(&(s, _, seed)) = occurrences.next_if(|o| o.1 as usize <= end) {
+                let id = current.ids[seed as usize];
+                if id != u32::MAX {
+                    single |= s as usize == pos;
+                    out.push(Node { start: s as u32, end: end as u32, id, score: current.scores[id as usize] });
+                }
+            }
+            if !single {
+                // Its start is the latest of the nodes ending here: the order by start holds.
+                out.push(Node { start: pos as u32, end: end as u32, id: UNK, score: current.unk_score });
+            }
+        }
+    }
+}
+
+/// The pieces of the model as lattices see them: each seed's current id (`u32::MAX`: pruned), the scores.
+struct Current {
+    ids: Vec<u32>,
+    scores: Vec<f32>,
+    unk_score: f32,
+}
+
+impl Current {
+    fn new(pieces: &Scored, seed_ids: &FxHashMap<String, u32>) -> Current {
+        let mut ids = vec![u32::MAX; seed_ids.len()];
+        for (k, (p, _)) in pieces.iter().enumerate() {
+            ids[seed_ids[p] as usize] = k as u32;
+        }
+        let scores: Vec<f32> = pieces.iter().map(|p| p.1 as f32).collect();
+        let unk_score = scores.iter().copied().fold(f32::MAX, f32::min) - UNK_PENALTY;
+        Current { ids, scores, unk_score }
+    }
 }
 
 /// The candidate seeds: valid labels of the suffix tree's internal nodes (see `seeds`), at least two
@@ -296,20 +403,23 @@ fn lattice_of(pieces: &Scored) -> Pieces {
 /// values that `merge` adds up.
 fn over_lattices<T: Send>(
     words: &[(String, u64)],
-    pieces: &Pieces,
+    found: &Found,
+    current: &Current,
     init: impl Fn() -> T + Sync + Send,
     f: impl Fn(&mut T, &str, u64, &[Node]) + Sync + Send,
     merge: impl Fn(T, T) -> T + Sync + Send,
 ) -> T {
     // A few large chunks per core: each holds one accumulator, which may be as large as the vocabulary.
     let chunk = words.len().div_ceil(rayon::current_num_threads() * 4).max(1);
-    words
+    let indices: Vec<usize> = (0..words.len()).collect();
+    indices
         .par_chunks(chunk)
-        .map(|ws| {
+        .map(|ks| {
             let mut acc = init();
             let mut nodes = Vec::new();
-            for (w, n) in ws {
-                pieces.lattice(w, &mut nodes);
+            for &k in ks {
+                let (w, n) = &words[k];
+                found.lattice(k, w, current, &mut nodes);
                 f(&mut acc, w, *n, &nodes);
             }
             acc
@@ -324,12 +434,12 @@ fn add(mut a: Vec<f64>, b: Vec<f64>) -> Vec<f64> {
 }
 
 /// The E step: the expected count of every piece over the corpus.
-fn expected_counts(words: &[(String, u64)], pieces: &Scored) -> Vec<f64> {
-    let lattice = lattice_of(pieces);
-    let n = pieces.len();
+fn expected_counts(words: &[(String, u64)], found: &Found, current: &Current) -> Vec<f64> {
+    let n = current.scores.len();
     let (expected, _) = over_lattices(
         words,
-        &lattice,
+        found,
+        current,
         || (vec![0.0; n], Vec::new()),
         |(expected, marginal), w, count, nodes| {
             lattice::marginals(nodes, w.len(), marginal);
@@ -367,7 +477,7 @@ fn maximize(pieces: &Scored, expected: &[f64]) -> Scored {
 
 /// Keeps `target` pieces: those that cannot be split otherwise, then those whose removal would lose the most
 /// likelihood (their Viterbi occurrences re-split by the piece's second-best segmentation).
-fn prune(words: &[(String, u64)], pieces: &Scored, target: usize) -> Scored {
+fn prune(words: &[(String, u64)], found: &Found, pieces: &Scored, current: &Current, target: usize) -> Scored {
     let lattice = lattice_of(pieces);
     // How each piece would be split without it: `None` if it may go (its best split is not itself),
     // `Some([])` if it has no alternative, else the pieces of the second-best split.
@@ -389,7 +499,8 @@ fn prune(words: &[(String, u64)], pieces: &Scored, target: usize) -> Scored {
     let n = pieces.len();
     let (freq, total_count, _) = over_lattices(
         words,
-        &lattice,
+        found,
+        current,
         || (vec![0.0; n], 0.0, Vec::new()),
         |(freq, total, best), w, count, nodes| {
             *total += count as f64;
