@@ -107,7 +107,7 @@ class HybridTokenizer:
         self.max_root = max(map(len, self.roots), default=0)
         self._segment = lru_cache(maxsize=1 << 18)(self._segment_word)
 
-    n_specials = len(SPECIALS)
+    n_specials = len(SPECIALS)  # `<uppercase>` (id 0) and `<space>` (id 1)
 
     @property
     def vocab_size(self) -> int:

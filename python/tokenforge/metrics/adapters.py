@@ -321,8 +321,9 @@ class HybridAdapter(PythonTokenizerAdapter):
     text (not across `<uppercase>` on a letter whose case changes its byte length)."""
 
     def read_entries(self) -> list[VocabEntry]:
-        """Specials as control entries; roots, affix groups (as their first allomorph) and BPE tokens."""
-        out = [VocabEntry(i, b"", control=True) for i in range(self.tok.n_specials)]
+        """`<uppercase>` as a control entry, `<space>` as the space it stands for; roots, affix groups (as their
+        first allomorph) and BPE tokens."""
+        out = [VocabEntry(0, b"", control=True), VocabEntry(1, b" ")]
         for i in range(self.tok.n_specials, self.tok.bpe_base):
             out.append(VocabEntry(i, self.tok.token_text(i).encode()))
         for i in range(self.tok.bpe_base, self.vocab_size):
