@@ -16,6 +16,8 @@ pub enum Error {
     InvalidModel(String),
     /// An argument out of range (vocabulary too small, ...).
     InvalidArgument(String),
+    /// Stopped by [`crate::interrupt::request`] (Ctrl-C).
+    Interrupted,
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -29,6 +31,7 @@ impl fmt::Display for Error {
             Error::UnknownId(id) => write!(f, "token id {id} is not in the vocabulary"),
             Error::InvalidModel(m) => write!(f, "invalid tokenizer model: {m}"),
             Error::InvalidArgument(m) => write!(f, "{m}"),
+            Error::Interrupted => write!(f, "interrupted"),
         }
     }
 }

@@ -43,7 +43,7 @@ struct Replay {
 }
 
 /// Applies `merges` in order to every distinct pre-token of `counts`, recording the pair count changes.
-fn replay(merges: &[(Pair, u32)], byte_ids: &[u32; 256], counts: &WordCounts) -> Replay {
+fn replay(merges: &[(Pair, u32)], byte_ids: &[u32; 256], counts: &WordCounts) -> Result<Replay> {
     let mut words: Vec<Vec<u32>> = Vec::with_capacity(counts.len());
     let mut freqs: Vec<i64> = Vec::with_capacity(counts.len());
     for (piece, n) in counts.iter() {
@@ -73,6 +73,7 @@ fn replay(merges: &[(Pair, u32)], byte_ids: &[u32; 256], counts: &WordCounts) ->
     let mut changes = Vec::new();
     let mut step: FxHashMap<Pair, i64> = FxHashMap::default();
     for &(pair, new) in merges {
+        crate::interrupt::check()?;
         merged.push(pair_counts.get(&pair).copied().unwrap_or(0));
         step.clear();
         if let Some(mut here) = occurrences.remove(&pair) {
@@ -98,7 +99,7 @@ fn replay(merges: &[(Pair, u32)], byte_ids: &[u32; 256], counts: &WordCounts) ->
         }
         steps.push(sorted(&step));
     }
-    Replay { initial, steps, merged }
+    Ok(Replay { initial, steps, merged })
 }
 
 /// The pair-count history of every category under a merge list (see the module docs).
@@ -172,7 +173,7 @@ impl History {
             byte_ids[b as usize] = model.vocab.iter().position(|t| t.as_slice() == [b]).unwrap_or(0) as u32;
         }
         let merges = &model.merges[..steps];
-        let replays: Vec<Replay> = samples.par_iter().map(|c| replay(merges, &byte_ids, c)).collect();
+        let replays: Vec<Replay> = samples.par_iter().map(|c| replay(merges, &byte_ids, c)).collect::<Result<_>>()?;
         let categories = samples.len();
         let mut totals = Vec::with_capacity(categories);
         for (i, r) in replays.iter().enumerate() {
@@ -292,6 +293,7 @@ impl History {
         let key = |value: &[f64], p: u32| value[p as usize] - slack[p as usize];
         for (t, (&m, &slack_t)) in self.merged_ids.iter().zip(step_slack).enumerate() {
             // Counts before step t: apply the initial counts (t = 0) or the changes of merge t - 1.
+            crate::interrupt::check()?;
             let round = t as u32 + 1;
             dirty.clear();
             for d in &self.deltas[self.offsets[t]..self.offsets[t + 1]] {

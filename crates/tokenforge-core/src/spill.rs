@@ -81,6 +81,7 @@ impl Runs {
         }
         let mut current: Option<(Vec<u8>, u64)> = None;
         while let Some(std::cmp::Reverse(((key, n), i))) = heap.pop() {
+            crate::interrupt::check()?;
             match &mut current {
                 Some((k, c)) if *k == key => *c += n,
                 _ => {

@@ -6,8 +6,9 @@ use tokenforge_core::model::bpe::rules::TokenRules;
 use tokenforge_core::model::bpe::trainer::{self, BpeConfig};
 use tokenforge_core::model::bpe::BpeModel;
 
-use crate::convert::{to_py, Merges};
+use crate::convert::Merges;
 use crate::counting::WordCounter;
+use crate::interrupt::{interruptible, Progress};
 
 /// Learns byte-level BPE merges from the counts of `counter`: returns `(vocab, merges)`, `vocab` a list of token bytes (ids 0–255
 /// the bytes in GPT-2 order unless `base` says otherwise) and `merges` a list of `((left, right), new_id)`
@@ -39,18 +40,9 @@ fn train_bpe<'py>(
         None => BpeModel::bytes_only(),
     };
     let counts = counter.inner.counts();
-    let model = py
-        .allow_threads(|| {
-            let mut report = |done: usize, total: usize| {
-                if let Some(cb) = &progress {
-                    Python::with_gil(|py| {
-                        let _ = cb.call1(py, (done, total));
-                    });
-                }
-            };
-            trainer::train_from(base, counts, &cfg, &mut report)
-        })
-        .map_err(to_py)?;
+    let progress = Progress::new(progress);
+    let trained = interruptible(py, || trainer::train_from(base, counts, &cfg, &mut |d, t| progress.report(d, t)));
+    let model = progress.outcome(trained)?;
     let vocab = model.vocab.iter().map(|t| PyBytes::new(py, t)).collect();
     Ok((vocab, model.merges))
 }

@@ -21,6 +21,7 @@ pub fn error(class: &str, message: String) -> PyErr {
 /// Raises the `tokenforge.errors` exception that matches a core error.
 pub fn to_py(err: Error) -> PyErr {
     let class = match &err {
+        Error::Interrupted => return pyo3::exceptions::PyKeyboardInterrupt::new_err("interrupted"),
         Error::InvalidRegex(_) | Error::RegexLimit(_) => "PretokenizerError",
         Error::InvalidUtf8 { .. } => "CorpusError",
         Error::InvalidModel(_) => "TokenizerFileError",

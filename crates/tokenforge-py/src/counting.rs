@@ -7,6 +7,7 @@ use tokenforge_core::count::{Counter, Segment};
 use tokenforge_core::pretokenize::Pretokenizer as CorePretokenizer;
 
 use crate::convert::{as_bytes, to_py};
+use crate::interrupt::interruptible;
 
 /// Streams document segments into pre-token counts.
 #[pyclass(module = "tokenforge._core")]
@@ -46,7 +47,7 @@ impl WordCounter {
     #[pyo3(signature = (limit=None))]
     fn finish(&mut self, py: Python<'_>, limit: Option<usize>) -> PyResult<u64> {
         let inner = &mut self.inner;
-        py.allow_threads(|| inner.finish_within(limit)).map_err(to_py)
+        interruptible(py, || inner.finish_within(limit))
     }
 
     /// Saves the counts so far as a sorted run file (call between documents) and forgets them.

@@ -5,6 +5,7 @@ mod bpe;
 mod convert;
 mod counting;
 mod encoder;
+mod interrupt;
 mod less_is_better;
 mod mixture;
 mod normalize;

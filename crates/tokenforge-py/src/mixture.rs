@@ -4,8 +4,9 @@ use pyo3::prelude::*;
 use tokenforge_core::mixture::History;
 use tokenforge_core::model::bpe::BpeModel;
 
-use crate::convert::{to_py, Merges};
+use crate::convert::Merges;
 use crate::counting::WordCounter;
+use crate::interrupt::interruptible;
 
 /// The pair counts of each category sample after every merge step of a target tokenizer (stored as deltas).
 #[pyclass(module = "tokenforge._core", frozen)]
@@ -26,7 +27,7 @@ impl MergeHistory {
     ) -> PyResult<Self> {
         let model = BpeModel { vocab, merges };
         let counts: Vec<_> = samples.iter().map(|s| s.inner.counts()).collect();
-        let inner = py.allow_threads(|| History::build(&model, &counts, steps)).map_err(to_py)?;
+        let inner = interruptible(py, || History::build(&model, &counts, steps))?;
         Ok(MergeHistory { inner })
     }
 
@@ -80,8 +81,7 @@ impl MergeHistory {
         per_step: usize,
         tol: f64,
     ) -> PyResult<(Vec<u32>, Vec<u32>, Vec<i64>)> {
-        let v =
-            py.allow_threads(|| self.inner.scan(&weights, &step_slack, &pair_slack, per_step, tol)).map_err(to_py)?;
+        let v = interruptible(py, || self.inner.scan(&weights, &step_slack, &pair_slack, per_step, tol))?;
         Ok((v.steps, v.pairs, v.counts))
     }
 }

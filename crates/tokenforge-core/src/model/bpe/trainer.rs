@@ -345,6 +345,7 @@ pub fn train_from(
     let target = cfg.vocab_size - cfg.reserved;
     let total = target - start;
     while model.vocab.len() < target {
+        crate::interrupt::check()?;
         let Some(mut top) = heap.pop() else { break };
         let id = top.id as usize;
         let actual = pairs.count[id];

@@ -1,0 +1,98 @@
+"""Ctrl-C (issue 13, item 1): SIGINT stops every learner while it works, the command exits with 130 and writes
+nothing partial; a checkpoint stays whole and a rerun resumes from it.
+
+Each test starts the command on a pseudo-terminal (so the progress bars show, as for a user), waits until the bar
+of the phase under test has appeared, sends SIGINT and waits for the exit. No timing is measured: the corpora are
+sized so that the phase lasts seconds, far longer than a signal takes to arrive, and the bar must show work done
+(the core loop has called back), so the signal lands inside the loop, not before it."""
+
+from __future__ import annotations
+
+import os
+import pty
+import random
+import re
+import select
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import tokenforge as tf
+
+EXIT_INTERRUPTED = 130
+#: Guards against a hang only; the tests never measure time.
+HANG = 300
+
+
+def working(label: str) -> re.Pattern[bytes]:
+    """A progress bar `label` that shows work done (not 0/N): the core loop is running, not about to start."""
+    return re.compile(re.escape(label.encode()) + rb" [^\r\n]*?\s[1-9][\d,]*/[\d,]+")
+
+
+def interrupt_at(argv: list[str], marker: re.Pattern[bytes]) -> tuple[int, bytes]:
+    """Runs `tokenforge argv` on a pseudo-terminal, sends SIGINT once `marker` has been printed, and returns the
+    exit code and what was printed."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "tokenforge.cli", *argv], stdin=slave, stdout=slave, stderr=slave)
+    os.close(slave)
+    seen = b""
+    try:
+        while not marker.search(seen):
+            ready, _, _ = select.select([master], [], [], HANG)
+            assert ready, f"no {marker!r} in {HANG} s: {seen[-2000:]!r}"
+            try:
+                chunk = os.read(master, 1 << 16)
+            except OSError:  # the command ended (EIO) before the marker
+                chunk = b""
+            assert chunk, f"the command ended before {marker!r}: {seen[-2000:]!r}"
+            seen += chunk
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=HANG)
+    finally:
+        proc.kill()
+        proc.wait()
+        os.close(master)
+    return code, seen
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    """About 2 MB of random words: with no pre-tokenizer, tens of thousands of merges that take seconds."""
+    r = random.Random(0)
+    letters = "abcdefghijklmnopqrstuvwxyzäöüéèàç"
+    words = ["".join(r.choice(letters) for _ in range(r.randint(2, 12))) for _ in range(50_000)]
+    path = tmp_path_factory.mktemp("corpus") / "words.txt"
+    path.write_text(" ".join(r.choice(words) for _ in range(250_000)), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("options", "marker"),
+    [
+        (["--pretokenizer", "none"], working("merging")),
+        (["--algorithm", "superbpe", "--pretokenizer", "gpt2", "--transition", "1000"], working("merging superwords")),
+        (["--algorithm", "binary", "--chunk-size", "65536"], working("merging")),
+    ],
+    ids=["bpe", "superbpe", "binary"],
+)
+def test_ctrl_c_stops_the_merges_and_saves_nothing(options, marker, corpus, tmp_path):
+    out = tmp_path / "out"
+    code, _ = interrupt_at(["train", str(corpus), "--vocab-size", "200000", *options, "-o", str(out)], marker)
+    assert code == EXIT_INTERRUPTED
+    assert not out.exists()
+
+
+def test_ctrl_c_leaves_a_whole_checkpoint_that_resumes(corpus, tmp_path):
+    ckpt = tmp_path / "ckpt"
+    argv = ["train", str(corpus), "--vocab-size", "6000", "--pretokenizer", "none", "--checkpoint-dir", str(ckpt)]
+    code, _ = interrupt_at([*argv, "-o", str(tmp_path / "a")], working("merging"))
+    assert code == EXIT_INTERRUPTED
+    assert not (tmp_path / "a").exists()
+    assert not list(ckpt.glob("*.tmp"))
+    resumed = subprocess.run([sys.executable, "-m", "tokenforge.cli", *argv, "-o", str(tmp_path / "a")], check=True)
+    assert resumed.returncode == 0
+    whole = tf.train(corpus, vocab_size=6000, pretokenizer="none")
+    assert tf.Tokenizer.load(tmp_path / "a").merges == whole.merges
