@@ -57,13 +57,18 @@ def test_eval_parity_on_a_parallel_directory(files, tmp_path, capsys):
     assert "parity on par" in capsys.readouterr().out
 
 
-def test_eval_misaligned_parallel_files(files, tmp_path, capsys):
+def test_eval_accepts_document_aligned_parallel_files(files, tmp_path, capsys):
+    """Item 9: translations aligned per document (different line counts) are measured as whole files."""
     par = tmp_path / "par"
     par.mkdir()
     (par / "en.txt").write_text("a\nb\n", encoding="utf-8")
-    (par / "de.txt").write_text("a\n", encoding="utf-8")
-    assert main(["eval", "-t", str(files / "bytes"), "--parallel", str(par), "-q"]) == 1
-    assert "not aligned" in capsys.readouterr().err
+    (par / "de.txt").write_text("a b\n", encoding="utf-8")
+    out = tmp_path / "r.json"
+    assert main(["eval", "-t", str(files / "bytes"), "--parallel", str(par), "--json", str(out)]) == 0
+    assert "aligned by document" in " ".join(capsys.readouterr().out.split())
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["corpora"]["par"]["alignment"] == "documents"
+    assert result["tokenizers"]["bytes"]["corpora"]["par"]["parity"]["de"] == 1.0
 
 
 @pytest.mark.parametrize(

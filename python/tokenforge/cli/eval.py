@@ -142,7 +142,10 @@ def parity_tables(result: dict) -> list[Table]:
     out = []
     for name in parallel_corpora(result):
         langs = list(result["corpora"][name]["languages"])
-        table = Table(title=f"parity on {name} (tokens relative to {result['pivot']})", title_justify="left")
+        how = "line by line" if result["corpora"][name]["alignment"] == "lines" else "by document (line counts differ)"
+        table = Table(
+            title=f"parity on {name} (tokens relative to {result['pivot']}; aligned {how})", title_justify="left"
+        )
         table.add_column("tokenizer")
         for lang in langs:
             table.add_column(lang, justify="right")

@@ -251,10 +251,16 @@ def add_parallel(result: dict, directory: str, pivot: str, measure) -> None:
     per_language = {lang: measure(path, f"{label}/{lang}", lang) for lang, path in files.items()}
     facts = {lang: result["corpora"].pop(f"{label}/{lang}") for lang in files}
     docs = {lang: f["documents"] for lang, f in facts.items()}
-    if len(set(docs.values())) > 1:
-        counts = ", ".join(f"{lang} {n}" for lang, n in docs.items())
-        raise CorpusError(f"{directory}: the files are not aligned: they hold different numbers of lines ({counts})")
-    result["corpora"][label] = {"path": str(directory), "parallel": True, "pivot": pivot, "languages": facts}
+    # Files with as many lines are taken as aligned line by line; otherwise as translations of the same
+    # document(s), which whole-file parity needs no more than.
+    alignment = "lines" if len(set(docs.values())) == 1 else "documents"
+    result["corpora"][label] = {
+        "path": str(directory),
+        "parallel": True,
+        "pivot": pivot,
+        "alignment": alignment,
+        "languages": facts,
+    }
     for tok_name, entry in result["tokenizers"].items():
         tokens = {lang: per_language[lang][tok_name]["tokens"] for lang in files}
         entry["corpora"][label] = {
