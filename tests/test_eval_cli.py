@@ -124,3 +124,19 @@ def test_eval_csv_has_one_number_per_row(files, tmp_path):
     assert rows[("b", "c", "tokens")] == "10"
     assert rows[("b", "c", "bytes_per_token")] == "1.0"
     assert float(rows[("b", "par", "parity.de")]) == 15 / 14
+
+
+@pytest.mark.parametrize("pivot", ["en", "eng", "eng_Latn", "en-US"])
+def test_eval_pivot_matches_iso_639_3_file_names(files, tmp_path, pivot):
+    """Item 9: UDHR-style files named eng.txt, deu.txt, ... and any spelling of English as the pivot."""
+    par = tmp_path / "udhr"
+    par.mkdir()
+    (par / "eng.txt").write_text("all human beings are born free\n", encoding="utf-8")
+    (par / "deu.txt").write_text("alle menschen sind frei geboren\n", encoding="utf-8")
+    out = tmp_path / "r.json"
+    assert (
+        main(["eval", "-t", str(files / "bytes"), "--parallel", str(par), "--pivot", pivot, "-q", "--json", str(out)])
+        == 0
+    )
+    parity = json.loads(out.read_text(encoding="utf-8"))["tokenizers"]["bytes"]["corpora"]["udhr"]["parity"]
+    assert parity["eng"] == 1.0 and parity["deu"] == 32 / 31  # bytes, each line with its newline

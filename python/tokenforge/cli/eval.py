@@ -61,7 +61,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--corpus", action="append", default=[], metavar="NAME=PATH", help="a corpus to measure on (repeatable)"
     )
     p.add_argument("--parallel", metavar="DIR", help="a parallel corpus: one file per language (en.txt, de.txt, ...)")
-    p.add_argument("--pivot", default=DEFAULT_PIVOT, help=f"pivot language of the parallel corpus ({DEFAULT_PIVOT})")
+    p.add_argument(
+        "--pivot",
+        default=DEFAULT_PIVOT,
+        help=f"pivot language of the parallel corpus (default {DEFAULT_PIVOT}; en, eng, eng_Latn and en-US all match "
+        "the file en.txt or eng.txt)",
+    )
     p.add_argument("--alpha", type=float, default=DEFAULT_ALPHA, help=f"Rényi order (default {DEFAULT_ALPHA})")
     p.add_argument("--words", metavar="FILE", help="word list (or hunspell .dic) for the integrity metrics")
     p.add_argument("--roots", metavar="FILE", help="root list for %%pure (default: the word list)")

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import langcodes
 import numpy as np
 
 from tokenforge import __version__
@@ -241,12 +242,31 @@ def evaluate(
     return result
 
 
+def language(code: str) -> str:
+    """The language a code names, so that `en`, `eng`, `eng_Latn` (FLORES) and `en-US` compare equal (langcodes);
+    a name that is not a language tag stays as it is, lower-cased."""
+    try:
+        return langcodes.Language.get(code.replace("_", "-")).language or code.lower()
+    except (langcodes.tag_parser.LanguageTagError, ValueError):
+        return code.lower()
+
+
+def pivot_file(files: dict[str, Path], pivot: str, directory: str) -> str:
+    """The language (file name) of `files` that is the pivot language."""
+    if pivot in files:
+        return pivot
+    matches = [lang for lang in files if language(lang) == language(pivot)]
+    if len(matches) != 1:
+        raise ConfigError(f"{directory}: no file for the pivot language {pivot!r} (languages: {', '.join(files)})")
+    return matches[0]
+
+
 def add_parallel(result: dict, directory: str, pivot: str, measure) -> None:
     """Measures every language of a parallel corpus and adds `parity` (and per-language metrics) under the
     directory's name."""
     files = parallel_files(directory)
-    if pivot not in files:
-        raise ConfigError(f"{directory}: no file for the pivot language {pivot!r} (languages: {', '.join(files)})")
+    pivot = pivot_file(files, pivot, directory)
+    result["pivot"] = pivot
     label = Path(directory).resolve().name
     per_language = {lang: measure(path, f"{label}/{lang}", lang) for lang, path in files.items()}
     facts = {lang: result["corpora"].pop(f"{label}/{lang}") for lang in files}
