@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import itertools
 import os
+import random
 import re
 import string
 from pathlib import Path
@@ -234,3 +235,25 @@ def test_mixture_infer_uses_a_bounded_default_and_says_whether_it_converged(tmp_
     out = capsys.readouterr().out
     assert "merges used: 2,000 of 2,344" in out
     assert "converged" in out
+
+
+def test_binary_bpe_caps_memory_by_default_and_says_how_much_it_learned_from(tmp_path, monkeypatch, capsys, caplog):
+    """Item 2: with no --max-memory the cap comes from the available memory (logged); under a cap the summary
+    says what share of the corpus was learned from, not only the bytes read."""
+    from tokenforge.training import binary, memory
+
+    data = tmp_path / "bin"
+    data.mkdir()
+    r = random.Random(0)
+    (data / "blob.bin").write_bytes(r.randbytes(2_000_000))
+    need = 2_000_000 * binary.BYTES_PER_CHUNK_BYTE
+    # As if half of what the whole corpus needs were available: the default cap is half the available memory.
+    available = 2 * (memory.resident_bytes() + binary.READING_MARGIN) + need
+    monkeypatch.setattr(binary, "available_memory", lambda: available)
+    with caplog.at_level("WARNING", logger="tokenforge"):
+        assert (
+            main(["train", str(data), "--algorithm", "binary", "--vocab-size", "300", "-o", str(tmp_path / "t")]) == 0
+        )
+    assert "no --max-memory" in caplog.text
+    out = capsys.readouterr().out
+    assert re.search(r"learned from \d+\.\d% of the chunks", out), out

@@ -177,6 +177,11 @@ def run(args: argparse.Namespace) -> int:
         f"corpus: {plural(stats.files, 'file')}, {plural(stats.documents, 'document')}, "
         f"{stats.bytes / 1e6:,.1f} MB{skipped}"
     )
+    if stats.learned_share < 1:
+        print(
+            f"learned from {100 * stats.learned_share:.1f}% of the chunks "
+            f"(about {stats.bytes * stats.learned_share / 1e6:,.1f} MB): the memory cap holds no more"
+        )
     if stats.invalid_bytes:
         action = "replaced" if args.on_invalid_utf8 == "replace" else "skipped"
         print(f"invalid UTF-8: {stats.invalid_bytes:,} bytes {action}")

@@ -44,6 +44,8 @@ class BinaryStats:
     """What was read, per format: `{format: [files, bytes]}`."""
 
     formats: dict[str, list[int]] = field(default_factory=dict)
+    #: The share of the chunks learned from (below 1 under a memory cap).
+    share: float = 1.0
 
     def add(self, kind: str, size: int) -> None:
         """Counts one file of `size` bytes."""

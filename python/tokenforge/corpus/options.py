@@ -49,3 +49,5 @@ class CorpusStats:
     bytes: int = 0
     invalid_bytes: int = 0
     skipped_files: int = 0
+    #: The share of the corpus learned from (Binary BPE under a memory cap learns from a sample of its chunks).
+    learned_share: float = 1.0

@@ -170,6 +170,7 @@ def train(
         )
         if stats is not None:  # each file is one document of raw bytes
             stats.files, stats.documents, stats.bytes = read.files, read.files, read.bytes
+            stats.learned_share = read.share
         return family[vocab_size]
     corpus = CorpusOptions(text_field=text_field, split_lines=split_lines, on_invalid_utf8=on_invalid_utf8)
     stats = CorpusStats() if stats is None else stats

@@ -33,6 +33,24 @@ BYTES_PER_CHUNK_BYTE = 44
 READING_MARGIN = 64 << 20
 
 
+def available_memory() -> int:
+    """Memory the system can give without swapping (MemAvailable), or the free physical memory."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+
+
+def default_cap() -> int:
+    """The memory cap of a run not given one: half the available memory, logged."""
+    cap = available_memory() // 2
+    log.warning("no --max-memory: Binary BPE is capped at %.1f GiB, half the available memory", cap / 2**30)
+    return cap
+
+
 def sample_share(total_bytes: int, max_memory: int | str | None) -> float:
     """The share of chunks of a corpus of `total_bytes` that fits a memory cap (1.0 without one, or when the
     corpus fits): chunks rarely repeat, so the merge phase grows with the bytes learned from, about
@@ -80,28 +98,29 @@ def train_binary_family(
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     files = binary_files(paths)
-    total = sum(p.stat().st_size for p in files) if max_memory is not None else 0
-    share = sample_share(total, max_memory)
+    total = sum(p.stat().st_size for p in files)
+    share = sample_share(total, default_cap() if max_memory is None else max_memory)
     if share < 1.0:
         log.warning(
             "memory cap: learning from a hash-chosen %.1f%% of the chunks (about %.0f MB of %.0f MB fit in %.0f MiB)",
             100 * share,
             total * share / 1e6,
             total / 1e6,
-            parse_size(max_memory) / 2**20,
+            parse_size(max_memory) / 2**20 if max_memory is not None else available_memory() / 2**21,
         )
     sizes = sorted(set(vocab_sizes))
     specials = list(dict.fromkeys(special_tokens))
     if not sizes or sizes[0] < 256 + len(specials):
         raise ConfigError(f"every vocab size must hold the 256 bytes and {len(specials)} special tokens: {sizes}")
     stats = BinaryStats() if stats is None else stats
+    stats.share = share
     base = Tokenizer.bytes_only()
     placeholders = [*base.vocab(), *([b""] * len(specials))]
     with Progress(enabled=progress) as bar:
         bar.start("counting chunks", unit="bytes")
         (counter,) = count_pretokens(sampled(binary_segments(files, chunk_size, stats), share), ["none"], bar)
         if len(counter) == 0:
-            capped = f" in the {100 * share:.1f}% of chunks that max_memory {max_memory} holds" if share < 1 else ""
+            capped = f" in the {100 * share:.1f}% of chunks the memory cap holds" if share < 1 else ""
             raise CorpusError(f"{', '.join(map(str, paths))}: no bytes to learn from{capped}")
         vocab, merges = learn_merges(
             counter,
