@@ -257,3 +257,18 @@ def test_binary_bpe_caps_memory_by_default_and_says_how_much_it_learned_from(tmp
     assert "no --max-memory" in caplog.text
     out = capsys.readouterr().out
     assert re.search(r"learned from \d+\.\d% of the chunks", out), out
+
+
+def test_eval_says_what_read_each_tokenizer_file(tmp_path, small_tokenizer):
+    """Item 11: the report's "read with" column said "Ours" for .tiktoken and tokenizer.json files."""
+    from tokenforge.metrics import evaluate, load_adapter
+
+    small_tokenizer.save(tmp_path / "ours")
+    small_tokenizer.save_huggingface(tmp_path / "hf")
+    small_tokenizer.save_tiktoken(tmp_path / "x.tiktoken")
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("some words\n", encoding="utf-8")
+    specs = [f"ours={tmp_path / 'ours'}", f"hf={tmp_path / 'hf' / 'tokenizer.json'}", f"tt={tmp_path / 'x.tiktoken'}"]
+    result = evaluate([load_adapter(s, "gpt4") for s in specs], [("c", str(corpus))])
+    kinds = {name: e["kind"] for name, e in result["tokenizers"].items()}
+    assert kinds == {"ours": "tokenforge", "hf": "tokenforge (tokenizer.json)", "tt": "tokenforge (.tiktoken)"}

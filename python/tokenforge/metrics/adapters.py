@@ -34,8 +34,9 @@ import numpy as np
 
 from tokenforge.errors import ConfigError, TokenizerFileError, UnsupportedError
 from tokenforge.interop.bytelevel import from_unicode
-from tokenforge.loading import load_any, looks_like_tiktoken
-from tokenforge.tokenizer import Tokenizer
+from tokenforge.interop.gpt2 import ENCODER_FILE, VERSION_LINE
+from tokenforge.loading import HF_FILE, load_any, looks_like_tiktoken
+from tokenforge.tokenizer import MODEL_FILE, Tokenizer
 
 #: sentencepiece's word-boundary mark (U+2581), the space in the text.
 SP_SPACE = "\u2581"
@@ -81,6 +82,11 @@ class Adapter(ABC):
 
     name: str
     vocab_size: int
+
+    @property
+    def kind(self) -> str:
+        """What reads the tokenizer, as the report's "read with" column shows it."""
+        return type(self).__name__.removesuffix("Adapter")
 
     @abstractmethod
     def encode_batch(self, texts: list[str]) -> list[list[int]]:
@@ -131,10 +137,16 @@ class Adapter(ABC):
 class OursAdapter(Adapter):
     """A tokenforge `Tokenizer` (encoded in Rust on all cores)."""
 
-    def __init__(self, tok: Tokenizer, name: str) -> None:
+    def __init__(self, tok: Tokenizer, name: str, source: str | None = None) -> None:
         self.tok = tok
         self.name = name
         self.vocab_size = tok.vocab_size
+        self.source = source
+
+    @property
+    def kind(self) -> str:
+        """tokenforge, and the file kind it read when that is not its own."""
+        return "tokenforge" if self.source is None else f"tokenforge ({self.source})"
 
     def encode_batch(self, texts: list[str]) -> list[list[int]]:
         """Token ids of each text."""
@@ -389,6 +401,19 @@ def _may_be_tiktoken(path: Path) -> bool:
         return not f.read(64).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
 
 
+def _file_kind(path: Path) -> str | None:
+    """The kind of a tokenizer file `load_any` read (None for tokenforge's own)."""
+    if path.is_dir():
+        return None if (path / MODEL_FILE).is_file() else _file_kind(path / HF_FILE)
+    with path.open("rb") as f:
+        head = f.read(4096)
+    if looks_like_tiktoken(head):
+        return ".tiktoken"
+    if head.startswith(VERSION_LINE.encode()) or path.name == ENCODER_FILE:
+        return "GPT-2 files"
+    return None if b'"format": "tokenforge"' in head or b'"format":"tokenforge"' in head else "tokenizer.json"
+
+
 def _starts_json_or_tiktoken(path: Path) -> bool:
     with path.open("rb") as f:
         head = f.read(4096)
@@ -412,7 +437,7 @@ def load_adapter(spec: str, pattern: str | None = None) -> Adapter:
         if (p / marker).is_file():
             return adapter(load(p), name)
     try:
-        return OursAdapter(load_any(p, pattern if _may_be_tiktoken(p) else None), name)
+        return OursAdapter(load_any(p, pattern if _may_be_tiktoken(p) else None), name, _file_kind(p))
     except UnsupportedError:
         if p.is_dir():
             p = p / "tokenizer.json"

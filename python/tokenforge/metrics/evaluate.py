@@ -216,10 +216,7 @@ def evaluate(
         "alpha": alpha,
         "pivot": pivot if parallel else None,
         "corpora": {},
-        "tokenizers": {
-            a.name: {"kind": type(a).__name__.removesuffix("Adapter"), "vocab_size": a.vocab_size, "corpora": {}}
-            for a in adapters
-        },
+        "tokenizers": {a.name: {"kind": a.kind, "vocab_size": a.vocab_size, "corpora": {}} for a in adapters},
     }
 
     def measure(path: str | os.PathLike, label: str, language: str | None) -> dict[str, dict]:
