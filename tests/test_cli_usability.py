@@ -3,6 +3,7 @@ paths checked before the work, and the small messages."""
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import itertools
 import os
@@ -12,6 +13,7 @@ import string
 from pathlib import Path
 
 import pytest
+import rich.console
 
 import tokenforge as tf
 from tokenforge.cli.common import check_writable
@@ -272,3 +274,29 @@ def test_eval_says_what_read_each_tokenizer_file(tmp_path, small_tokenizer):
     result = evaluate([load_adapter(s, "gpt4") for s in specs], [("c", str(corpus))])
     kinds = {name: e["kind"] for name, e in result["tokenizers"].items()}
     assert kinds == {"ours": "tokenforge", "hf": "tokenforge (tokenizer.json)", "tt": "tokenforge (.tiktoken)"}
+
+
+def test_lossy_tokenizers_are_marked(tmp_path):
+    """Item 11: a tokenizer that emits unknown tokens "won" bytes/token unmarked; it is flagged lossy in the JSON,
+    the terminal table and the report."""
+    from tokenforge.cli.eval import summary_table
+    from tokenforge.metrics.adapters import OursAdapter
+    from tokenforge.report.html import summary_table as html_summary
+
+    tok = tf.train_from_iterator(["some words"], vocab_size=260)
+    (unknown,) = tok.encode("\x00")  # stands in for [UNK]
+
+    class Unknowns(OursAdapter):
+        def entries(self):
+            return [dataclasses.replace(e, control=e.id == unknown) for e in super().entries()]
+
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("\x00 some words\n", encoding="utf-8")
+    from tokenforge.metrics import evaluate
+
+    result = evaluate([Unknowns(tok, "unk"), OursAdapter(tok, "fine")], [("c", str(corpus))])
+    assert result["tokenizers"]["unk"]["lossy"] and not result["tokenizers"]["fine"]["lossy"]
+    console = rich.console.Console(width=200, record=True)
+    console.print(summary_table(result))
+    assert "unk (lossy)" in console.export_text() and "fine (lossy)" not in console.export_text()
+    assert "unk (lossy)" in html_summary(result)

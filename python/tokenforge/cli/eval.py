@@ -29,6 +29,7 @@ from tokenforge.report.summary import (
     groups,
     parallel_corpora,
     plain_corpora,
+    shown,
 )
 
 
@@ -138,7 +139,7 @@ def summary_table(result: dict) -> Table:
                 f"[bold green]{fmt(metrics.get(c.key))}[/]" if tok in marked[c.key] else fmt(metrics.get(c.key))
                 for c in cols
             ]
-            table.add_row(label if k == 0 else "", tok, *cells, end_section=k == len(per_tok) - 1)
+            table.add_row(label if k == 0 else "", shown(result, tok), *cells, end_section=k == len(per_tok) - 1)
     return table
 
 

@@ -232,7 +232,10 @@ def evaluate(
     if parallel is not None:
         add_parallel(result, parallel, pivot, measure)
     for a in adapters:
-        result["tokenizers"][a.name]["composition"] = composition(a.entries())
+        entry = result["tokenizers"][a.name]
+        entry["composition"] = composition(a.entries())
+        # Unknown tokens lose text: such a tokenizer's compression is not comparable (marked in the tables).
+        entry["lossy"] = any(m.get("unknown_tokens") for m in entry["corpora"].values() if isinstance(m, dict))
     vocab_forms = {a.name: forms(a.entries()) for a in adapters}
     result["jaccard"] = {a: {b: jaccard(vocab_forms[a], vocab_forms[b]) for b in names} for a in names}
     result["seconds"] = time.perf_counter() - started

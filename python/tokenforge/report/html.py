@@ -19,6 +19,7 @@ from tokenforge.report.summary import (
     groups,
     parallel_corpora,
     plain_corpora,
+    shown,
 )
 
 STYLE = """
@@ -67,7 +68,7 @@ def summary_table(result: dict) -> str:
         marked = {c.key: best({t: m.get(c.key) for t, m in per_tok.items()}, c.better) for c in cols}
         for tok, metrics in per_tok.items():
             cells = "".join(cell(metrics.get(c.key), tok in marked[c.key]) for c in cols)
-            body.append(f'<tr><td class="name">{esc(tok)}</td>{cells}</tr>')
+            body.append(f'<tr><td class="name">{esc(shown(result, tok))}</td>{cells}</tr>')
     return f'<table id="summary"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 

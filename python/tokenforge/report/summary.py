@@ -104,6 +104,12 @@ def fmt(value: object, digits: int = 3) -> str:
     return f"{value:.{digits}f}"
 
 
+def shown(result: dict, tok: str) -> str:
+    """A tokenizer's name as tables show it: marked when it loses text (unknown tokens), since its compression
+    figures then flatter it."""
+    return f"{tok} (lossy)" if result["tokenizers"][tok].get("lossy") else tok
+
+
 def groups(result: dict) -> list[tuple[str, dict[str, dict]]]:
     """`(corpus label, {tokenizer: metrics})` for every plain corpus and every language of a parallel corpus
     (labelled `DIR/LANG`), in order."""
