@@ -71,3 +71,35 @@ def test_report_renders_in_a_headless_browser(result, tmp_path):
     with Image.open(shot) as image:
         colours = image.convert("RGB").getcolors(maxcolors=1 << 20)
     assert colours is None or len(colours) > 50  # not a blank page
+
+
+def test_summary_table_fits_a_1400_px_window(result, tmp_path):
+    """Item 11 of issue 13: at 1400 px the summary table overflowed and cut the Rényi column."""
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    if not (shutil.which("chromium") and shutil.which("chromedriver")):
+        pytest.skip("chromium and chromedriver are needed")
+    page = write_html(result, tmp_path / "report.html")
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,1000",
+    ):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    try:
+        driver.get(page.as_uri())
+        overflow = driver.execute_script(
+            "const t = document.getElementById('summary');"
+            "const box = t.parentElement.getBoundingClientRect();"
+            "return [...t.querySelectorAll('th')].map(th => th.getBoundingClientRect().right - Math.min(box.right,"
+            " document.documentElement.clientWidth)).filter(x => x > 1).length"
+        )
+    finally:
+        driver.quit()
+    assert overflow == 0

@@ -34,6 +34,8 @@ td.best { font-weight: 700; background: #e3f4e1; }
 .note { color: #555; font-size: 0.9em; } figure { margin: 1em 0; } figcaption { color: #555; font-size: 0.9em; }
 dt { font-weight: 600; margin-top: 0.6em; } dd { margin-left: 1.5em; }
 svg { max-width: 100%; height: auto; }
+#summary { font-size: 0.85em; } #summary th { white-space: normal; min-width: 4em; }
+.scroll { overflow-x: auto; }
 """
 STAR = " ★"
 
@@ -69,7 +71,8 @@ def summary_table(result: dict) -> str:
         for tok, metrics in per_tok.items():
             cells = "".join(cell(metrics.get(c.key), tok in marked[c.key]) for c in cols)
             body.append(f'<tr><td class="name">{esc(shown(result, tok))}</td>{cells}</tr>')
-    return f'<table id="summary"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    rows = "".join(body)
+    return f'<div class="scroll"><table id="summary"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>'
 
 
 def parity_section(result: dict) -> str:
