@@ -300,3 +300,15 @@ def test_lossy_tokenizers_are_marked(tmp_path):
     console.print(summary_table(result))
     assert "unk (lossy)" in console.export_text() and "fine (lossy)" not in console.export_text()
     assert "unk (lossy)" in html_summary(result)
+
+
+def test_mixture_infer_reports_each_round(english_docs):
+    """Item 3: rounds, constraints and objective as the program is solved (the CLI shows them on a terminal)."""
+    from tokenforge.mixture import category_from_texts, infer
+
+    tok = tf.train_from_iterator(english_docs, vocab_size=800)
+    cats = [category_from_texts("a", english_docs[::2], tok), category_from_texts("b", english_docs[1::2], tok)]
+    seen = []
+    est = infer(tok, cats, on_round=lambda r, c, o: seen.append((r, c, o)))
+    assert [r for r, _, _ in seen] == list(range(1, est.solution.rounds + 1))
+    assert seen[-1][1] == est.solution.constraints and seen[-1][2] == est.solution.objective

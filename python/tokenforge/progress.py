@@ -78,6 +78,11 @@ class Progress:
             else:
                 self._rich.update(self._task, completed=self._position())
 
+    def describe(self, description: str) -> None:
+        """Changes the current bar's description (e.g. the state of a solver)."""
+        if self._rich is not None and self._task is not None:
+            self._rich.update(self._task, description=description)
+
     def update(self, done: float, total: float | None = None) -> None:
         """Sets the current bar to `done` of `total`."""
         if self._rich is not None and self._task is not None:

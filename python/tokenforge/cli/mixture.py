@@ -17,6 +17,7 @@ from tokenforge.cli.common import (
 from tokenforge.errors import ConfigError, InputFileError
 from tokenforge.mixture import category_from_paths, infer
 from tokenforge.mixture.experiment import Trial, chunk_documents, read_documents, run_experiment
+from tokenforge.progress import Progress
 
 #: Merges `mixture infer` uses unless told: on a real tokenizer (issue 13) 2,000 merges took 54 s and gave the
 #: same shares as all of them, which took 14.5 minutes and 4 GB.
@@ -118,7 +119,13 @@ def run_infer(args: argparse.Namespace) -> int:
     cats = [category_from_paths(name, path, tok, args.max_bytes, reading) for name, path in args.category]
     available = len(tok.merge_ids) - args.start
     merges = args.merges if args.merges is not None else min(DEFAULT_MERGES, max(available, 1))
-    est = infer(tok, cats, merges=merges, source=args.tokenizer, start=args.start)
+    with Progress() as bar:
+        bar.start(f"replaying {merges:,} merges, then solving", unit="rounds")
+
+        def show(rounds: int, constraints: int, objective: float) -> None:
+            bar.describe(f"solving: round {rounds}, {constraints:,} constraints, objective {objective:.6g}")
+
+        est = infer(tok, cats, merges=merges, source=args.tokenizer, start=args.start, on_round=show)
     width = max(len(c.name) for c in cats)
     print(f"{'category':<{width}}  byte share  sample bytes")
     for c in cats:

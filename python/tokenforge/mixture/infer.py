@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,10 +37,12 @@ def infer(
     per_step: int = 4,
     source: str = "the tokenizer",
     start: int = 0,
+    on_round: Callable[[int, int, float], None] | None = None,
 ) -> Estimate:
     """Estimates the byte shares of `categories` in the training data of `tokenizer` from its first `merges`
     merges (all by default). With `start`, the merges before it are replayed but only `merges` merges from
-    `start` on are used (for a tokenizer that extends another one's merge list)."""
+    `start` on are used (for a tokenizer that extends another one's merge list). `on_round(rounds, constraints,
+    objective)` follows the solver."""
     if start < 0:
         raise ConfigError(f"start must not be negative, not {start}")
     began = time.perf_counter()
@@ -47,7 +50,7 @@ def infer(
     if start >= history.steps:
         raise ConfigError(f"start ({start}) must be below the {history.steps} merges of {source}")
     built = time.perf_counter()
-    solution = solve(history, per_step=per_step, start=start)
+    solution = solve(history, per_step=per_step, start=start, on_round=on_round)
     solved = time.perf_counter()
     shares = byte_shares(solution.alpha, np.array(history.totals()), np.array([c.bytes for c in categories]))
     names = [c.name for c in categories]

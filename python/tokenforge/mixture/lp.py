@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,9 +63,16 @@ class Solution:
     converged: bool
 
 
-def solve(history: _core.MergeHistory, per_step: int = 4, max_rounds: int = 100, start: int = 0) -> Solution:
+def solve(
+    history: _core.MergeHistory,
+    per_step: int = 4,
+    max_rounds: int = 100,
+    start: int = 0,
+    on_round: Callable[[int, int, float], None] | None = None,
+) -> Solution:
     """Solves the program for a pair-count history by lazy constraint generation (see the module docs); the
-    steps before `start` are replayed but not constrained (their slack is unbounded)."""
+    steps before `start` are replayed but not constrained (their slack is unbounded). `on_round(rounds,
+    constraints, objective)` is called after each round."""
     n, steps = history.categories, history.steps
     totals = np.array(history.totals(), dtype=np.float64)
     scale = float(totals.mean())
@@ -123,6 +131,8 @@ def solve(history: _core.MergeHistory, per_step: int = 4, max_rounds: int = 100,
         step_slack = x[n : n + steps]
         pair_slack = [(p, float(x[c])) for p, c in pair_col.items()]
         objective = float(h.getInfo().objective_function_value)
+        if on_round is not None:
+            on_round(rounds, h.getNumRow() - 1, objective)
     return Solution(alpha, objective, rounds, h.getNumRow() - 1, converged)
 
 
