@@ -96,3 +96,22 @@ def test_ctrl_c_leaves_a_whole_checkpoint_that_resumes(corpus, tmp_path):
     assert resumed.returncode == 0
     whole = tf.train(corpus, vocab_size=6000, pretokenizer="none")
     assert tf.Tokenizer.load(tmp_path / "a").merges == whole.merges
+
+
+def test_a_resumed_run_reports_the_whole_corpus_and_says_resumed(tmp_path, capsys):
+    """Item 4: after a resume the summary showed only the files read by the second run."""
+    from tokenforge.cli.main import main
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for k in range(3):
+        (corpus / f"{k}.txt").write_text(f"document {k} with some words\n" * 50, encoding="utf-8")
+    ckpt = tmp_path / "ckpt"
+    argv = ["train", str(corpus), "--vocab-size", "300", "--checkpoint-dir", str(ckpt), "-o", str(tmp_path / "t")]
+    assert main(argv) == 0
+    first = capsys.readouterr().out
+    assert main(argv) == 0
+    second = capsys.readouterr().out
+    corpus_line = [line for line in first.splitlines() if line.startswith("corpus:")]
+    assert corpus_line == [line for line in second.splitlines() if line.startswith("corpus:")]
+    assert "resumed from the checkpoint" in second and "resumed from the checkpoint" not in first

@@ -173,6 +173,8 @@ def run(args: argparse.Namespace) -> int:
         f"by {args.algorithm}, pre-tokenizer {pretokenizer_name(tok)}, in {seconds:.1f} s"
     )
     skipped = f", {plural(stats.skipped_files, 'binary file')} skipped" if stats.skipped_files else ""
+    if stats.resumed:
+        print("resumed from the checkpoint in " + args.checkpoint_dir + "; the figures below cover the whole run")
     print(
         f"corpus: {plural(stats.files, 'file')}, {plural(stats.documents, 'document')}, "
         f"{stats.bytes / 1e6:,.1f} MB{skipped}"

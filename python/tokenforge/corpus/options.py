@@ -51,3 +51,5 @@ class CorpusStats:
     skipped_files: int = 0
     #: The share of the corpus learned from (Binary BPE under a memory cap learns from a sample of its chunks).
     learned_share: float = 1.0
+    #: Whether training resumed from a checkpoint (the figures above still cover the whole run).
+    resumed: bool = False

@@ -77,13 +77,15 @@ class Checkpoint:
         _write_atomically(self.dir / STATE, json.dumps(self.state).encode())
         self.on_save(event)
 
-    def save_counts(self, counter: _core.WordCounter, k: int) -> None:
-        """Saves file `k`'s counts and marks it done."""
+    def save_counts(self, counter: _core.WordCounter, k: int, stats: CorpusStats) -> None:
+        """Saves file `k`'s counts and marks it done, with what was read so far (for the summary of a resumed
+        run)."""
         run = self.dir / f"counts-{k:05d}.bin"
         tmp = run.with_name(run.name + ".tmp")
         counter.save_run(str(tmp))
         os.replace(tmp, run)
         self.state["files_done"] = k + 1
+        self.state["stats"] = asdict(stats)
         self.save(f"counted:{k}")
 
     def counts(self, pretokenizer: str) -> _core.WordCounter:
@@ -134,13 +136,17 @@ def learn_with_checkpoints(
     ckpt = Checkpoint(Path(directory), _fingerprint(vocab_size, opts, reading, [s.path for s in sources]))
     with Progress(enabled=opts.progress) as bar:
         bar.start("counting pre-tokens", unit="bytes")
+        if ckpt.state["files_done"]:
+            for key, value in ckpt.state.get("stats", {}).items():
+                setattr(stats, key, value)
+            stats.resumed = True
         for k, source in enumerate(sources):
             if k < ckpt.state["files_done"]:
                 continue
             counter = _core.WordCounter(pretokenizer)
             feed_segments([counter], READERS[source.kind](source.path, reading, stats), bar)
             counter.finish()
-            ckpt.save_counts(counter, k)
+            ckpt.save_counts(counter, k, stats)
         stats.files = len(sources)
         counter = ckpt.counts(pretokenizer)
         if len(counter) == 0:
