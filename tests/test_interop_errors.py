@@ -83,9 +83,7 @@ def foreign(kind: str) -> HFTokenizer:
     return tok
 
 
-@pytest.mark.parametrize(
-    "kind, message", [("WordPiece", "WordPiece model"), ("Unigram", "Unigram model"), ("BPE", "byte_fallback")]
-)
+@pytest.mark.parametrize("kind, message", [("Unigram", "Unigram model"), ("BPE", "byte_fallback")])
 def test_foreign_models(tmp_path, kind, message):
     path = tmp_path / "tokenizer.json"
     foreign(kind).save(str(path))

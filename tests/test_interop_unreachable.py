@@ -14,9 +14,21 @@ from interop_support import MULTILINGUAL, fetched
 import tokenforge as tf
 from tokenforge import _core
 from tokenforge.cli.main import main
-from tokenforge.interop.tiktoken import bpe_parts
 
 tiktoken = pytest.importorskip("tiktoken")
+
+
+def bpe_parts(token: bytes, below: int, ranks: dict[bytes, int]) -> list[bytes]:
+    """What tiktoken's rank-ordered BPE leaves of `token` with the ranks below `below` (the reference)."""
+    parts = [token[i : i + 1] for i in range(len(token))]
+    while len(parts) > 2:
+        found = [(ranks[a + b], i) for i, (a, b) in enumerate(zip(parts, parts[1:])) if ranks.get(a + b, below) < below]
+        if not found:
+            break
+        _, i = min(found)
+        parts[i : i + 2] = [parts[i] + parts[i + 1]]
+    return parts
+
 
 #: Tokens added after cl100k's ranks, as Llama-3 adds its own (' việc' is one of Llama-3's).
 EXTRA = [" việc", " người", "ường", " Việt Nam", "ạo"]

@@ -104,7 +104,7 @@ def test_corrupt_files_are_reported(tmp_path, content, message):
 
 def test_inconsistent_merge_is_reported(tmp_path, small_tokenizer):
     data = small_tokenizer.to_dict()
-    data["merges"][0][2] = data["merges"][1][2]
+    data["model"]["merges"][0][2] = data["model"]["merges"][1][2]
     (tmp_path / "tokenforge.json").write_text(json.dumps(data))
     with pytest.raises(tf.TokenizerFileError, match="does not concatenate"):
         tf.Tokenizer.load(tmp_path)

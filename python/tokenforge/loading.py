@@ -1,11 +1,12 @@
 """One loader for every tokenizer file tokenforge reads: a tokenforge directory or `tokenforge.json`, a Hugging
 Face `tokenizer.json` (or a directory holding one), GPT-2's `encoder.json` + `vocab.bpe` (either file, or their
-directory), or a `.tiktoken` rank file (which needs its pattern).
+directory), a BERT `vocab.txt` (WordPiece), or a `.tiktoken` rank file (which needs its pattern).
 
 The kind is told from the content, not the name: JSON with `"format": "tokenforge"` is ours, JSON with a
 `"model"` object goes to the Hugging Face reader, a JSON object of token ids is GPT-2's `encoder.json`, a file
 starting with `#version` is GPT-2's `vocab.bpe`, and a file whose first line is a base64 token and a rank (or a
-gzip file) is read as tiktoken ranks. Anything else is refused.
+gzip file) is read as tiktoken ranks, a text file with a `[UNK]` line is a BERT `vocab.txt`. Anything else is
+refused.
 """
 
 from __future__ import annotations
@@ -16,11 +17,15 @@ import re
 from pathlib import Path
 
 from tokenforge.errors import ConfigError, InputFileError, TokenizerFileError, UnsupportedError
+from tokenforge.interop.bert import VOCAB_FILE, load_bert_vocab
 from tokenforge.interop.gpt2 import ENCODER_FILE, MERGES_FILE, VERSION_LINE, load_gpt2
 from tokenforge.tokenizer import FORMAT, MODEL_FILE, Tokenizer
 
 HF_FILE = "tokenizer.json"
-KINDS = "tokenforge.json, a Hugging Face tokenizer.json, GPT-2's encoder.json + vocab.bpe or a .tiktoken file"
+KINDS = (
+    "tokenforge.json, a Hugging Face tokenizer.json, GPT-2's encoder.json + vocab.bpe, a BERT vocab.txt or a "
+    ".tiktoken file"
+)
 GGUF_MAGIC = b"GGUF"
 GZIP_MAGIC = b"\x1f\x8b"
 #: The first line of a .tiktoken file: a base64 token and its rank.
@@ -75,11 +80,12 @@ def load_any(path: str | os.PathLike, pattern: str | None = None) -> Tokenizer:
     """
     p = Path(path)
     if p.is_dir():
-        for name in (MODEL_FILE, HF_FILE, ENCODER_FILE):
+        for name in (MODEL_FILE, HF_FILE, ENCODER_FILE, VOCAB_FILE):
             if (p / name).is_file():
                 return load_any(p / name, pattern)
         raise InputFileError(
-            f"{p}: no tokenizer in this directory (expected {MODEL_FILE}, {HF_FILE} or {ENCODER_FILE} + {MERGES_FILE})"
+            f"{p}: no tokenizer in this directory (expected {MODEL_FILE}, {HF_FILE}, {ENCODER_FILE} + {MERGES_FILE} "
+            f"or {VOCAB_FILE})"
         )
     raw = _read(p)
     head = raw.removeprefix(b"\xef\xbb\xbf").lstrip()
@@ -93,6 +99,10 @@ def load_any(path: str | os.PathLike, pattern: str | None = None) -> Tokenizer:
         return load_gpt2(p.with_name(ENCODER_FILE), p)
     if raw.startswith(GGUF_MAGIC):
         raise UnsupportedError(f"{p}: not supported yet: GGUF files ({KINDS} are)")
+    if b"\n[UNK]\n" in b"\n" + raw.replace(b"\r\n", b"\n"):
+        if pattern is not None:
+            raise ConfigError(f"{p}: a pattern applies only to .tiktoken files; a vocab.txt uses BERT's pre-tokenizer")
+        return load_bert_vocab(p)
     if not looks_like_tiktoken(raw):
         raise TokenizerFileError(f"{p}: not a tokenizer file tokenforge reads ({KINDS})")
     if pattern is None:

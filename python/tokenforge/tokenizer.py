@@ -1,53 +1,59 @@
-"""The `Tokenizer`: a byte-level BPE model (vocabulary + ordered merges + pre-tokenizer) and its API."""
+"""The `Tokenizer`: normalizer → pre-tokenizer → model → decoder, over one vocabulary, and its API.
+
+The model is one of the families of `tokenforge.models` (byte-level BPE, WordPiece, ...); the pipeline itself
+runs in the Rust core (`crates/tokenforge-core/src/encode.rs`)."""
 
 from __future__ import annotations
 
 import json
 import os
-import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Union
 
 from tokenforge import _core
 from tokenforge.errors import ConfigError, CorpusError, InputFileError, TokenizerFileError
+from tokenforge.models import BpeModel, Model, model_from_dict
+from tokenforge.models.bpe import Merge
+from tokenforge.normalizers import NORMALIZERS, normalize
 
 if TYPE_CHECKING:
     import numpy
 
-Merge = tuple[tuple[int, int], int]
 AllowedSpecial = Union[Literal["all"], Iterable[str], None]
 BatchOutput = Literal["list", "numpy"]
 # (ids, offsets): a flat uint32 array and int64 offsets, text i is ids[offsets[i]:offsets[i + 1]].
 FlatIds = tuple["numpy.ndarray", "numpy.ndarray"]
 
 FORMAT = "tokenforge"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MODEL_FILE = "tokenforge.json"
-NORMALIZERS = (None, "NFC", "NFKC")
 
 
 class Tokenizer:
-    """A byte-level BPE tokenizer.
+    """A tokenizer: normalizer → pre-tokenizer → model → decoder.
 
-    `vocab[id]` are the bytes of token `id` (special and added tokens as their UTF-8), `merges[rank]` is
-    `((left id, right id), new id)`. Ids 0–255 of a trained tokenizer are the bytes in GPT-2 order.
+    `vocab[id]` are the bytes of token `id` (special and added tokens as their UTF-8). The model is a byte-level
+    BPE of `merges` (`merges[rank]` is `((left id, right id), new id)`; ids 0–255 of a trained one are the bytes
+    in GPT-2 order) unless `model` gives another family (`tokenforge.models`).
     """
 
     def __init__(
         self,
         vocab: Sequence[bytes],
-        merges: Sequence[Merge],
+        merges: Sequence[Merge] = (),
         pretokenizer: str = "gpt4",
         special_tokens: dict[str, int] | None = None,
         added_tokens: dict[str, int] | None = None,
         normalizer: str | None = None,
         ignore_merges: bool = True,
+        *,
+        model: Model | None = None,
     ) -> None:
-        if normalizer not in NORMALIZERS:
-            raise ConfigError(f"unknown normalizer {normalizer!r}: use one of NFC, NFKC or none")
+        if normalizer is not None and normalizer not in NORMALIZERS:
+            raise ConfigError(f"unknown normalizer {normalizer!r}: use one of {', '.join(NORMALIZERS)} or none")
         self._vocab = [bytes(t) for t in vocab]
-        self._merges = [((int(a), int(b)), int(n)) for (a, b), n in merges]
+        self.model = BpeModel(list(merges), ignore_merges) if model is None else model
         self._special = dict(special_tokens or {})
         self._added = dict(added_tokens or {})
         for name, kind in (("special", self._special), ("added", self._added)):
@@ -56,15 +62,16 @@ class Tokenizer:
                     raise ConfigError(f"{name} token {text!r} does not match vocabulary id {i}")
         self.pretokenizer = pretokenizer
         self.normalizer = normalizer
-        self.ignore_merges = ignore_merges
-        self._encoder = _core.Encoder(
-            self._vocab,
-            self._merges,
-            pretokenizer,
-            sorted(self._special.values()),
-            sorted(self._added.values()),
-            ignore_merges,
-        )
+        try:
+            self._encoder = _core.Encoder(
+                self._vocab,
+                self.model.core(self._vocab, self._special),
+                pretokenizer,
+                sorted(self._special.values()),
+                sorted(self._added.values()),
+            )
+        except TokenizerFileError as e:
+            raise ConfigError(str(e)) from None
 
     @classmethod
     def bytes_only(cls, pretokenizer: str = "none") -> Tokenizer:
@@ -79,14 +86,19 @@ class Tokenizer:
         return len(self._vocab)
 
     @property
-    def merges(self) -> list[tuple[bytes, bytes]]:
-        """The merges in rank order, as `(left bytes, right bytes)`."""
-        return [(self._vocab[a], self._vocab[b]) for (a, b), _ in self._merges]
+    def merge_ids(self) -> list[Merge]:
+        """The merges in rank order, as `((left id, right id), new id)` (none for a model without merges)."""
+        return list(self.model.merges) if isinstance(self.model, BpeModel) else []
 
     @property
-    def merge_ids(self) -> list[Merge]:
-        """The merges in rank order, as `((left id, right id), new id)`."""
-        return list(self._merges)
+    def merges(self) -> list[tuple[bytes, bytes]]:
+        """The merges in rank order, as `(left bytes, right bytes)`."""
+        return [(self._vocab[a], self._vocab[b]) for (a, b), _ in self.merge_ids]
+
+    @property
+    def ignore_merges(self) -> bool:
+        """A BPE model emits a pre-token that is a token whole (tiktoken's semantics)."""
+        return not isinstance(self.model, BpeModel) or self.model.ignore_merges
 
     @property
     def special_tokens(self) -> dict[str, int]:
@@ -126,7 +138,7 @@ class Tokenizer:
     # -- encoding ------------------------------------------------------------------------------------
 
     def _normalize(self, text: str) -> str:
-        return unicodedata.normalize(self.normalizer, text) if self.normalizer else text
+        return normalize(self.normalizer, text)
 
     @staticmethod
     def _has_utf8(text: str) -> bool:
@@ -222,8 +234,9 @@ class Tokenizer:
             raise ConfigError(f"token ids must be from 0 to {len(self._vocab) - 1}") from None
 
     def decode(self, ids: Iterable[int], errors: str = "replace") -> str:
-        """The text behind `ids` (bytes that are not UTF-8 become U+FFFD unless `errors` says otherwise)."""
-        return self.decode_bytes(ids).decode("utf-8", errors=errors)
+        """The text behind `ids`, by the model's decoder (bytes that are not UTF-8 become U+FFFD unless `errors`
+        says otherwise)."""
+        return self.model.decode(self, list(ids), errors)
 
     def count(self, text: str) -> int:
         """Number of tokens in `text`."""
@@ -236,11 +249,10 @@ class Tokenizer:
         return {
             "format": FORMAT,
             "version": FORMAT_VERSION,
-            "pretokenizer": self.pretokenizer,
             "normalizer": self.normalizer,
-            "ignore_merges": self.ignore_merges,
+            "pretokenizer": self.pretokenizer,
+            "model": self.model.to_dict(),
             "vocab": [t.hex() for t in self._vocab],
-            "merges": [[a, b, n] for (a, b), n in self._merges],
             "special_tokens": self._special,
             "added_tokens": self._added,
         }
@@ -273,28 +285,25 @@ class Tokenizer:
 
     @classmethod
     def from_dict(cls, data: object, source: str = "<dict>") -> Tokenizer:
-        """Builds a tokenizer from `to_dict`'s output, checking every field."""
+        """Builds a tokenizer from `to_dict`'s output (or a version 1 file: BPE, its merges at the top level),
+        checking every field."""
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise TokenizerFileError(f'{source}: not a tokenforge tokenizer (no "format": "{FORMAT}")')
-        if data.get("version") != FORMAT_VERSION:
-            raise TokenizerFileError(f"{source}: unsupported tokenforge format version {data.get('version')!r}")
+        version = data.get("version")
+        if version not in (1, FORMAT_VERSION):
+            raise TokenizerFileError(f"{source}: unsupported tokenforge format version {version!r}")
         try:
             vocab = [bytes.fromhex(h) for h in data["vocab"]]
-            merges = [((int(a), int(b)), int(n)) for a, b, n in data["merges"]]
             special = {str(k): int(v) for k, v in data.get("special_tokens", {}).items()}
             added = {str(k): int(v) for k, v in data.get("added_tokens", {}).items()}
             pre = str(data["pretokenizer"])
             normalizer = data.get("normalizer")
-            ignore = bool(data.get("ignore_merges", True))
+            section = {"type": BpeModel.type, **data} if version == 1 else data["model"]
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise TokenizerFileError(f"{source}: corrupt tokenforge tokenizer ({type(e).__name__}: {e})") from None
-        for (a, b), n in merges:
-            if not (0 <= a < len(vocab) and 0 <= b < len(vocab) and 0 <= n < len(vocab)):
-                raise TokenizerFileError(f"{source}: merge ({a}, {b}) -> {n} names an id outside the vocabulary")
-            if vocab[a] + vocab[b] != vocab[n]:
-                raise TokenizerFileError(f"{source}: merge ({a}, {b}) -> {n} does not concatenate its parts")
+        model = model_from_dict(section, source)
         try:
-            return cls(vocab, merges, pre, special, added, normalizer, ignore)
+            return cls(vocab, (), pre, special, added, normalizer, model=model)
         except (ConfigError, ValueError) as e:
             raise TokenizerFileError(f"{source}: {e}") from None
 
@@ -343,8 +352,22 @@ class Tokenizer:
 
         return load_tiktoken(path, pattern=pattern, special_tokens=special_tokens)
 
+    def save_bert_vocab(self, path: str | os.PathLike) -> Path:
+        """Writes a WordPiece tokenizer's tokens as BERT's `vocab.txt` (a directory gets `vocab.txt` inside)."""
+        from tokenforge.interop.bert import save_bert_vocab
+
+        return save_bert_vocab(self, path)
+
+    @classmethod
+    def from_bert_vocab(cls, path: str | os.PathLike, lowercase: bool = True) -> Tokenizer:
+        """Loads BERT's `vocab.txt` (or a directory holding one) as a WordPiece tokenizer with BERT's pipeline
+        (uncased unless `lowercase=False`)."""
+        from tokenforge.interop.bert import load_bert_vocab
+
+        return load_bert_vocab(path, lowercase=lowercase)
+
     def __repr__(self) -> str:
         return (
-            f"Tokenizer(vocab_size={self.vocab_size}, merges={len(self._merges)}, "
+            f"Tokenizer(model={self.model.type!r}, vocab_size={self.vocab_size}, merges={len(self.merge_ids)}, "
             f"pretokenizer={self.pretokenizer!r}, special_tokens={len(self._special)})"
         )

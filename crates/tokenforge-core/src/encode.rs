@@ -1,39 +1,30 @@
-//! Encoding and decoding with an ordered merge list.
-//!
-//! Semantics are tiktoken's (and Hugging Face's BPE with `ignore_merges`): a pre-token that is itself a
-//! token is emitted whole; otherwise its bytes are merged pair by pair, always the adjacent pair with the
-//! lowest merge rank (leftmost among equals). Short pieces use a quadratic scan (fast for the usual
-//! < 64 bytes); long ones a heap over a linked list, so a megabyte-long piece stays O(n log n).
+//! The encoding pipeline, the same for every model family: special and added tokens are matched in the raw
+//! text, the text between them is pre-tokenized, and the [`Model`] turns each pre-token into ids (where that
+//! happens: `model/<family>/model.rs`), through a cache of short pieces. Batches run on all cores; decoding
+//! concatenates token bytes.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use crate::error::{Error, Result};
-use crate::model::bpe::apply::{self, Ranks};
-use crate::model::bpe::Pair;
+use crate::model::{Model, Vocab};
 use crate::piece_cache::{self, PieceCache};
 use crate::pretokenize::Pretokenizer;
 
-const NO_ID: u32 = u32::MAX;
-
-/// A byte-level BPE encoder: vocabulary, merges and pre-tokenizer.
+/// An encoder: vocabulary, model, pre-tokenizer and the special and added tokens.
 pub struct Encoder {
-    vocab: Vec<Vec<u8>>,
-    ids: FxHashMap<Vec<u8>, u32>,
-    byte_ids: [u32; 256],
-    merges: Ranks,
+    vocab: Vocab,
+    model: Model,
     pre: Pretokenizer,
-    ignore_merges: bool,
     /// Special tokens, matched in raw text before pre-tokenization when allowed: `(text, id)`.
     specials: Vec<(String, u32)>,
     /// Added (non-special) tokens, always matched before pre-tokenization (Hugging Face semantics).
     added: Vec<(String, u32)>,
     /// Matches the added tokens alone.
     ordinary: SpecialMatcher,
-    /// What every piece cache starts from: the short tokens themselves (with `ignore_merges`).
+    /// What every piece cache starts from: the short tokens themselves (when the model emits them whole).
     seed: PieceCache,
     /// Piece caches not in use: a call (a batch worker) takes one and gives it back, so what one call
     /// learned serves the next.
@@ -44,42 +35,16 @@ pub struct Encoder {
 const CACHE_ENTRIES: usize = 1 << 19;
 
 impl Encoder {
-    /// Builds an encoder. `vocab[id]` are token bytes (specials included, as their UTF-8), `merges[rank]`
-    /// the pair and the id it makes. `specials` lists the ids of special tokens (matched only when
-    /// allowed), `added` those of added tokens (always matched, as Hugging Face's non-special added tokens).
-    pub fn new(
-        vocab: Vec<Vec<u8>>,
-        merges: &[(Pair, u32)],
-        pre: Pretokenizer,
-        specials: &[u32],
-        added: &[u32],
-        ignore_merges: bool,
-    ) -> Result<Self> {
-        let n = vocab.len() as u32;
-        let mut byte_ids = [NO_ID; 256];
-        let mut ids = FxHashMap::default();
-        let is_special: rustc_hash::FxHashSet<u32> = specials.iter().chain(added).copied().collect();
-        for (id, tok) in vocab.iter().enumerate() {
-            if is_special.contains(&(id as u32)) {
-                continue;
-            }
-            if tok.len() == 1 && byte_ids[tok[0] as usize] == NO_ID {
-                byte_ids[tok[0] as usize] = id as u32;
-            }
-            ids.entry(tok.clone()).or_insert(id as u32);
-        }
-        let mut table = FxHashMap::default();
-        for (rank, &((a, b), new)) in merges.iter().enumerate() {
-            if a >= n || b >= n || new >= n {
-                return Err(Error::InvalidModel(format!("merge {rank} uses an id outside the vocabulary")));
-            }
-            table.entry((a, b)).or_insert((rank as u32, new));
-        }
+    /// Builds an encoder. `vocab` holds every token (specials included, as their UTF-8), `model` was built over
+    /// it. `specials` lists the ids of special tokens (matched only when allowed), `added` those of added tokens
+    /// (always matched, as Hugging Face's non-special added tokens); `vocab` must have been made with both as
+    /// its reserved ids.
+    pub fn new(vocab: Vocab, model: Model, pre: Pretokenizer, specials: &[u32], added: &[u32]) -> Result<Self> {
         let as_text = |list: &[u32]| -> Result<Vec<(String, u32)>> {
             list.iter()
                 .map(|&s| {
-                    let tok = vocab.get(s as usize).ok_or(Error::UnknownId(s))?;
-                    let text = String::from_utf8(tok.clone())
+                    let tok = vocab.token(s)?;
+                    let text = String::from_utf8(tok.to_vec())
                         .map_err(|_| Error::InvalidModel(format!("added token {s} is not UTF-8")))?;
                     if text.is_empty() {
                         return Err(Error::InvalidModel(format!("added token {s} is empty")));
@@ -92,15 +57,17 @@ impl Encoder {
         let added = as_text(added)?;
         let ordinary = SpecialMatcher::new(added.iter())?;
         let mut seed = PieceCache::new(CACHE_ENTRIES);
-        if ignore_merges {
-            for (tok, &id) in &ids {
-                if let Some(key) = piece_cache::key(tok) {
-                    seed.insert(key, &[id]);
+        if model.emits_tokens_whole() {
+            for (id, tok) in vocab.tokens().iter().enumerate() {
+                if let (Some(key), Some(first)) = (piece_cache::key(tok), vocab.id(tok)) {
+                    if first == id as u32 {
+                        seed.insert(key, &[first]);
+                    }
                 }
             }
         }
         let caches = Mutex::new(Vec::new());
-        Ok(Encoder { vocab, ids, byte_ids, merges: table, pre, ignore_merges, specials, added, ordinary, seed, caches })
+        Ok(Encoder { vocab, model, pre, specials, added, ordinary, seed, caches })
     }
 
     /// Number of ids.
@@ -110,12 +77,12 @@ impl Encoder {
 
     /// The bytes of token `id`.
     pub fn token_bytes(&self, id: u32) -> Result<&[u8]> {
-        self.vocab.get(id as usize).map(|v| v.as_slice()).ok_or(Error::UnknownId(id))
+        self.vocab.token(id)
     }
 
     /// The id of a (non-special) token's bytes.
     pub fn token_id(&self, bytes: &[u8]) -> Option<u32> {
-        self.ids.get(bytes).copied()
+        self.vocab.id(bytes)
     }
 
     /// The pre-tokenizer.
@@ -367,25 +334,10 @@ impl Encoder {
         Ok(())
     }
 
-    /// BPE on one pre-token.
+    /// The model's ids of one pre-token.
+    #[inline]
     pub fn encode_piece(&self, piece: &[u8], out: &mut Vec<u32>) -> Result<()> {
-        if self.ignore_merges {
-            if let Some(&id) = self.ids.get(piece) {
-                out.push(id);
-                return Ok(());
-            }
-        }
-        let mut syms = Vec::with_capacity(piece.len());
-        for &b in piece {
-            let id = self.byte_ids[b as usize];
-            if id == NO_ID {
-                return Err(Error::InvalidModel(format!("byte 0x{b:02x} has no token in this vocabulary")));
-            }
-            syms.push(id);
-        }
-        apply::apply_merges(&self.merges, &mut syms);
-        out.extend_from_slice(&syms);
-        Ok(())
+        self.model.encode_piece(&self.vocab, piece, out)
     }
 }
 
@@ -507,6 +459,7 @@ mod tests {
     use super::*;
     use crate::count::WordCounts;
     use crate::model::bpe::trainer::{train, BpeConfig};
+    use crate::model::bpe::Bpe;
 
     fn trained(text: &str, vocab_size: usize) -> Encoder {
         let pre = Pretokenizer::new("gpt2").unwrap();
@@ -522,7 +475,9 @@ mod tests {
             &mut |_, _| {},
         )
         .unwrap();
-        Encoder::new(m.vocab, &m.merges, pre, &[], &[], true).unwrap()
+        let vocab = Vocab::new(m.vocab, &[]);
+        let model = Model::Bpe(Bpe::new(&vocab, &m.merges, true).unwrap());
+        Encoder::new(vocab, model, pre, &[], &[]).unwrap()
     }
 
     #[test]

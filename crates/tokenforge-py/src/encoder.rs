@@ -4,9 +4,11 @@ use pyo3::types::{PyBytes, PyList, PyString};
 
 use numpy::{IntoPyArray, PyArray1};
 use tokenforge_core::encode::{split_documents, Encoder as CoreEncoder, Flat, SpecialMatcher};
+use tokenforge_core::model::Vocab;
 use tokenforge_core::pretokenize::Pretokenizer as CorePretokenizer;
 
 use crate::convert::{as_bytes, to_py, utf8};
+use crate::model::ModelSpec;
 
 /// Keeps Python's cyclic garbage collector off while a batch of id lists is built, and turns it back on (if it
 /// was on) when dropped. Lists of ints cannot form cycles, but every few hundred new lists trigger a
@@ -33,7 +35,7 @@ impl Drop for GcPaused {
 /// Flat ids and their offsets, as numpy arrays.
 type FlatArrays<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<i64>>);
 
-/// A byte-level BPE encoder.
+/// An encoder of any model family: special tokens, pre-tokenizer, model.
 #[pyclass(module = "tokenforge._core", frozen)]
 struct Encoder {
     inner: CoreEncoder,
@@ -96,19 +98,22 @@ impl Encoder {
 
 #[pymethods]
 impl Encoder {
+    /// `vocab` holds every token's bytes (specials included), `model` is one family's model spec
+    /// (`BpeModel`, `WordPieceModel`, ...).
     #[new]
-    #[pyo3(signature = (vocab, merges, pretokenizer, specials, added, ignore_merges=true))]
     fn new(
         py: Python<'_>,
         vocab: Vec<Vec<u8>>,
-        merges: Vec<((u32, u32), u32)>,
+        model: ModelSpec<'_>,
         pretokenizer: &str,
         specials: Vec<u32>,
         added: Vec<u32>,
-        ignore_merges: bool,
     ) -> PyResult<Self> {
         let pre = CorePretokenizer::new(pretokenizer).map_err(to_py)?;
-        let inner = CoreEncoder::new(vocab, &merges, pre, &specials, &added, ignore_merges).map_err(to_py)?;
+        let reserved: Vec<u32> = specials.iter().chain(&added).copied().collect();
+        let vocab = Vocab::new(vocab, &reserved);
+        let model = model.build(&vocab).map_err(to_py)?;
+        let inner = CoreEncoder::new(vocab, model, pre, &specials, &added).map_err(to_py)?;
         let all_specials = inner.special_matcher(None).map_err(to_py)?;
         let ordinary = inner.special_matcher(Some(&[])).map_err(to_py)?;
         let ints = (0..inner.vocab_size())

@@ -8,11 +8,13 @@ mod encoder;
 mod interrupt;
 mod less_is_better;
 mod mixture;
+mod model;
 mod normalize;
 mod pretokenize;
 mod sentencepiece;
 mod text;
 mod unigram;
+mod wordpiece;
 
 use pyo3::prelude::*;
 
@@ -21,6 +23,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     pretokenize::register(m)?;
     counting::register(m)?;
     bpe::register(m)?;
+    wordpiece::register(m)?;
     encoder::register(m)?;
     mixture::register(m)?;
     normalize::register(m)?;

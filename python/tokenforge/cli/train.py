@@ -1,4 +1,5 @@
-"""`tokenforge train CORPUS... -o OUT`: train byte-level BPE on files or directories and save it."""
+"""`tokenforge train CORPUS... -o OUT`: train a tokenizer (any learner of the registry) on files or directories
+and save it."""
 
 from __future__ import annotations
 
@@ -8,17 +9,20 @@ import time
 import tokenforge as tf
 from tokenforge.cli.common import add_corpus_args, check_writable, plural, pretokenizer_name
 from tokenforge.corpus import CorpusStats
-from tokenforge.training.binary import BINARY_SPECIALS, save_family, train_binary_family
-from tokenforge.training.options import ALGORITHMS, PRESETS
+from tokenforge.normalizers import NORMALIZERS
+from tokenforge.training.binary import BINARY_SPECIALS, CHUNK_SIZE, save_family, train_binary_family
+from tokenforge.training.options import PRESETS
+from tokenforge.training.registry import LEARNERS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Adds the `train` subcommand."""
     p = sub.add_parser(
         "train",
-        help="train a byte-level BPE tokenizer on a corpus",
-        description="Train a byte-level BPE tokenizer (merge-for-merge identical to Hugging Face's BpeTrainer) "
-        "on text, .jsonl or .parquet files, directories, and gzip/zstd-compressed files; save it to OUT.",
+        help="train a tokenizer (BPE, SuperBPE, Binary BPE, WordPiece) on a corpus",
+        description="Train a tokenizer (byte-level BPE merge-for-merge identical to Hugging Face's BpeTrainer, or "
+        "another learner) on text, .jsonl or .parquet files, directories, and gzip/zstd-compressed files; save it "
+        "to OUT.",
     )
     p.add_argument("corpus", nargs="+", metavar="CORPUS", help="files or directories to train on")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="directory to save the tokenizer in")
@@ -34,12 +38,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--algorithm",
-        choices=ALGORITHMS,
+        choices=list(LEARNERS),
         default="bpe",
-        help="bpe (default), superbpe (two stages, superwords) or binary (raw bytes of any file, in chunks)",
+        help="; ".join(f"{name}: {learner.summary}" for name, learner in LEARNERS.items()) + " (default: bpe)",
     )
     p.add_argument("--preset", choices=sorted(PRESETS), help="domain defaults (see docs/training.md)")
-    p.add_argument("--normalizer", choices=("NFC", "NFKC"), help="Unicode normalisation of corpus and input")
+    p.add_argument("--normalizer", choices=list(NORMALIZERS), help="normalisation of corpus and input")
     p.add_argument(
         "--force-token",
         action="append",
@@ -48,7 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="a token always in the vocabulary, matched before pre-tokenization (repeat for more)",
     )
     p.add_argument("--pad-to-power-of-two", action="store_true", default=None, help="pad with unused special tokens")
-    p.add_argument("--chunk-size", type=int, default=8192, metavar="N", help="binary: bytes per chunk (8192)")
+    p.add_argument("--chunk-size", type=int, metavar="N", help="binary: bytes per chunk (8192)")
     p.add_argument(
         "--family",
         metavar="N,N,...",
@@ -83,7 +87,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="a special token appended after the merges (repeat for more)",
     )
     p.add_argument(
-        "--min-frequency", type=int, default=0, metavar="N", help="stop when the best pair is seen fewer times"
+        "--min-frequency", type=int, metavar="N", help="stop when the best pair is seen fewer times (bpe: 0)"
     )
     add_corpus_args(p)
     p.add_argument(
@@ -110,6 +114,9 @@ def _options(args: argparse.Namespace) -> dict:
         "spill_dir": args.spill_dir,
         "checkpoint_dir": args.checkpoint_dir,
         "checkpoint_every": args.checkpoint_every if args.checkpoint_dir else None,
+        "chunk_size": args.chunk_size,
+        "min_frequency": args.min_frequency,
+        "special_tokens": [*(BINARY_SPECIALS if args.binary_specials else ()), *args.special_token] or None,
     }
     return {k: v for k, v in options.items() if v is not None}
 
@@ -124,9 +131,9 @@ def _train_family(args: argparse.Namespace) -> int:
     family = train_binary_family(
         args.corpus,
         sizes,
-        chunk_size=args.chunk_size,
+        chunk_size=args.chunk_size or CHUNK_SIZE,
         max_token_bytes=args.max_token_bytes or 16,
-        min_frequency=args.min_frequency,
+        min_frequency=args.min_frequency or 0,
         special_tokens=[*(BINARY_SPECIALS if args.binary_specials else ()), *args.special_token],
         progress=True,
         max_memory=args.max_memory,
@@ -145,7 +152,6 @@ def run(args: argparse.Namespace) -> int:
         if args.algorithm != "binary":
             raise tf.ConfigError("--family is for --algorithm binary")
         return _train_family(args)
-    specials = [*(BINARY_SPECIALS if args.binary_specials else ()), *args.special_token]
     stats = CorpusStats()
     start = time.perf_counter()
     tok = tf.train(
@@ -153,9 +159,6 @@ def run(args: argparse.Namespace) -> int:
         vocab_size=args.vocab_size,
         algorithm=args.algorithm,
         preset=args.preset,
-        min_frequency=args.min_frequency,
-        special_tokens=specials,
-        chunk_size=args.chunk_size,
         text_field=args.text_field,
         split_lines=args.split_lines,
         on_invalid_utf8=args.on_invalid_utf8,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Callable
@@ -14,6 +13,7 @@ from tokenforge.corpus.options import CorpusOptions, CorpusStats, Segment
 from tokenforge.corpus.parquet import parquet_segments
 from tokenforge.corpus.text import text_segments
 from tokenforge.errors import ConfigError
+from tokenforge.normalizers import normalize
 
 __all__ = ["CorpusOptions", "CorpusStats", "Segment", "iter_documents", "iter_segments", "normalized"]
 
@@ -50,9 +50,10 @@ def iter_documents(texts: Iterable[str | bytes], stats: CorpusStats) -> Iterator
         yield t, True
 
 
-def normalized(segments: Iterator[Segment], form: str) -> Iterator[Segment]:
-    """Segments in Unicode normal form `form` (segments are cut at line ends, where normalising is local)."""
+def normalized(segments: Iterator[Segment], normalizer: str) -> Iterator[Segment]:
+    """Segments under a normalizer of `tokenforge.normalizers` (segments are cut at line ends, where every
+    normalizer is local)."""
     for text, end in segments:
         if isinstance(text, bytes):
             text = text.decode("utf-8", errors="replace")
-        yield unicodedata.normalize(form, text), end
+        yield normalize(normalizer, text), end

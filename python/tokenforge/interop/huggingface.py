@@ -1,12 +1,14 @@
-"""Hugging Face `tokenizer.json`: export for `tokenizers` / `transformers`, import of byte-level BPE files.
+"""Hugging Face `tokenizer.json`: export for `tokenizers` / `transformers`, import of byte-level BPE and
+WordPiece files.
 
-The export is stock `tokenizers` that gives the same ids as tokenforge: a BPE model with `ignore_merges`, a
-`Split(Regex(pattern), "isolated")` then `ByteLevel(use_regex=False)` pre-tokenizer, special tokens as special
-added tokens. `tokenizers` renumbers added tokens missing from the model vocabulary (from its size on), so
-when the special and added tokens do not directly follow the ordinary ones (unused ids, tokens in between),
-they also go into the model vocabulary under their text, as in GPT-2's own file.
+The export is stock `tokenizers` that gives the same ids as tokenforge. Byte-level BPE: a BPE model with
+`ignore_merges`, a `Split(Regex(pattern), "isolated")` then `ByteLevel(use_regex=False)` pre-tokenizer, special
+tokens as special added tokens. `tokenizers` renumbers added tokens missing from the model vocabulary (from its
+size on), so when the special and added tokens do not directly follow the ordinary ones (unused ids, tokens in
+between), they also go into the model vocabulary under their text, as in GPT-2's own file. WordPiece:
+`BertNormalizer`, `BertPreTokenizer`, the WordPiece model and decoder.
 
-The import takes the shapes real byte-level BPE models ship; anything else raises `UnsupportedError`
+The import takes the shapes real byte-level BPE and WordPiece models ship; anything else raises `UnsupportedError`
 ("not supported yet: ...").
 """
 
@@ -28,6 +30,7 @@ from tokenforge.errors import (
     UnsupportedError,
 )
 from tokenforge.interop.bytelevel import from_unicode, to_unicode
+from tokenforge.models import WordPieceModel
 from tokenforge.tokenizer import Merge, Tokenizer
 
 TOKENIZER_FILE = "tokenizer.json"
@@ -44,12 +47,11 @@ def ordinary_ids(tok: Tokenizer) -> Iterator[int]:
 
 
 def check_merges(tok: Tokenizer, ordinary: set[int]) -> None:
-    """Raises ConfigError unless every merge joins two ordinary tokens into the ordinary token they spell."""
+    """Raises ConfigError unless every merge uses ordinary tokens only (a file format has no other kind; that
+    each merge spells its token the core checked when the tokenizer was made)."""
     for rank, ((a, b), n) in enumerate(tok.merge_ids):
         if not {a, b, n} <= ordinary:
             raise ConfigError(f"merge {rank} ({a}, {b}) -> {n} uses a special, added or unused token")
-        if tok.token_bytes(a) + tok.token_bytes(b) != tok.token_bytes(n):
-            raise ConfigError(f"merge {rank} ({a}, {b}) -> {n}: token {n} is not the concatenation of its parts")
 
 
 def unique_ordinary(tok: Tokenizer) -> dict[bytes, int]:
@@ -103,18 +105,75 @@ def added_in_model_vocab(text: str, i: int, vocab: dict[str, int]) -> None:
     vocab[text] = i
 
 
+#: `BertNormalizer` settings of our `bert` normalizers (clean text, Chinese characters; lowercase or not).
+BERT_NORMALIZERS = {"bert": True, "bert-cased": False}
+
+
+def normalizer_json(name: str | None) -> dict | None:
+    """The `normalizer` of `tokenizer.json` for one of ours."""
+    if name in BERT_NORMALIZERS:
+        lowercase = BERT_NORMALIZERS[name]
+        return {
+            "type": "BertNormalizer",
+            "clean_text": True,
+            "handle_chinese_chars": True,
+            "strip_accents": None,
+            "lowercase": lowercase,
+        }
+    return {"type": name} if name else None
+
+
+def special_added_tokens(tok: Tokenizer) -> list[dict]:
+    """The `added_tokens` entries, by id."""
+    added = [(text, i, True) for text, i in tok.special_tokens.items()]
+    added += [(text, i, False) for text, i in tok.added_tokens.items()]
+    return [added_token_json(*e) for e in sorted(added, key=lambda e: e[1])]
+
+
+def wordpiece_json(tok: Tokenizer) -> dict:
+    """The `tokenizer.json` of a WordPiece tokenizer (BERT's pipeline)."""
+    model = tok.model
+    if tok.pretokenizer != "bert":
+        raise UnsupportedError(
+            f"cannot export WordPiece with pre-tokenizer {tok.pretokenizer!r} to tokenizer.json (only bert)"
+        )
+    seen: dict[str, int] = {}
+    for i in range(tok.vocab_size):
+        text = tok.token_bytes(i).decode("utf-8")
+        if text in seen:
+            raise ConfigError(f"tokens {seen[text]} and {i} are both {text!r}")
+        seen[text] = i
+    return {
+        "version": "1.0",
+        "truncation": None,
+        "padding": None,
+        "added_tokens": special_added_tokens(tok),
+        "normalizer": normalizer_json(tok.normalizer),
+        "pre_tokenizer": {"type": "BertPreTokenizer"},
+        "post_processor": None,
+        "decoder": {"type": "WordPiece", "prefix": model.prefix, "cleanup": True},
+        "model": {
+            "type": "WordPiece",
+            "unk_token": model.unk_token,
+            "continuing_subword_prefix": model.prefix,
+            "max_input_chars_per_word": model.max_input_chars_per_word,
+            "vocab": seen,
+        },
+    }
+
+
 def to_tokenizer_json(tok: Tokenizer) -> dict:
     """The content of a `tokenizer.json` giving the same ids as `tok` (ConfigError if none can)."""
+    if isinstance(tok.model, WordPieceModel):
+        return wordpiece_json(tok)
     ordinary = unique_ordinary(tok)
     check_merges(tok, set(ordinary.values()))
     vocab = {to_unicode(t): i for t, i in ordinary.items()}
-    added = [(text, i, True) for text, i in tok.special_tokens.items()]
-    added += [(text, i, False) for text, i in tok.added_tokens.items()]
-    added.sort(key=lambda e: e[1])
+    added = special_added_tokens(tok)
     # tokenizers numbers added tokens missing from the model vocabulary from its size on, in list order
-    if [i for _, i, _ in added] != list(range(len(vocab), len(vocab) + len(added))):
-        for text, i, _ in added:
-            added_in_model_vocab(text, i, vocab)
+    if [e["id"] for e in added] != list(range(len(vocab), len(vocab) + len(added))):
+        for e in added:
+            added_in_model_vocab(e["content"], e["id"], vocab)
     merges = []
     seen = set()
     for (a, b), _ in tok.merge_ids:
@@ -125,8 +184,8 @@ def to_tokenizer_json(tok: Tokenizer) -> dict:
         "version": "1.0",
         "truncation": None,
         "padding": None,
-        "added_tokens": [added_token_json(*e) for e in added],
-        "normalizer": {"type": tok.normalizer} if tok.normalizer else None,
+        "added_tokens": added,
+        "normalizer": normalizer_json(tok.normalizer),
         "pre_tokenizer": pretokenizer_json(tok.pattern),
         "post_processor": None,
         "decoder": {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True},
@@ -193,11 +252,13 @@ class _Reader:
         return value
 
     def normalizer(self, spec: object) -> str | None:
-        """NFC, NFKC or None (also inside a Sequence of at most one normalizer)."""
+        """NFC, NFKC, a BertNormalizer or None (also inside a Sequence of at most one normalizer)."""
         while spec is not None:
             kind = self.field(spec, "type", str, "normalizer")
             if kind in ("NFC", "NFKC"):
                 return kind
+            if kind == "BertNormalizer":
+                return self.bert_normalizer(spec)
             if kind != "Sequence":
                 raise self.unsupported(f"normalizer {kind}")
             parts = self.field(spec, "normalizers", list, "normalizer")
@@ -205,6 +266,18 @@ class _Reader:
                 raise self.unsupported(f"normalizer Sequence of {len(parts)} normalizers")
             spec = parts[0] if parts else None
         return None
+
+    def bert_normalizer(self, spec: dict) -> str:
+        """`bert` or `bert-cased` for the BertNormalizer settings they implement."""
+        lowercase = bool(spec.get("lowercase", True))
+        strip = spec.get("strip_accents")
+        if (
+            not spec.get("clean_text", True)
+            or not spec.get("handle_chinese_chars", True)
+            or strip not in (None, lowercase)
+        ):
+            raise self.unsupported(f"BertNormalizer with {spec}")
+        return next(name for name, lower in BERT_NORMALIZERS.items() if lower == lowercase)
 
     def byte_level(self, spec: dict) -> bool:
         """Checks a ByteLevel pre-tokenizer; returns whether it splits with GPT-2's regex."""
@@ -244,10 +317,7 @@ class _Reader:
         return next((p for p in PRESETS if _core.Pretokenizer(p).pattern == patterns[0]), patterns[0])
 
     def model(self, model: dict) -> None:
-        """Refuses models other than plain BPE."""
-        kind = model.get("type", "BPE")
-        if kind != "BPE":
-            raise self.unsupported(f"{kind} model (only byte-level BPE is)")
+        """Refuses BPE models other than plain byte-level BPE."""
         if model.get("byte_fallback"):
             raise self.unsupported("BPE with byte_fallback (a SentencePiece-style vocabulary)")
         if model.get("dropout"):
@@ -276,8 +346,9 @@ class _Reader:
             kind[text] = i
         return special, added
 
-    def vocab(self, vocab: dict, reserved: dict[int, str]) -> list[bytes]:
-        """Token bytes by id: added tokens as their UTF-8, others from their byte-level string."""
+    def vocab(self, vocab: dict, reserved: dict[int, str], spell=from_unicode) -> list[bytes]:
+        """Token bytes by id: added tokens as their UTF-8, others from their spelling (`spell`: the byte-level
+        string by default; None for a token it cannot read)."""
         for key, i in vocab.items():
             if not isinstance(i, int) or isinstance(i, bool) or i < 0:
                 raise self.corrupt(f"vocabulary entry {key!r} has id {i!r}")
@@ -292,7 +363,7 @@ class _Reader:
                 raise self.corrupt(f"added token {text!r} has id {i} but vocabulary id {vocab[text]}")
             out[i] = text.encode()
         for key, i in vocab.items():
-            raw = from_unicode(key)
+            raw = spell(key)
             if i in reserved:
                 if key != reserved[i] and raw != out[i]:
                     raise self.corrupt(f"id {i} is both added token {reserved[i]!r} and vocabulary token {key!r}")
@@ -336,6 +407,11 @@ class _Reader:
         if not isinstance(data, dict):
             raise self.corrupt("not a JSON object")
         model = self.field(data, "model", dict, "the file")
+        kind = model.get("type", "BPE")
+        if kind == "WordPiece":
+            return self.wordpiece(data, model)
+        if kind != "BPE":
+            raise self.unsupported(f"{kind} model (byte-level BPE and WordPiece are)")
         self.model(model)
         vocab = self.field(model, "vocab", dict, '"model"')
         normalizer = self.normalizer(data.get("normalizer"))
@@ -349,6 +425,34 @@ class _Reader:
             return Tokenizer(tokens, merges, pre, special, added, normalizer, bool(ignore))
         except PretokenizerError as e:
             raise self.unsupported(f"pre-tokenizer regex {pre!r} ({e})") from None
+        except TokenforgeError as e:
+            raise self.corrupt(str(e)) from None
+
+    def wordpiece(self, data: dict, model: dict) -> Tokenizer:
+        """A WordPiece tokenizer (BERT's pipeline: BertNormalizer or none, BertPreTokenizer)."""
+        vocab = self.field(model, "vocab", dict, '"model"')
+        unk = self.field(model, "unk_token", str, '"model"')
+        prefix = model.get("continuing_subword_prefix", "##")
+        max_chars = model.get("max_input_chars_per_word", 100)
+        if not isinstance(prefix, str) or not isinstance(max_chars, int) or isinstance(max_chars, bool):
+            raise self.corrupt('"model" has a bad continuing_subword_prefix or max_input_chars_per_word')
+        pre = data.get("pre_tokenizer")
+        if not isinstance(pre, dict) or pre.get("type") != "BertPreTokenizer":
+            raise self.unsupported(f"WordPiece with pre-tokenizer {pre!r} (only BertPreTokenizer is)")
+        decoder = data.get("decoder")
+        if decoder is not None and (decoder.get("type") != "WordPiece" or decoder.get("prefix", "##") != prefix):
+            raise self.unsupported(f"WordPiece with decoder {decoder!r}")
+        normalizer = self.normalizer(data.get("normalizer"))
+        special, added = self.added_tokens(data.get("added_tokens", []))
+        reserved = {i: t for t, i in (*special.items(), *added.items())}
+        tokens = self.vocab(vocab, reserved, spell=str.encode)
+        if unk not in special:
+            if unk not in vocab:
+                raise self.corrupt(f"the unknown token {unk!r} is not in the vocabulary")
+            special[unk] = vocab[unk]
+        wordpiece = WordPieceModel(unk, prefix, max_chars)
+        try:
+            return Tokenizer(tokens, (), "bert", special, added, normalizer, model=wordpiece)
         except TokenforgeError as e:
             raise self.corrupt(str(e)) from None
 
@@ -381,12 +485,12 @@ def read_json(path: Path) -> object:
 
 
 def from_tokenizer_json(data: object, source: str = "<tokenizer.json>") -> Tokenizer:
-    """A Tokenizer from the parsed content of a byte-level BPE `tokenizer.json`."""
+    """A Tokenizer from the parsed content of a byte-level BPE or WordPiece `tokenizer.json`."""
     return _Reader(source).read(data)
 
 
 def load_huggingface(path: str | os.PathLike) -> Tokenizer:
-    """Loads a byte-level BPE `tokenizer.json` (or a directory holding one) as a Tokenizer."""
+    """Loads a byte-level BPE or WordPiece `tokenizer.json` (or a directory holding one) as a Tokenizer."""
     p = Path(path)
     if p.is_dir():
         p = p / TOKENIZER_FILE

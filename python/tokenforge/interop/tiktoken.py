@@ -31,7 +31,6 @@ from tokenforge.tokenizer import Merge, Tokenizer
 
 # Presets whose pattern ends in `\s+`: every character belongs to some match, so tiktoken drops nothing.
 COVERING_PRESETS = ("gpt2", "gpt4", "o200k", "code")
-_NEVER = 1 << 62
 
 # -- export ------------------------------------------------------------------------------------------------
 
@@ -124,45 +123,14 @@ def parse_tiktoken(data: bytes, source: str) -> dict[bytes, int]:
     return ranks
 
 
-def bpe_parts(token: bytes, below: int, ranks: dict[bytes, int]) -> list[bytes]:
-    """What rank-ordered BPE (tiktoken's) leaves of `token`'s bytes using only ranks below `below`."""
-
-    def pair_rank(a: bytes, b: bytes) -> int:
-        r = ranks.get(a + b, _NEVER)
-        return r if r < below else _NEVER
-
-    parts = [token[i : i + 1] for i in range(len(token))]
-    pair = [pair_rank(parts[i], parts[i + 1]) for i in range(len(parts) - 1)]
-    while len(parts) > 2:
-        best = min(pair)
-        if best == _NEVER:
-            break
-        i = pair.index(best)
-        parts[i : i + 2] = [parts[i] + parts[i + 1]]
-        del pair[i]
-        if i < len(pair):
-            pair[i] = pair_rank(parts[i], parts[i + 1])
-        if i > 0:
-            pair[i - 1] = pair_rank(parts[i - 1], parts[i])
-    return parts
-
-
-def recover_merges(ranks: dict[bytes, int]) -> list[Merge]:
-    """The merge list equivalent to rank-ordered BPE: each token of two or more bytes is the merge of the
-    two parts that BPE with the lower ranks leaves of its bytes. A token those ranks cannot build (Llama-3's
-    `' việc'`: three parts or more) is built, as tiktoken builds it, when the higher ranks bring its bytes down
-    to two parts; otherwise it has no merge and is only ever emitted whole, when a pre-token is exactly it
-    (tiktoken's rule, which the encoder follows)."""
-    merges = []
-    for token, rank in sorted(ranks.items(), key=lambda e: e[1]):
-        if len(token) < 2:
-            continue
-        parts = bpe_parts(token, rank, ranks)
-        if len(parts) != 2:
-            parts = bpe_parts(token, _NEVER, ranks)
-        if len(parts) == 2:
-            merges.append(((ranks[parts[0]], ranks[parts[1]]), rank))
-    return merges
+def recover_merges(vocab: list[bytes]) -> list[Merge]:
+    """The merge list equivalent to rank-ordered BPE (`vocab[rank]`, empty for unused ranks): each token of two
+    or more bytes is the merge of the two parts that BPE with the lower ranks leaves of its bytes. A token those
+    ranks cannot build (Llama-3's `' việc'`: three parts or more) is built, as tiktoken builds it, when the higher
+    ranks bring its bytes down to two parts; otherwise it has no merge and is only ever emitted whole, when a
+    pre-token is exactly it (tiktoken's rule, which the encoder follows). The core does it, with the one merge
+    applier (`crates/tokenforge-core/src/model/bpe/recover.rs`)."""
+    return [(parts, rank) for rank, parts in enumerate(_core.recover_merges(vocab)) if parts is not None]
 
 
 def load_tiktoken(
@@ -185,9 +153,9 @@ def load_tiktoken(
     vocab = [b""] * size
     for t, i in ranks.items():
         vocab[i] = t
+    merges = recover_merges(vocab)
     for text, i in special.items():
         vocab[i] = text.encode()
-    merges = recover_merges(ranks)
     try:
         return Tokenizer(vocab, merges, pattern, special_tokens=special)
     except TokenforgeError as e:

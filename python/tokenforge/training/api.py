@@ -10,23 +10,21 @@ from pathlib import Path
 
 from tokenforge import _core
 from tokenforge.corpus import CorpusOptions, CorpusStats, Segment, iter_documents, iter_segments
-from tokenforge.corpus.executables import BinaryStats
 from tokenforge.corpus.files import discover, plain_size
 from tokenforge.corpus.reader import source_segments
 from tokenforge.distributed import RayOptions, ray_counting, ray_options
-from tokenforge.errors import ConfigError, CorpusError, InputFileError, PretokenizerError
+from tokenforge.errors import ConfigError, CorpusError, InputFileError, PretokenizerError, UnsupportedError
+from tokenforge.models import BpeModel
 from tokenforge.progress import Progress
 from tokenforge.tokenizer import Tokenizer
-from tokenforge.training.binary import MAX_TOKEN_BYTES, train_binary_family
-from tokenforge.training.bpe import check_pretokenizer, learn_merges
+from tokenforge.training.bpe import assemble, check_pretokenizer, learn_merges
 from tokenforge.training.checkpoint import learn_with_checkpoints
 from tokenforge.training.counting import count_pretokens, prepared
 from tokenforge.training.memory import MemoryPlan, plan
-from tokenforge.training.options import ALGORITHMS, TrainOptions, make_options, vocab_size_of
-from tokenforge.training.superbpe import STAGE1_PATTERN, STAGE2_PATTERN, superbpe_rules
+from tokenforge.training.options import TrainOptions, make_options, vocab_size_of
+from tokenforge.training.registry import LEARNERS, Learner
 
-PAD_TOKEN = "<|unused_{}|>"
-__all__ = ["ALGORITHMS", "extend", "train", "train_from_iterator"]
+__all__ = ["LEARNERS", "extend", "train", "train_from_iterator"]
 
 Counting = Callable[[Sequence[str], Progress, "MemoryPlan | None"], list[_core.WordCounter]]
 """Counts a corpus's pre-tokens, normalised and with forced tokens cut out (`counting.prepared`), for each
@@ -45,25 +43,6 @@ def _memory_plan(opts: TrainOptions, counters: int) -> Iterator[MemoryPlan | Non
         yield plan(opts.max_memory, counters, Path(d))
 
 
-def _assemble(vocab: list[bytes], merges, pretokenizer: str, opts: TrainOptions) -> Tokenizer:
-    """The tokenizer: forced tokens in their reserved ids after the bytes, special tokens (and padding up to a
-    power of two) after the merges."""
-    added = {t: 256 + k for k, t in enumerate(opts.forced)}
-    for t, i in added.items():
-        vocab[i] = t.encode()
-    specials = list(opts.specials)
-    if opts.pad_to_power_of_two:
-        size = 1 << (len(vocab) + len(specials) - 1).bit_length()
-        specials += [PAD_TOKEN.format(k) for k in range(size - len(vocab) - len(specials))]
-    special_ids = {}
-    for s in specials:
-        special_ids[s] = len(vocab)
-        vocab.append(s.encode())
-    return Tokenizer(
-        vocab, merges, pretokenizer, special_tokens=special_ids, added_tokens=added, normalizer=opts.normalizer
-    )
-
-
 def _local(segments: Iterator[Segment], opts: TrainOptions) -> Counting:
     """Counting of a segment stream in this process."""
     return lambda patterns, bar, memory: count_pretokens(
@@ -72,23 +51,19 @@ def _local(segments: Iterator[Segment], opts: TrainOptions) -> Counting:
 
 
 def _learn(
-    count: Counting, stats: CorpusStats, source: str, vocab_size: int, opts: TrainOptions, total: int | None = None
+    learner: Learner,
+    count: Counting,
+    stats: CorpusStats,
+    source: str,
+    vocab_size: int,
+    opts: TrainOptions,
+    total: int | None = None,
 ) -> Tokenizer:
-    """Counts (the bar shows bytes read of `total` when it is known) and runs the merge phase(s)."""
-    superbpe = opts.algorithm == "superbpe"
-    reserved = len(opts.specials)
-    start = 256 + len(opts.forced)
-    if superbpe and (opts.transition is None or not start + reserved <= opts.transition <= vocab_size):
-        raise ConfigError(
-            f"superbpe needs a transition point between {start + reserved} and the vocab size {vocab_size}, "
-            f"got {opts.transition}"
-        )
-    patterns = [opts.pretokenizer or STAGE1_PATTERN, STAGE2_PATTERN] if superbpe else [opts.pretokenizer or "gpt4"]
+    """Counts with the learner's pre-tokenizers (the bar shows bytes read of `total` when it is known), then
+    runs the learner on the counts."""
+    patterns = learner.patterns(opts, vocab_size)
     for p in patterns:
         check_pretokenizer(p)
-    # Forced tokens hold the ids right after the bytes; merges may not land on them (empty placeholders).
-    base = (Tokenizer.bytes_only().vocab() + [b""] * len(opts.forced), [])
-    specials = opts.specials
     with Progress(enabled=opts.progress) as bar, _memory_plan(opts, len(patterns)) as memory:
         bar.start("counting pre-tokens", total, unit="bytes", position=(lambda: stats.bytes) if total else None)
         try:
@@ -97,21 +72,7 @@ def _learn(
             raise PretokenizerError(f"{source}: {e}") from None
         if len(counters[0]) == 0:
             raise CorpusError(f"{source}: the corpus is empty (no text in {stats.documents} documents)")
-        first = opts.transition if superbpe else vocab_size
-        kw = {"min_frequency": opts.min_frequency}
-        vocab, merges = learn_merges(counters[0], first, specials, bar, rules=opts.rules, base=base, **kw)
-        if superbpe:
-            vocab, merges = learn_merges(
-                counters[1],
-                vocab_size,
-                specials,
-                bar,
-                rules=superbpe_rules(opts.rules),
-                base=(vocab, merges),
-                label="merging superwords",
-                **kw,
-            )
-    return _assemble(vocab, merges, patterns[-1], opts)
+        return learner.learn(counters, vocab_size, opts, bar)
 
 
 def train(
@@ -128,10 +89,12 @@ def train(
 ) -> Tokenizer:
     """Trains a tokenizer on files or directories (text, .jsonl, .parquet, gzip/zstd), streaming them.
 
-    Options (all keyword): `algorithm` — `bpe` (default pre-tokenizer `gpt4`), `superbpe` (stage 1 to
-    `transition` ids with the reference's stage-1 pattern, then superwords with its stage-2 pattern) or
-    `binary` (raw bytes of any file in `chunk_size` chunks, tokens of at most 16 bytes unless
-    `max_token_bytes` says otherwise; `tokenforge.training.binary` makes nested families); `pretokenizer`;
+    Options (all keyword): `algorithm` — one of `tokenforge.training.registry.LEARNERS`: `bpe` (default
+    pre-tokenizer `gpt4`), `superbpe` (stage 1 to `transition` ids with the reference's stage-1 pattern, then
+    superwords with its stage-2 pattern), `binary` (raw bytes of any file in `chunk_size` chunks, tokens of at
+    most 16 bytes unless `max_token_bytes` says otherwise; `tokenforge.training.binary` makes nested families)
+    or `wordpiece` (BERT's defaults: `bert` normalizer and pre-tokenizer, min_frequency 2, `limit_alphabet`
+    1000, its five special tokens, `unk_token` `[UNK]`); `pretokenizer`;
     `min_frequency`; `special_tokens` (placed last; `vocab_size` counts them); `max_token_bytes` /
     `max_token_chars` (exact caps on learned tokens, KL3M); `normalizer` (`NFC`/`NFKC`, applied to the corpus
     and when encoding); `forced_tokens` (always in the vocabulary, right after the bytes, matched before
@@ -151,53 +114,38 @@ def train(
     opts = make_options(preset, options)
     vocab_size = vocab_size_of(vocab_size, preset)
     cluster = ray_options(ray)
-    if cluster is not None and (opts.algorithm == "binary" or opts.checkpoint_dir is not None):
-        raise ConfigError(
-            "Ray counts for classic BPE and SuperBPE without checkpoints (binary BPE and checkpoints run locally)"
-        )
-    if opts.algorithm == "binary":
-        read = BinaryStats()
-        family = train_binary_family(
-            paths,
-            [vocab_size],
-            chunk_size=opts.chunk_size,
-            max_token_bytes=opts.max_token_bytes or MAX_TOKEN_BYTES,
-            min_frequency=opts.min_frequency,
-            special_tokens=opts.specials,
-            progress=opts.progress,
-            stats=read,
-            max_memory=opts.max_memory,
-        )
-        if stats is not None:  # each file is one document of raw bytes
-            stats.files, stats.documents, stats.bytes = read.files, read.files, read.bytes
-            stats.learned_share = read.share
-        return family[vocab_size]
+    learner = LEARNERS[opts.algorithm]
+    learner.check(opts, ray=cluster is not None)
+    if cluster is not None and opts.checkpoint_dir is not None:
+        raise ConfigError("checkpoints run locally: train without Ray to use them")
+    if learner.read_files is not None:
+        return learner.read_files(paths, vocab_size, opts, stats)
     corpus = CorpusOptions(text_field=text_field, split_lines=split_lines, on_invalid_utf8=on_invalid_utf8)
     stats = CorpusStats() if stats is None else stats
     source = ", ".join(str(p) for p in paths[:3]) + (" ..." if len(paths) > 3 else "")
     if cluster is not None:
-        return _learn(ray_counting(paths, corpus, stats, opts, cluster), stats, source, vocab_size, opts)
+        return _learn(learner, ray_counting(paths, corpus, stats, opts, cluster), stats, source, vocab_size, opts)
     if opts.checkpoint_dir is not None:
         vocab, merges, pre = learn_with_checkpoints(
             paths, vocab_size, opts, corpus, stats, opts.checkpoint_dir, opts.checkpoint_every
         )
-        return _assemble(vocab, merges, pre, opts)
+        return assemble(vocab, merges, pre, opts)
     sources = discover(paths, stats)
     segments = source_segments(sources, corpus, stats)
-    return _learn(_local(segments, opts), stats, source, vocab_size, opts, plain_size(sources))
+    return _learn(learner, _local(segments, opts), stats, source, vocab_size, opts, plain_size(sources))
 
 
 def train_from_iterator(
     texts: Iterable[str | bytes], vocab_size: int | None = None, *, preset: str | None = None, **options
 ) -> Tokenizer:
     """Trains a tokenizer on an iterable of documents (str or bytes, one document each); options as `train`
-    (binary BPE reads files: use `train`)."""
+    (learners that read files themselves, such as binary BPE, need `train`)."""
     opts = make_options(preset, options)
     vocab_size = vocab_size_of(vocab_size, preset)
-    if opts.algorithm == "binary":
-        raise ConfigError("binary BPE reads files: use tokenforge.train(paths, algorithm='binary')")
+    learner = LEARNERS[opts.algorithm]
+    learner.check(opts, iterator=True)
     stats = CorpusStats()
-    return _learn(_local(iter_documents(texts, stats), opts), stats, "<iterator>", vocab_size, opts)
+    return _learn(learner, _local(iter_documents(texts, stats), opts), stats, "<iterator>", vocab_size, opts)
 
 
 def extend(
@@ -218,6 +166,8 @@ def extend(
     `max_token_chars`, `progress`."""
     if (corpus is None) == (texts is None):
         raise ConfigError("extend needs either corpus paths or texts, not both")
+    if not isinstance(base.model, BpeModel):
+        raise UnsupportedError(f"extend continues BPE training; this tokenizer's model is {base.model.type}")
     vocab_size = vocab_size_of(vocab_size)
     if vocab_size <= base.vocab_size:
         raise ConfigError(f"vocab size {vocab_size} does not extend a tokenizer of {base.vocab_size} ids")

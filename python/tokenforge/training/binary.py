@@ -12,7 +12,9 @@ import logging
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from tokenforge.corpus import CorpusStats
 from tokenforge.corpus.executables import BinaryStats, binary_files, binary_segments, detect_format, file_chunks
 from tokenforge.errors import ConfigError, CorpusError
 from tokenforge.progress import Progress
@@ -20,6 +22,9 @@ from tokenforge.tokenizer import Tokenizer
 from tokenforge.training.bpe import TokenRules, learn_merges
 from tokenforge.training.counting import count_pretokens
 from tokenforge.training.memory import MIN_WORKING, parse_size, resident_bytes
+
+if TYPE_CHECKING:
+    from tokenforge.training.options import TrainOptions
 
 log = logging.getLogger("tokenforge")
 
@@ -139,6 +144,27 @@ def train_binary_family(
         n = min(size, len(vocab))
         family[size] = Tokenizer(vocab[:n], [m for m in merges if m[1] < n], "none", special_tokens=special_ids)
     return family
+
+
+def train_files(paths: list, vocab_size: int, opts: TrainOptions, stats: CorpusStats | None) -> Tokenizer:
+    """Binary BPE as `tokenforge.train(paths, algorithm="binary")` runs it: one member of a family; `stats`
+    counts each file as one document of raw bytes."""
+    read = BinaryStats()
+    family = train_binary_family(
+        paths,
+        [vocab_size],
+        chunk_size=opts.chunk_size,
+        max_token_bytes=opts.max_token_bytes or MAX_TOKEN_BYTES,
+        min_frequency=opts.min_frequency,
+        special_tokens=opts.specials,
+        progress=opts.progress,
+        stats=read,
+        max_memory=opts.max_memory,
+    )
+    if stats is not None:
+        stats.files, stats.documents, stats.bytes = read.files, read.files, read.bytes
+        stats.learned_share = read.share
+    return family[vocab_size]
 
 
 def save_family(family: dict[int, Tokenizer], directory: str | os.PathLike) -> list[Path]:

@@ -6,11 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from tokenforge import _core
 from tokenforge.errors import ConfigError
 from tokenforge.progress import Progress
-from tokenforge.tokenizer import Merge
+from tokenforge.tokenizer import Merge, Tokenizer
+
+if TYPE_CHECKING:
+    from tokenforge.training.options import TrainOptions
+
+PAD_TOKEN = "<|unused_{}|>"
 
 
 @dataclass
@@ -77,3 +83,46 @@ def learn_merges(
 def check_pretokenizer(spec: str) -> None:
     """Fails on a bad pattern before anything is read."""
     _core.Pretokenizer(spec)
+
+
+def base_vocab(opts: TrainOptions) -> tuple[list[bytes], list[Merge]]:
+    """The 256 bytes, then an empty placeholder for each forced token (merges may not land on them)."""
+    return Tokenizer.bytes_only().vocab() + [b""] * len(opts.forced), []
+
+
+def assemble(vocab: list[bytes], merges: list[Merge], pretokenizer: str, opts: TrainOptions) -> Tokenizer:
+    """The tokenizer: forced tokens in their reserved ids after the bytes, special tokens (and padding up to a
+    power of two) after the merges."""
+    added = {t: 256 + k for k, t in enumerate(opts.forced)}
+    for t, i in added.items():
+        vocab[i] = t.encode()
+    specials = list(opts.specials)
+    if opts.pad_to_power_of_two:
+        size = 1 << (len(vocab) + len(specials) - 1).bit_length()
+        specials += [PAD_TOKEN.format(k) for k in range(size - len(vocab) - len(specials))]
+    special_ids = {}
+    for s in specials:
+        special_ids[s] = len(vocab)
+        vocab.append(s.encode())
+    return Tokenizer(
+        vocab, merges, pretokenizer, special_tokens=special_ids, added_tokens=added, normalizer=opts.normalizer
+    )
+
+
+def patterns(opts: TrainOptions, vocab_size: int) -> list[str]:
+    """The pre-tokenizer to count with (default `gpt4`)."""
+    return [opts.pretokenizer or "gpt4"]
+
+
+def learn(counters: Sequence[_core.WordCounter], vocab_size: int, opts: TrainOptions, bar: Progress) -> Tokenizer:
+    """Classic BPE on the counted pre-tokens."""
+    vocab, merges = learn_merges(
+        counters[0],
+        vocab_size,
+        opts.specials,
+        bar,
+        min_frequency=opts.min_frequency,
+        rules=opts.rules,
+        base=base_vocab(opts),
+    )
+    return assemble(vocab, merges, patterns(opts, vocab_size)[0], opts)

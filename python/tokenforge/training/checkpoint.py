@@ -124,10 +124,8 @@ def learn_with_checkpoints(
 ) -> tuple[list[bytes], list, str]:
     """Counts file by file and merges stage by stage, saving each step; returns `(vocab, merges, pretokenizer)`
     without special tokens."""
-    if opts.algorithm != "bpe" or opts.forced or opts.normalizer or opts.max_memory is not None:
-        raise ConfigError(
-            "checkpoints are supported for classic BPE without forced tokens, normaliser or memory cap (yet)"
-        )
+    if opts.forced or opts.normalizer or opts.max_memory is not None:
+        raise ConfigError("checkpoints are supported without forced tokens, normaliser or memory cap (yet)")
     if every < 1:
         raise ConfigError(f"checkpoint_every must be at least 1, not {every}")
     pretokenizer = opts.pretokenizer or "gpt4"

@@ -7,16 +7,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tokenforge.errors import ConfigError
-from tokenforge.tokenizer import NORMALIZERS
+from tokenforge.normalizers import NORMALIZERS
 from tokenforge.training.bpe import TokenRules
+from tokenforge.training.registry import foreign_options, learner
 
-ALGORITHMS = ("bpe", "superbpe", "binary")
 DEFAULT_VOCAB_SIZE = 32000
 
 
 @dataclass
 class TrainOptions:
-    """Options of `tokenforge.train` / `train_from_iterator` (see their docstrings)."""
+    """Options of `tokenforge.train` / `train_from_iterator` (see their docstrings). The options of one learner
+    (`transition`, `chunk_size`, `limit_alphabet`, `unk_token`) are None unless that learner is chosen; its
+    entry in `tokenforge.training.registry` gives their defaults."""
 
     algorithm: str = "bpe"
     pretokenizer: str | None = None
@@ -28,7 +30,9 @@ class TrainOptions:
     normalizer: str | None = None
     forced_tokens: Sequence[str] = ()
     pad_to_power_of_two: bool = False
-    chunk_size: int = 8192
+    chunk_size: int | None = None
+    limit_alphabet: int | None = None
+    unk_token: str | None = None
     max_memory: int | str | None = None
     spill_dir: str | None = None
     checkpoint_dir: str | None = None
@@ -38,10 +42,9 @@ class TrainOptions:
     forced: list[str] = field(init=False)
 
     def __post_init__(self) -> None:
-        if self.algorithm not in ALGORITHMS:
-            raise ConfigError(f"unknown algorithm {self.algorithm!r}: use one of {', '.join(ALGORITHMS)}")
-        if self.normalizer not in NORMALIZERS:
-            raise ConfigError(f"unknown normalizer {self.normalizer!r}: use NFC, NFKC or none")
+        chosen = learner(self.algorithm)
+        if self.normalizer is not None and self.normalizer not in NORMALIZERS:
+            raise ConfigError(f"unknown normalizer {self.normalizer!r}: use {', '.join(NORMALIZERS)} or none")
         if self.pretokenizer == "":
             raise ConfigError("the pre-tokenizer must not be empty: use gpt4, gpt2, o200k, none or a regex")
         if self.min_frequency < 0:
@@ -50,12 +53,8 @@ class TrainOptions:
         self.forced = [t for t in dict.fromkeys(self.forced_tokens) if t not in self.specials]
         if any(not t for t in [*self.specials, *self.forced]):
             raise ConfigError("special and forced tokens must not be empty")
-        if self.transition is not None and self.algorithm != "superbpe":
-            raise ConfigError("transition is a superbpe option (use algorithm='superbpe')")
-        if self.algorithm == "binary" and (
-            self.pretokenizer not in (None, "none") or self.max_token_chars is not None or self.normalizer
-        ):
-            raise ConfigError("binary BPE takes no pre-tokenizer, normalizer or character cap")
+        foreign_options(self)
+        chosen.check(self)
 
     @property
     def rules(self) -> TokenRules:
@@ -128,4 +127,5 @@ def make_options(preset: str | None, options: dict) -> TrainOptions:
     unknown = sorted(set(options) - names)
     if unknown:
         raise ConfigError(f"unknown training option(s): {', '.join(unknown)}")
-    return TrainOptions(**{**PRESETS.get(preset or "", {}), **options})
+    chosen = learner(str(options.get("algorithm", "bpe")))
+    return TrainOptions(**{**chosen.defaults, **PRESETS.get(preset or "", {}), **options})

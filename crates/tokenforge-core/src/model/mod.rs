@@ -1,5 +1,93 @@
-//! Model families: each holds what encodes one pre-token to ids, its trainer and its checks.
+//! Model families: what turns one pre-token into ids. Each family has a folder holding its model, its
+//! trainer and its checks; [`Model`] is the seam the encoding pipeline (`encode.rs`) calls, once per
+//! pre-token, with static dispatch.
+//!
+//! Adding a family: a folder `model/<family>/` with a struct that has
+//! `encode_piece(&self, vocab: &Vocab, piece: &[u8], out: &mut Vec<u32>) -> Result<()>`, one variant below and
+//! its arm in [`Model::encode_piece`]; the binding gets a file in `crates/tokenforge-py/src/` (see
+//! `docs/models.md`).
 
 pub mod bpe;
 pub mod lib;
 pub mod unigram;
+pub mod wordpiece;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::error::{Error, Result};
+
+/// Token bytes by id, and the id of each ordinary token's bytes (special and added tokens are matched in the
+/// text before pre-tokenization, never looked up here; of several ids with the same bytes the first wins).
+pub struct Vocab {
+    tokens: Vec<Vec<u8>>,
+    ids: FxHashMap<Vec<u8>, u32>,
+}
+
+impl Vocab {
+    /// The vocabulary `tokens`, whose ids in `reserved` (special and added tokens) are not looked up.
+    pub fn new(tokens: Vec<Vec<u8>>, reserved: &[u32]) -> Self {
+        let reserved: FxHashSet<u32> = reserved.iter().copied().collect();
+        let mut ids = FxHashMap::default();
+        for (id, tok) in tokens.iter().enumerate() {
+            if !reserved.contains(&(id as u32)) {
+                ids.entry(tok.clone()).or_insert(id as u32);
+            }
+        }
+        Vocab { tokens, ids }
+    }
+
+    /// Number of ids.
+    pub fn len(&self) -> usize {
+        self.tokens.len()
+    }
+
+    /// True when there is no id.
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
+
+    /// The bytes of token `id`.
+    pub fn token(&self, id: u32) -> Result<&[u8]> {
+        self.tokens.get(id as usize).map(|v| v.as_slice()).ok_or(Error::UnknownId(id))
+    }
+
+    /// Token bytes by id.
+    pub fn tokens(&self) -> &[Vec<u8>] {
+        &self.tokens
+    }
+
+    /// The id of an ordinary token's bytes.
+    #[inline]
+    pub fn id(&self, bytes: &[u8]) -> Option<u32> {
+        self.ids.get(bytes).copied()
+    }
+}
+
+/// A model of one family: encodes one pre-token to ids. (An encoder holds one: the size of the largest
+/// variant costs nothing, a box would cost an indirection per pre-token.)
+#[allow(clippy::large_enum_variant)]
+pub enum Model {
+    /// Rank-ordered BPE with an ordered merge list (byte-level).
+    Bpe(bpe::Bpe),
+    /// Greedy longest-match-first WordPiece (BERT).
+    WordPiece(wordpiece::WordPiece),
+}
+
+impl Model {
+    /// True when a pre-token that is a token always gives that token alone (so it may be cached as such).
+    pub fn emits_tokens_whole(&self) -> bool {
+        match self {
+            Model::Bpe(m) => m.emits_tokens_whole(),
+            Model::WordPiece(_) => true,
+        }
+    }
+
+    /// Appends the ids of one pre-token to `out`.
+    #[inline]
+    pub fn encode_piece(&self, vocab: &Vocab, piece: &[u8], out: &mut Vec<u32>) -> Result<()> {
+        match self {
+            Model::Bpe(m) => m.encode_piece(vocab, piece, out),
+            Model::WordPiece(m) => m.encode_piece(vocab, piece, out),
+        }
+    }
+}

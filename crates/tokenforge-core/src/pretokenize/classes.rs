@@ -18,14 +18,17 @@ pub(crate) const SPACE: u8 = 4;
 pub(crate) const UPPER: u8 = 8;
 /// `[\p{Ll}\p{Lm}\p{Lo}\p{M}]`: the trailing (lower-case) part of an o200k word.
 pub(crate) const LOWER: u8 = 16;
+/// BERT's punctuation: `\p{P}` and every ASCII symbol.
+pub(crate) const PUNCT: u8 = 32;
 
 /// Each flag with the regex class it stands for.
-pub(crate) const CLASSES: [(u8, &str); 5] = [
+pub(crate) const CLASSES: [(u8, &str); 6] = [
     (LETTER, r"\p{L}"),
     (NUMBER, r"\p{N}"),
     (SPACE, r"\s"),
     (UPPER, r"[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]"),
     (LOWER, r"[\p{Ll}\p{Lm}\p{Lo}\p{M}]"),
+    (PUNCT, r"[\p{P}\x21-\x2F\x3A-\x40\x5B-\x60\x7B-\x7E]"),
 ];
 
 const BLOCK_BITS: u32 = 7;

@@ -5,6 +5,7 @@
 //! Presets are exact regular expressions, run by hand-written linear scanners; any other pattern
 //! goes through `fancy-regex` with a backtracking limit that turns into an error, never a hang.
 
+mod bert;
 mod cl100k;
 mod classes;
 mod code;
@@ -14,7 +15,7 @@ mod patterns;
 mod scan;
 mod superbpe;
 
-pub use patterns::{CL100K, CODE, GPT2, METASPACE, O200K, SUPERBPE_STAGE1, SUPERBPE_STAGE2};
+pub use patterns::{BERT, CL100K, CODE, GPT2, METASPACE, O200K, SUPERBPE_STAGE1, SUPERBPE_STAGE2};
 
 /// sentencepiece's whitespace symbol, where the metaspace split starts a piece.
 const METASPACE_CHAR: char = '\u{2581}';
@@ -68,6 +69,7 @@ impl Pretokenizer {
             "o200k" | O200K => Ok(Pretokenizer::Preset(Preset::O200k)),
             "superbpe-stage1" | SUPERBPE_STAGE1 => Ok(Pretokenizer::Preset(Preset::SuperBpe1)),
             "superbpe-stage2" | SUPERBPE_STAGE2 => Ok(Pretokenizer::Preset(Preset::SuperBpe2)),
+            "bert" | BERT => Ok(Pretokenizer::Preset(Preset::Bert)),
             "code" | CODE => Ok(Pretokenizer::Preset(Preset::Code)),
             _ => Ok(Pretokenizer::Regex { pattern: spec.to_owned(), re: Box::new(compile(spec)?) }),
         }
@@ -155,7 +157,9 @@ impl Pretokenizer {
         let (fb, fa) = (classes::char_flags(before), classes::char_flags(after));
         let both = |mask: u8| fb & mask != 0 && fa & mask != 0;
         let word_runs = matches!(preset, Preset::O200k | Preset::SuperBpe1);
-        !(both(classes::SPACE) || (word_runs && both(classes::LETTER | classes::UPPER | classes::LOWER)))
+        let bert_word = |f: u8| f & (classes::SPACE | classes::PUNCT) == 0;
+        let bert_runs = *preset == Preset::Bert && bert_word(fb) && bert_word(fa);
+        !(both(classes::SPACE) || bert_runs || (word_runs && both(classes::LETTER | classes::UPPER | classes::LOWER)))
     }
 
     /// Where `data` can be cut into parts of about `part` bytes that split independently (the pieces of the

@@ -33,3 +33,8 @@ pub const CODE: &str = concat!(
     r"| ?(?:<<=|>>=|\*\*=|//=|\.\.\.|->|=>|::|==|!=|<=|>=|&&|\|\||<<|>>|\+\+|--|\*\*|//|\+=|-=|\*=|/=|%=|&=|\|=|\^=)",
     r"| ?[^\s\p{L}\p{N}_]|\r?\n[ \t]*|[ \t]+|\s"
 );
+
+/// BERT's pre-tokenizer (Hugging Face's `BertPreTokenizer`): runs of white space, single punctuation characters
+/// (`\p{P}` and ASCII symbols), runs of anything else. The model ignores the white-space pieces.
+pub const BERT: &str =
+    concat!(r"\s+|[\p{P}\x21-\x2F\x3A-\x40\x5B-\x60\x7B-\x7E]", r"|[^\s\p{P}\x21-\x2F\x3A-\x40\x5B-\x60\x7B-\x7E]+");

@@ -6,7 +6,7 @@
 //! back characters only as far as the rest of the alternative needs), reading each character a bounded
 //! number of times. The alternatives shared by several presets live here; each preset has its module.
 use super::classes::{Text, LETTER, NUMBER, SPACE};
-use super::{cl100k, code, gpt2, o200k, patterns, superbpe};
+use super::{bert, cl100k, code, gpt2, o200k, patterns, superbpe};
 
 /// A preset pattern, run by its scanner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +23,8 @@ pub enum Preset {
     SuperBpe2,
     /// [`patterns::CODE`].
     Code,
+    /// [`patterns::BERT`].
+    Bert,
 }
 
 impl Preset {
@@ -35,6 +37,7 @@ impl Preset {
             Preset::SuperBpe1 => "superbpe-stage1",
             Preset::SuperBpe2 => "superbpe-stage2",
             Preset::Code => "code",
+            Preset::Bert => "bert",
         }
     }
 
@@ -47,6 +50,7 @@ impl Preset {
             Preset::SuperBpe1 => patterns::SUPERBPE_STAGE1,
             Preset::SuperBpe2 => patterns::SUPERBPE_STAGE2,
             Preset::Code => patterns::CODE,
+            Preset::Bert => patterns::BERT,
         }
     }
 
@@ -68,6 +72,7 @@ impl Preset {
             Preset::SuperBpe1 => scan_with(text, piece, superbpe::stage1_match_end),
             Preset::SuperBpe2 => superbpe::scan_stage2(text, piece),
             Preset::Code => scan_with(text, piece, code::match_end),
+            Preset::Bert => scan_with(text, piece, bert::match_end),
         }
     }
 }

@@ -1,12 +1,14 @@
-//! Byte-level BPE: the model (`model.rs`), the one merge applier (`apply.rs`), the trainer (`trainer.rs`)
-//! with its token rules (`rules.rs`) and the replay of a base model's merges before continued training
-//! (`replay.rs`).
+//! Byte-level BPE: the model and the one merge-list validator (`model.rs`), the one merge applier
+//! (`apply.rs`), the trainer (`trainer.rs`) with its token rules (`rules.rs`), the replay of a base model's
+//! merges before continued training (`replay.rs`), and merges recovered from a rank file (`recover.rs`).
 
 pub mod apply;
 pub mod chars;
 mod model;
+mod recover;
 pub(crate) mod replay;
 pub mod rules;
 pub mod trainer;
 
-pub use model::{BpeModel, Pair};
+pub use model::{validate_merges, Bpe, BpeModel, Pair};
+pub use recover::recover_merges;

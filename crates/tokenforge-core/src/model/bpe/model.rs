@@ -1,6 +1,9 @@
-//! A byte-level BPE model: token bytes by id and the ordered merge list that builds them.
+//! A byte-level BPE model: token bytes by id and the ordered merge list that builds them; the one check of a
+//! merge list; [`Bpe`], the model the encoder runs on each pre-token.
 use crate::bytes::BYTE_RANK;
 use crate::error::{Error, Result};
+use crate::model::bpe::apply::{apply_merges, Ranks};
+use crate::model::Vocab;
 
 /// A pair of token ids, left then right.
 pub type Pair = (u32, u32);
@@ -23,24 +26,89 @@ impl BpeModel {
         BpeModel { vocab, merges: Vec::new() }
     }
 
-    /// Checks that the model is a byte-level BPE: every byte has a token, every merge joins two tokens into
-    /// the token of their concatenation.
+    /// Checks that the model is a byte-level BPE that training can start from: every byte has a token and
+    /// the merges are valid ([`validate_merges`]).
     pub fn validate(&self) -> Result<()> {
-        let n = self.vocab.len() as u32;
         for b in 0..=255u8 {
             if !self.vocab.iter().any(|t| t.as_slice() == [b]) {
                 return Err(Error::InvalidModel(format!("byte 0x{b:02x} has no token")));
             }
         }
-        for (rank, &((a, b), new)) in self.merges.iter().enumerate() {
-            if a >= n || b >= n || new >= n {
-                return Err(Error::InvalidModel(format!("merge {rank} names an id outside the vocabulary")));
-            }
-            let (ta, tb, tn) = (&self.vocab[a as usize], &self.vocab[b as usize], &self.vocab[new as usize]);
-            if tn.len() != ta.len() + tb.len() || !tn.starts_with(ta) || !tn.ends_with(tb) {
-                return Err(Error::InvalidModel(format!("merge {rank} does not concatenate its parts")));
+        validate_merges(&self.vocab, &self.merges)
+    }
+}
+
+/// The one check of a merge list: every merge names ids of `vocab` and joins two tokens into the token of
+/// their concatenation.
+pub fn validate_merges(vocab: &[Vec<u8>], merges: &[(Pair, u32)]) -> Result<()> {
+    let n = vocab.len() as u32;
+    for (rank, &((a, b), new)) in merges.iter().enumerate() {
+        if a >= n || b >= n || new >= n {
+            return Err(Error::InvalidModel(format!(
+                "merge {rank} ({a}, {b}) -> {new} names an id outside the vocabulary"
+            )));
+        }
+        let (ta, tb, tn) = (&vocab[a as usize], &vocab[b as usize], &vocab[new as usize]);
+        if tn.len() != ta.len() + tb.len() || !tn.starts_with(ta) || !tn.ends_with(tb) {
+            return Err(Error::InvalidModel(format!(
+                "merge {rank} ({a}, {b}) -> {new} does not concatenate its parts: token {new} is not the \
+                 concatenation of tokens {a} and {b}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+const NO_ID: u32 = u32::MAX;
+
+/// Rank-ordered BPE on one pre-token (tiktoken's semantics, Hugging Face's BPE with `ignore_merges`): a
+/// pre-token that is itself a token is emitted whole; otherwise its bytes are merged pair by pair, always the
+/// adjacent pair with the lowest merge rank (leftmost among equals), by [`apply_merges`].
+pub struct Bpe {
+    byte_ids: [u32; 256],
+    ranks: Ranks,
+    ignore_merges: bool,
+}
+
+impl Bpe {
+    /// The model of `merges` (`merges[rank]` the pair and the id it makes) over `vocab`, checked.
+    pub fn new(vocab: &Vocab, merges: &[(Pair, u32)], ignore_merges: bool) -> Result<Self> {
+        validate_merges(vocab.tokens(), merges)?;
+        let mut byte_ids = [NO_ID; 256];
+        for (b, id) in byte_ids.iter_mut().enumerate() {
+            *id = vocab.id(&[b as u8]).unwrap_or(NO_ID);
+        }
+        let mut ranks = Ranks::default();
+        for (rank, &(pair, new)) in merges.iter().enumerate() {
+            ranks.entry(pair).or_insert((rank as u32, new));
+        }
+        Ok(Bpe { byte_ids, ranks, ignore_merges })
+    }
+
+    /// True with `ignore_merges`: a pre-token that is a token is that token.
+    pub fn emits_tokens_whole(&self) -> bool {
+        self.ignore_merges
+    }
+
+    /// Appends the ids of one pre-token to `out`.
+    #[inline]
+    pub fn encode_piece(&self, vocab: &Vocab, piece: &[u8], out: &mut Vec<u32>) -> Result<()> {
+        if self.ignore_merges {
+            if let Some(id) = vocab.id(piece) {
+                out.push(id);
+                return Ok(());
             }
         }
+        let mut syms = Vec::with_capacity(piece.len());
+        for &b in piece {
+            let id = self.byte_ids[b as usize];
+            if id == NO_ID {
+                return Err(Error::InvalidModel(format!("byte 0x{b:02x} has no token in this vocabulary")));
+            }
+            syms.push(id);
+        }
+        apply_merges(&self.ranks, &mut syms);
+        out.extend_from_slice(&syms);
         Ok(())
     }
 }

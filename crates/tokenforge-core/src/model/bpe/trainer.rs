@@ -88,7 +88,7 @@ impl Symbols {
     }
 
     /// Lays out words given as sequences of token ids.
-    fn from_words<W: ExactSizeIterator<Item = u32>>(words: impl Iterator<Item = W> + Clone) -> Self {
+    pub(crate) fn from_words<W: ExactSizeIterator<Item = u32>>(words: impl Iterator<Item = W> + Clone) -> Self {
         let total: usize = words.clone().map(|w| w.len()).sum();
         let mut s = Symbols {
             sym: Vec::with_capacity(total),
@@ -321,29 +321,47 @@ pub fn train_from(
             cfg.vocab_size, start, cfg.reserved
         )));
     }
-    let mut model = base;
-    let mut ids: FxHashMap<Vec<u8>, u32> = FxHashMap::default();
+    let model = base;
+    let mut byte_ids = [u32::MAX; 256];
     for (i, t) in model.vocab.iter().enumerate() {
-        ids.entry(t.clone()).or_insert(i as u32);
+        if let [b] = t[..] {
+            if byte_ids[b as usize] == u32::MAX {
+                byte_ids[b as usize] = i as u32;
+            }
+        }
     }
-    let mut byte_ids = [0u32; 256];
-    for b in 0..=255u8 {
-        byte_ids[b as usize] = ids[&vec![b]];
-    }
-
     let (pieces, freqs): (Vec<&[u8]>, Vec<i64>) = counts.iter().map(|(piece, n)| (piece, n as i64)).unzip();
-    let mut syms = if model.merges.is_empty() {
+    let syms = if model.merges.is_empty() {
         Symbols::from_words(pieces.iter().map(|piece| piece.iter().map(|&b| byte_ids[b as usize])))
     } else {
         let segmented = Replay::new(&model, byte_ids).segment_all(&pieces);
         Symbols::from_words((0..pieces.len()).map(|i| segmented.piece(i).iter().copied()))
     };
     drop(pieces);
+    merge_loop(model, syms, freqs, cfg.vocab_size - cfg.reserved, cfg, None, progress)
+}
+
+/// Where a merge is chosen: the loop of `BpeTrainer` over words laid out as `syms` (word `w` seen `freqs[w]`
+/// times), adding merges to `model` until its vocabulary holds `target` tokens. With a continuing-subword
+/// `prefix` (WordPiece), a merged token drops the prefix of its right part, as `BpeTrainer` does.
+pub(crate) fn merge_loop(
+    mut model: BpeModel,
+    mut syms: Symbols,
+    freqs: Vec<i64>,
+    target: usize,
+    cfg: &BpeConfig,
+    prefix: Option<&[u8]>,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<BpeModel> {
+    let start = model.vocab.len();
+    let mut ids: FxHashMap<Vec<u8>, u32> = FxHashMap::default();
+    for (i, t) in model.vocab.iter().enumerate() {
+        ids.entry(t.clone()).or_insert(i as u32);
+    }
     let (mut pairs, entries) = PairTable::new(&syms, freqs);
     let mut heap = BinaryHeap::from(entries);
     let mut fresh: [FxHashMap<u32, u32>; 2] = Default::default();
-    let target = cfg.vocab_size - cfg.reserved;
-    let total = target - start;
+    let total = target.saturating_sub(start);
     while model.vocab.len() < target {
         crate::interrupt::check()?;
         let Some(mut top) = heap.pop() else { break };
@@ -359,7 +377,11 @@ pub fn train_from(
             break;
         }
         let mut token = model.vocab[top.pair.0 as usize].clone();
-        token.extend_from_slice(&model.vocab[top.pair.1 as usize]);
+        let right = &model.vocab[top.pair.1 as usize];
+        token.extend_from_slice(match prefix {
+            Some(p) => right.strip_prefix(p).unwrap_or(right),
+            None => right,
+        });
         if !cfg.rules.allows(&token) {
             pairs.banned[id] = true;
             continue;

@@ -1,0 +1,26 @@
+//! The model families the encoder accepts: one variant per family, each a spec class of that family's binding
+//! file, built over the vocabulary into the core's `Model`.
+use pyo3::prelude::*;
+
+use tokenforge_core::model::{Model, Vocab};
+use tokenforge_core::Result;
+
+use crate::bpe::BpeModel;
+use crate::wordpiece::WordPieceModel;
+
+/// A model spec of any family, as `Encoder` takes it.
+#[derive(FromPyObject)]
+pub enum ModelSpec<'py> {
+    Bpe(PyRef<'py, BpeModel>),
+    WordPiece(PyRef<'py, WordPieceModel>),
+}
+
+impl ModelSpec<'_> {
+    /// The core model over `vocab`.
+    pub fn build(&self, vocab: &Vocab) -> Result<Model> {
+        match self {
+            ModelSpec::Bpe(m) => m.build(vocab),
+            ModelSpec::WordPiece(m) => m.build(vocab),
+        }
+    }
+}

@@ -1,0 +1,32 @@
+"""What every model family provides to the `Tokenizer`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from tokenforge.tokenizer import Tokenizer
+
+
+class Model:
+    """A model family's data: built into the core's model, saved in tokenforge.json, decoded back to text."""
+
+    type: ClassVar[str]
+
+    def core(self, vocab: Sequence[bytes], special_tokens: dict[str, int]) -> object:
+        """The `_core` model spec the encoder runs (`_core.BpeModel`, `_core.WordPieceModel`, ...)."""
+        raise NotImplementedError
+
+    def to_dict(self) -> dict:
+        """The `"model"` section of tokenforge.json (with `"type"`)."""
+        raise NotImplementedError
+
+    @classmethod
+    def from_dict(cls, data: dict, source: str) -> Model:
+        """The model of a `"model"` section (TokenizerFileError naming `source` when it is corrupt)."""
+        raise NotImplementedError
+
+    def decode(self, tok: Tokenizer, ids: list[int], errors: str) -> str:
+        """The text behind `ids`: the tokens' bytes, as UTF-8."""
+        return tok.decode_bytes(ids).decode("utf-8", errors=errors)

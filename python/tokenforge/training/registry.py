@@ -1,0 +1,109 @@
+"""The learners `tokenforge.train` knows, by `algorithm` name. Each entry owns its options and defaults and
+says which features it supports; `train` and the command line ask the registry, never the name.
+
+A learner either counts pre-tokens (`patterns` names the pre-tokenizers to count with, `learn` turns the
+counters into a Tokenizer; counting is shared: local, capped, on Ray) or reads its files itself (`read_files`).
+Adding one: a module in this package and one entry in `LEARNERS` (see docs/models.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from tokenforge.errors import ConfigError
+from tokenforge.training import binary, bpe, superbpe, wordpiece
+
+if TYPE_CHECKING:
+    from tokenforge.training.options import TrainOptions
+
+#: Features a learner may support: what the user asks for, and how to tell from the options that they did.
+FEATURES: dict[str, tuple[str, Callable[[TrainOptions], bool]]] = {
+    "pretokenizer": ("a pre-tokenizer", lambda o: o.pretokenizer not in (None, "none")),
+    "normalizer": ("a normalizer", lambda o: o.normalizer is not None),
+    "forced_tokens": ("forced tokens", lambda o: bool(o.forced)),
+    "max_token_chars": ("a character cap (max_token_chars)", lambda o: o.max_token_chars is not None),
+    "max_memory": ("a memory cap (max_memory)", lambda o: o.max_memory is not None),
+    "checkpoint": ("checkpoints (checkpoint_dir)", lambda o: o.checkpoint_dir is not None),
+    "ray": ("counting on Ray (ray=...)", lambda o: False),
+    "iterator": ("documents from an iterator (train_from_iterator)", lambda o: False),
+}
+
+
+@dataclass(frozen=True)
+class Learner:
+    """One vocabulary learner."""
+
+    name: str
+    summary: str
+    supports: frozenset[str]
+    options: tuple[str, ...] = ()
+    defaults: Mapping[str, object] = field(default_factory=dict)
+    patterns: Callable[[TrainOptions, int], list[str]] | None = None
+    learn: Callable[[Sequence, int, TrainOptions, object], object] | None = None
+    read_files: Callable[[list, int, TrainOptions, object], object] | None = None
+
+    def check(self, opts: TrainOptions, *, ray: bool = False, iterator: bool = False) -> None:
+        """ConfigError naming what the options ask for that this learner does not support."""
+        asked = [name for name, (_, used) in FEATURES.items() if used(opts)]
+        asked += ["ray"] * ray + ["iterator"] * iterator
+        missing = [FEATURES[name][0] for name in asked if name not in self.supports]
+        if missing:
+            raise ConfigError(f"{self.name} does not support {', '.join(missing)}")
+
+
+ALL = frozenset(FEATURES)
+LEARNERS: dict[str, Learner] = {
+    learner.name: learner
+    for learner in (
+        Learner(
+            "bpe",
+            "byte-level BPE, merge-identical to Hugging Face's BpeTrainer (pre-tokenizer gpt4)",
+            ALL,
+            patterns=bpe.patterns,
+            learn=bpe.learn,
+        ),
+        Learner(
+            "superbpe",
+            "SuperBPE: BPE to --transition, then superword tokens",
+            ALL - {"checkpoint"},
+            options=("transition",),
+            patterns=superbpe.patterns,
+            learn=superbpe.learn,
+        ),
+        Learner(
+            "binary",
+            "Binary BPE on the raw bytes of any file, in chunks",
+            frozenset({"max_memory"}),
+            options=("chunk_size",),
+            defaults={"chunk_size": binary.CHUNK_SIZE},
+            read_files=binary.train_files,
+        ),
+        Learner(
+            "wordpiece",
+            "WordPiece with BERT's defaults (HF BertWordPieceTokenizer's vocabulary)",
+            frozenset({"pretokenizer", "normalizer", "max_memory", "ray", "iterator"}),
+            options=("limit_alphabet", "unk_token"),
+            defaults=wordpiece.DEFAULTS,
+            patterns=wordpiece.patterns,
+            learn=wordpiece.learn,
+        ),
+    )
+}
+
+
+def learner(name: str) -> Learner:
+    """The learner called `name` (ConfigError naming the known ones otherwise)."""
+    if name not in LEARNERS:
+        raise ConfigError(f"unknown algorithm {name!r}: use one of {', '.join(LEARNERS)}")
+    return LEARNERS[name]
+
+
+def foreign_options(opts: TrainOptions) -> None:
+    """ConfigError when an option that belongs to another learner is set."""
+    for other in LEARNERS.values():
+        if other.name == opts.algorithm:
+            continue
+        for name in other.options:
+            if getattr(opts, name) is not None:
+                raise ConfigError(f"{name} is a {other.name} option (use algorithm='{other.name}')")
