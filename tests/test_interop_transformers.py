@@ -4,6 +4,7 @@ torch are real."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -56,6 +57,7 @@ def test_auto_tokenizer_gives_our_ids(english_docs, tmp_path, normalizer):
     got = transformers_run(tmp_path, texts)
     assert got["ids"] == [tok.encode(t, allowed_special="all") for t in texts]
     assert got["special"] == ["<|endoftext|>", "<|user|>"]
-    assert not got["torch"]
+    if importlib.util.find_spec("torch") is None:  # torch-free machines: loading must not need it
+        assert not got["torch"]
     if normalizer is None:
         assert got["decoded"] == texts

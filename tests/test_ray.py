@@ -221,8 +221,8 @@ def test_an_unreachable_address_is_one_clear_error():
     "call, message",
     [
         (lambda p: tf.train([p], 300, ray=3), "ray must be True, a cluster address or RayOptions"),
-        (lambda p: tf.train([p], 300, algorithm="binary", ray=True), "Ray counts for classic BPE"),
-        (lambda p: tf.train([p], 300, checkpoint_dir=str(p.parent / "ck"), ray=True), "without checkpoints"),
+        (lambda p: tf.train([p], 300, algorithm="binary", ray=True), "binary does not support counting on Ray"),
+        (lambda p: tf.train([p], 300, checkpoint_dir=str(p.parent / "ck"), ray=True), "checkpoints run locally"),
         (lambda p: tf.train([p], 300, ray=RayOptions(shard_bytes=0)), "shard_bytes must be positive"),
     ],
 )
