@@ -4,10 +4,10 @@ browser (Debian's chromium) renders it with its tables and no console message.""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 
 import pytest
+from browser_support import CHROMEDRIVER, CHROMIUM, headless_chrome
 
 import tokenforge as tf
 from tokenforge.metrics.adapters import OursAdapter
@@ -45,9 +45,6 @@ def test_best_value_is_marked(result):
     assert "best" in first.group(0) and first.group(1).endswith("★")
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (scripts/test.sh installs it)")
 def test_report_renders_in_a_headless_browser(result, tmp_path):
     page = write_html(result, tmp_path / "report.html")
@@ -75,23 +72,11 @@ def test_report_renders_in_a_headless_browser(result, tmp_path):
 
 def test_summary_table_fits_a_1400_px_window(result, tmp_path):
     """Item 11 of issue 13: at 1400 px the summary table overflowed and cut the Rényi column."""
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    if not (shutil.which("chromium") and shutil.which("chromedriver")):
+    pytest.importorskip("selenium.webdriver")
+    if not (CHROMIUM and CHROMEDRIVER):
         pytest.skip("chromium and chromedriver are needed")
     page = write_html(result, tmp_path / "report.html")
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium")
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--window-size=1400,1000",
-    ):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    driver = headless_chrome()
     try:
         driver.get(page.as_uri())
         overflow = driver.execute_script(

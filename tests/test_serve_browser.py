@@ -4,12 +4,12 @@ page (`data-ready` set once the latest answer is drawn), never for a time."""
 
 from __future__ import annotations
 
-import shutil
 import threading
 import urllib.parse
 from pathlib import Path
 
 import pytest
+from browser_support import CHROMEDRIVER, CHROMIUM, headless_chrome
 from serve_support import TEXTS, make_tokenizers, views_of
 
 from tokenforge.serve.adapter import is_superword
@@ -18,7 +18,6 @@ pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
 webdriver = pytest.importorskip("selenium.webdriver")
 
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.select import Select  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -26,8 +25,6 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 from tokenforge.serve.app import Limits, create_app, serve_in_thread  # noqa: E402
 from tokenforge.serve.jobs import Job, report  # noqa: E402
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None or CHROMEDRIVER is None,
     reason="chromium and chromium-driver are not installed (scripts/test.sh installs them)",
@@ -86,18 +83,7 @@ def setup(tmp_path_factory, english_docs):
 
 @pytest.fixture(scope="module")
 def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--window-size=1400,1000",
-    ):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver = headless_chrome(logs=True)
     yield driver
     driver.quit()
 
