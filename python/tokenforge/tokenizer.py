@@ -16,6 +16,7 @@ from tokenforge.errors import ConfigError, CorpusError, InputFileError, Tokenize
 from tokenforge.models import BpeModel, Model, model_from_dict
 from tokenforge.models.bpe import Merge
 from tokenforge.normalizers import NORMALIZERS, normalize
+from tokenforge.processors import ROLES, Template
 
 if TYPE_CHECKING:
     import numpy
@@ -49,6 +50,8 @@ class Tokenizer:
         ignore_merges: bool = True,
         *,
         model: Model | None = None,
+        post_processor: Template | None = None,
+        roles: dict[str, str] | None = None,
     ) -> None:
         if normalizer is not None and normalizer not in NORMALIZERS:
             raise ConfigError(f"unknown normalizer {normalizer!r}: use one of {', '.join(NORMALIZERS)} or none")
@@ -72,6 +75,8 @@ class Tokenizer:
             )
         except TokenizerFileError as e:
             raise ConfigError(str(e)) from None
+        self.post_processor = post_processor
+        self.roles = roles or {}
 
     @classmethod
     def bytes_only(cls, pretokenizer: str = "none") -> Tokenizer:
@@ -109,6 +114,32 @@ class Tokenizer:
     def added_tokens(self) -> dict[str, int]:
         """Added (non-special) tokens, always matched before pre-tokenization."""
         return dict(self._added)
+
+    @property
+    def post_processor(self) -> Template | None:
+        """What `encode(..., add_special_tokens=True)` puts around the ids (None: nothing)."""
+        return self._template
+
+    @post_processor.setter
+    def post_processor(self, template: Template | None) -> None:
+        for name in template.tokens() if template else ():
+            if self.token_id(name) is None:
+                raise ConfigError(f"the post-processor's token {name!r} is not in the vocabulary")
+        self._template = template
+
+    @property
+    def roles(self) -> dict[str, str]:
+        """The roles of tokens for `transformers` (`bos_token`, `eos_token`, `pad_token`, `unk_token`, ...)."""
+        return dict(self._roles)
+
+    @roles.setter
+    def roles(self, roles: dict[str, str]) -> None:
+        for role, name in roles.items():
+            if role not in ROLES:
+                raise ConfigError(f"unknown token role {role!r}: use one of {', '.join(ROLES)}")
+            if self.token_id(name) is None:
+                raise ConfigError(f"the {role} {name!r} is not in the vocabulary")
+        self._roles = dict(roles)
 
     @property
     def pattern(self) -> str:
@@ -163,9 +194,22 @@ class Tokenizer:
         names = list(allowed_special)
         return {"allowed": names} if names else {}
 
-    def encode(self, text: str, allowed_special: AllowedSpecial = None) -> list[int]:
+    def encode(
+        self,
+        text: str,
+        allowed_special: AllowedSpecial = None,
+        *,
+        pair: str | None = None,
+        add_special_tokens: bool = False,
+    ) -> list[int]:
         """Token ids of `text`. Special-token strings are plain text unless `allowed_special` names them
-        (or is `"all"`), so untrusted text cannot inject control tokens. Lone surrogates encode as U+FFFD."""
+        (or is `"all"`), so untrusted text cannot inject control tokens. Lone surrogates encode as U+FFFD.
+        `add_special_tokens=True` puts the post-processor's tokens around the ids (of `text`, or of `text` and
+        `pair`: Hugging Face's `encode(text, pair)`); without it, a pair's ids are simply concatenated."""
+        if pair is not None or add_special_tokens:
+            a = self.encode(text, allowed_special)
+            b = None if pair is None else self.encode(pair, allowed_special)
+            return self._post_process(a, b, add_special_tokens)[0]
         if allowed_special is None and self.normalizer is None:
             try:
                 return self._encoder.encode_ordinary(text)
@@ -177,26 +221,61 @@ class Tokenizer:
         except UnicodeEncodeError:
             return self._encoder.encode(self._replace_surrogates(text), **self._allowed(allowed_special))
 
+    def _post_process(self, a: list[int], b: list[int] | None, add: bool) -> tuple[list[int], list[int]]:
+        """`(ids, type_ids)` of the encoded text(s) `a` (and `b`), the template applied when `add` is true."""
+        if add and self._template is not None:
+            return self._template.apply(self.token_id, a, b)
+        return a + (b or []), [0] * len(a) + [1] * len(b or [])
+
     def encode_bytes(self, data: bytes) -> list[int]:
         """Token ids of arbitrary bytes; `decode_bytes` gives them back exactly."""
         return self._encoder.encode_bytes(bytes(data))
 
     def encode_batch(
-        self, texts: Iterable[str], allowed_special: AllowedSpecial = None, output: BatchOutput = "list"
+        self,
+        texts: Iterable[str],
+        allowed_special: AllowedSpecial = None,
+        output: BatchOutput = "list",
+        *,
+        add_special_tokens: bool = False,
     ) -> list[list[int]] | FlatIds:
         """Token ids of many texts, on all cores with the GIL released. `output="numpy"` returns `(ids, offsets)`
         instead of lists: one flat `uint32` array and an `int64` array of `len(texts) + 1` (text `i` is
         `ids[offsets[i]:offsets[i + 1]]`), built without a Python object per id; a long text is then cut at
-        safe pre-token boundaries so that it too uses every core."""
+        safe pre-token boundaries so that it too uses every core. `add_special_tokens` as in `encode`."""
         if output not in ("list", "numpy"):
             raise ConfigError(f'output must be "list" or "numpy", got {output!r}')
         texts = [self._normalize(t) for t in texts] if self.normalizer else list(texts)
         run = self._encoder.encode_batch if output == "list" else self._encoder.encode_flat
         try:
-            return run(texts, **self._allowed(allowed_special))
+            out = run(texts, **self._allowed(allowed_special))
         except CorpusError:
             texts = [t if self._has_utf8(t) else self._replace_surrogates(t) for t in texts]
-            return run(texts, **self._allowed(allowed_special))
+            out = run(texts, **self._allowed(allowed_special))
+        if not add_special_tokens or self._template is None:
+            return out
+        if output == "list":
+            return [self._template.apply(self.token_id, ids)[0] for ids in out]
+        return self._wrap_flat(*out)
+
+    def _wrap_flat(self, ids: numpy.ndarray, offsets: numpy.ndarray) -> FlatIds:
+        """Flat ids with the single template around each text (numpy, no Python object per id)."""
+        import numpy as np
+
+        names = [name for name, _ in self._template.single]
+        at = names.index("$A")
+        before = [self.token_id(n) for n in names[:at]]
+        after = [self.token_id(n) for n in names[at + 1 :]]
+        added = len(before) + len(after)
+        texts = np.arange(len(offsets) - 1, dtype=np.int64)
+        new_offsets = offsets + np.arange(len(offsets), dtype=np.int64) * added
+        out = np.empty(len(ids) + added * len(texts), dtype=np.uint32)
+        out[np.arange(len(ids)) + np.repeat(texts * added, np.diff(offsets)) + len(before)] = ids
+        for k, t in enumerate(before):
+            out[new_offsets[:-1] + k] = t
+        for k, t in enumerate(after):
+            out[new_offsets[1:] - len(after) + k] = t
+        return out, new_offsets
 
     def encode_buffer(
         self, data: bytes, separator: bytes | str | None = None, allowed_special: AllowedSpecial = None
@@ -255,6 +334,8 @@ class Tokenizer:
             "vocab": [t.hex() for t in self._vocab],
             "special_tokens": self._special,
             "added_tokens": self._added,
+            "post_processor": self._template.to_dict() if self._template else None,
+            "roles": self._roles,
         }
 
     def save(self, directory: str | os.PathLike) -> Path:
@@ -299,11 +380,14 @@ class Tokenizer:
             pre = str(data["pretokenizer"])
             normalizer = data.get("normalizer")
             section = {"type": BpeModel.type, **data} if version == 1 else data["model"]
-        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            processor = data.get("post_processor")
+            template = None if processor is None else Template.from_dict(processor)
+            roles = {str(k): str(v) for k, v in data.get("roles", {}).items()}
+        except (KeyError, TypeError, ValueError, AttributeError, ConfigError) as e:
             raise TokenizerFileError(f"{source}: corrupt tokenforge tokenizer ({type(e).__name__}: {e})") from None
         model = model_from_dict(section, source)
         try:
-            return cls(vocab, (), pre, special, added, normalizer, model=model)
+            return cls(vocab, (), pre, special, added, normalizer, model=model, post_processor=template, roles=roles)
         except (ConfigError, ValueError) as e:
             raise TokenizerFileError(f"{source}: {e}") from None
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from tokenforge.errors import ConfigError, TokenforgeError, TokenizerFileError
 from tokenforge.interop.huggingface import read_file, write_files
 from tokenforge.models import WordPieceModel
-from tokenforge.models.wordpiece import BERT_SPECIALS
+from tokenforge.models.wordpiece import BERT_SPECIALS, bert_extras
 from tokenforge.tokenizer import Tokenizer
 
 VOCAB_FILE = "vocab.txt"
@@ -42,7 +42,16 @@ def load_bert_vocab(path: str | os.PathLike, lowercase: bool = True) -> Tokenize
     special = {t: seen[t] for t in BERT_SPECIALS if t in seen}
     normalizer = "bert" if lowercase else "bert-cased"
     try:
-        return Tokenizer([t.encode() for t in tokens], (), "bert", special, None, normalizer, model=WordPieceModel())
+        return Tokenizer(
+            [t.encode() for t in tokens],
+            (),
+            "bert",
+            special,
+            None,
+            normalizer,
+            model=WordPieceModel(),
+            **bert_extras(special),
+        )
     except TokenforgeError as e:
         raise TokenizerFileError(f"{p}: {e}") from None
 

@@ -30,7 +30,9 @@ from tokenforge.errors import (
     UnsupportedError,
 )
 from tokenforge.interop.bytelevel import from_unicode, to_unicode
+from tokenforge.interop.hf_processors import ProcessorReader, template_json
 from tokenforge.models import WordPieceModel
+from tokenforge.processors import ROLES
 from tokenforge.tokenizer import Merge, Tokenizer
 
 TOKENIZER_FILE = "tokenizer.json"
@@ -130,6 +132,26 @@ def special_added_tokens(tok: Tokenizer) -> list[dict]:
     return [added_token_json(*e) for e in sorted(added, key=lambda e: e[1])]
 
 
+def post_processor_json(tok: Tokenizer) -> dict | None:
+    """The `post_processor` of `tokenizer.json` (None without one)."""
+    return None if tok.post_processor is None else template_json(tok.post_processor, tok.token_id)
+
+
+def config_json(tok: Tokenizer) -> dict:
+    """The content of `tokenizer_config.json`: the class `transformers` loads, the special tokens and their roles
+    (so that it can pad, add bos/eos, mask...)."""
+    roles = tok.roles
+    if isinstance(tok.model, WordPieceModel):
+        roles.setdefault("unk_token", tok.model.unk_token)
+    named = set(roles.values())
+    return {
+        "tokenizer_class": "PreTrainedTokenizerFast",
+        **roles,
+        "additional_special_tokens": [t for t in tok.special_tokens if t not in named],
+        "clean_up_tokenization_spaces": False,
+    }
+
+
 def wordpiece_json(tok: Tokenizer) -> dict:
     """The `tokenizer.json` of a WordPiece tokenizer (BERT's pipeline)."""
     model = tok.model
@@ -150,7 +172,7 @@ def wordpiece_json(tok: Tokenizer) -> dict:
         "added_tokens": special_added_tokens(tok),
         "normalizer": normalizer_json(tok.normalizer),
         "pre_tokenizer": {"type": "BertPreTokenizer"},
-        "post_processor": None,
+        "post_processor": post_processor_json(tok),
         "decoder": {"type": "WordPiece", "prefix": model.prefix, "cleanup": True},
         "model": {
             "type": "WordPiece",
@@ -187,7 +209,7 @@ def to_tokenizer_json(tok: Tokenizer) -> dict:
         "added_tokens": added,
         "normalizer": normalizer_json(tok.normalizer),
         "pre_tokenizer": pretokenizer_json(tok.pattern),
-        "post_processor": None,
+        "post_processor": post_processor_json(tok),
         "decoder": {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True},
         "model": {
             "type": "BPE",
@@ -210,11 +232,7 @@ def save_huggingface(tok: Tokenizer, directory: str | os.PathLike) -> Path:
     (with `add_special_tokens=False`; Hugging Face always matches special tokens in text). Returns the path of
     `tokenizer.json`."""
     data = to_tokenizer_json(tok)
-    config = {
-        "tokenizer_class": "PreTrainedTokenizerFast",
-        "additional_special_tokens": list(tok.special_tokens),
-        "clean_up_tokenization_spaces": False,
-    }
+    config = config_json(tok)
     path = Path(directory) / TOKENIZER_FILE
     write_files(
         {
@@ -403,9 +421,15 @@ class _Reader:
         return [m for m in out if m is not None]
 
     def read(self, data: object) -> Tokenizer:
-        """The Tokenizer the parsed file describes."""
+        """The Tokenizer the parsed file describes, its post-processor included."""
         if not isinstance(data, dict):
             raise self.corrupt("not a JSON object")
+        tok = self.pipeline(data)
+        tok.post_processor = ProcessorReader(self.unsupported, tok.token_id).read(data.get("post_processor"))
+        return tok
+
+    def pipeline(self, data: dict) -> Tokenizer:
+        """The Tokenizer of the file's normalizer, pre-tokenizer, model and added tokens."""
         model = self.field(data, "model", dict, "the file")
         kind = model.get("type", "BPE")
         if kind == "WordPiece":
@@ -494,4 +518,19 @@ def load_huggingface(path: str | os.PathLike) -> Tokenizer:
     p = Path(path)
     if p.is_dir():
         p = p / TOKENIZER_FILE
-    return from_tokenizer_json(read_json(p), str(p))
+    tok = from_tokenizer_json(read_json(p), str(p))
+    if p.with_name(CONFIG_FILE).is_file():
+        tok.roles = config_roles(tok, read_json(p.with_name(CONFIG_FILE)))
+    return tok
+
+
+def config_roles(tok: Tokenizer, config: object) -> dict[str, str]:
+    """The token roles of a `tokenizer_config.json` (a token given as text or as an AddedToken object) that
+    name tokens of `tok`; others are left out (`transformers` would add such a token to the vocabulary)."""
+    roles = {}
+    for role in ROLES:
+        entry = config.get(role) if isinstance(config, dict) else None
+        name = entry.get("content") if isinstance(entry, dict) else entry
+        if isinstance(name, str) and tok.token_id(name) is not None:
+            roles[role] = name
+    return roles

@@ -11,9 +11,12 @@ from dataclasses import dataclass
 from tokenforge import _core
 from tokenforge.errors import ConfigError, TokenizerFileError
 from tokenforge.models.base import Model
+from tokenforge.processors import Template
 
 #: BERT's special tokens, in their usual order.
 BERT_SPECIALS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
+#: Their roles (as `transformers`' `BertTokenizerFast` names them).
+BERT_ROLES = dict(zip(("pad_token", "unk_token", "cls_token", "sep_token", "mask_token"), BERT_SPECIALS))
 #: Hugging Face's WordPiece decoder tidies these joins (its `cleanup=True`).
 CLEANUP = (
     (" .", "."),
@@ -28,6 +31,14 @@ CLEANUP = (
     (" 've", "'ve"),
     (" 're", "'re"),
 )
+
+
+def bert_extras(special_tokens: Sequence[str]) -> dict:
+    """The `post_processor` and `roles` BERT's tokenizers give a WordPiece vocabulary with these special tokens:
+    `[CLS] $A [SEP]` when both are there (`BertWordPieceTokenizer(vocab)`, `BertTokenizerFast`), and the roles of
+    those of BERT's five it has."""
+    template = Template.bert() if {"[CLS]", "[SEP]"} <= set(special_tokens) else None
+    return {"post_processor": template, "roles": {r: t for r, t in BERT_ROLES.items() if t in special_tokens}}
 
 
 @dataclass

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from tokenforge import _core
 from tokenforge.errors import ConfigError
 from tokenforge.models import WordPieceModel
-from tokenforge.models.wordpiece import BERT_SPECIALS
+from tokenforge.models.wordpiece import BERT_SPECIALS, bert_extras
 from tokenforge.progress import Progress
 from tokenforge.tokenizer import Tokenizer
 
@@ -53,4 +53,5 @@ def learn(counters: Sequence[_core.WordCounter], vocab_size: int, opts: TrainOpt
         special_tokens={s: i for i, s in enumerate(opts.specials)},
         normalizer=opts.normalizer,
         model=WordPieceModel(unk_token=opts.unk_token),
+        **bert_extras(opts.specials),
     )
