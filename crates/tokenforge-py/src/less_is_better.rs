@@ -1,48 +1,53 @@
-//! Binding of `tokenforge_core::model::lib`: the LiB learner (memorizer/forgetter) and its encoder.
+//! Binding of `tokenforge_core::model::lib`: the LiB model spec and its learner (memorizer/forgetter).
 use pyo3::prelude::*;
 
-use tokenforge_core::model::lib::{self, Lib as CoreLib};
+use tokenforge_core::model::lib::trainer::{self, LibConfig};
+use tokenforge_core::model::lib::Lib;
+use tokenforge_core::model::{Model, Vocab};
+use tokenforge_core::Result;
 
-/// A LiB lexicon as an encoder: ids 0–255 the bytes, then the units by rank.
+use crate::counting::WordCounter;
+use crate::interrupt::interruptible;
+
+/// A LiB model: the longest unit tried, in characters (at least the longest unit of the vocabulary).
 #[pyclass(module = "tokenforge._core", frozen)]
-pub struct Lib {
-    inner: CoreLib,
+pub struct LibModel {
+    max_len: usize,
 }
 
 #[pymethods]
-impl Lib {
-    /// The encoder of `units` (best first); `max_len`: the longest unit tried, in characters.
+impl LibModel {
     #[new]
-    fn new(units: Vec<String>, max_len: usize) -> Self {
-        Lib { inner: CoreLib::new(&units, max_len) }
-    }
-
-    /// Ids of `text` (fewest units; bytes for characters outside the lexicon).
-    fn encode(&self, py: Python<'_>, text: String) -> Vec<u32> {
-        py.allow_threads(|| self.inner.encode(&text))
-    }
-
-    /// Ids of each text, on all cores.
-    fn encode_batch(&self, py: Python<'_>, texts: Vec<String>) -> Vec<Vec<u32>> {
-        py.allow_threads(|| self.inner.encode_batch(&texts))
+    fn new(max_len: usize) -> Self {
+        LibModel { max_len }
     }
 }
 
-/// Learns `n_units` LiB units from `lines` (see the core's `model::lib::train`), best first.
+impl LibModel {
+    /// The core model over `vocab`.
+    pub fn build(&self, vocab: &Vocab) -> Result<Model> {
+        Ok(Model::Lib(Lib::new(vocab, self.max_len)?))
+    }
+}
+
+/// Learns `n_units` LiB units from the lines counted by `counter` (see the core's `model::lib::trainer`), best
+/// first.
 #[pyfunction]
 fn train_lib(
     py: Python<'_>,
-    lines: Vec<String>,
+    counter: PyRef<'_, WordCounter>,
     n_units: usize,
     max_len: usize,
     epochs: usize,
     seed: u64,
-) -> Vec<String> {
-    py.allow_threads(|| lib::train(&lines, n_units, max_len, epochs, seed))
+) -> PyResult<Vec<String>> {
+    let cfg = LibConfig { n_units, max_len, epochs, seed };
+    let counts = counter.inner.counts();
+    interruptible(py, || trainer::train_counts(counts, &cfg))
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<Lib>()?;
+    m.add_class::<LibModel>()?;
     m.add_function(wrap_pyfunction!(train_lib, m)?)?;
     Ok(())
 }

@@ -6,6 +6,7 @@ use tokenforge_core::model::{Model, Vocab};
 use tokenforge_core::Result;
 
 use crate::bpe::BpeModel;
+use crate::less_is_better::LibModel;
 use crate::wordpiece::WordPieceModel;
 
 /// A model spec of any family, as `Encoder` takes it.
@@ -13,6 +14,7 @@ use crate::wordpiece::WordPieceModel;
 pub enum ModelSpec<'py> {
     Bpe(PyRef<'py, BpeModel>),
     WordPiece(PyRef<'py, WordPieceModel>),
+    Lib(PyRef<'py, LibModel>),
 }
 
 impl ModelSpec<'_> {
@@ -21,6 +23,7 @@ impl ModelSpec<'_> {
         match self {
             ModelSpec::Bpe(m) => m.build(vocab),
             ModelSpec::WordPiece(m) => m.build(vocab),
+            ModelSpec::Lib(m) => m.build(vocab),
         }
     }
 }

@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Adds the `train` subcommand."""
     p = sub.add_parser(
         "train",
-        help="train a tokenizer (BPE, SuperBPE, Binary BPE, WordPiece) on a corpus",
+        help="train a tokenizer (BPE, SuperBPE, Binary BPE, WordPiece, LiB) on a corpus",
         description="Train a tokenizer (byte-level BPE merge-for-merge identical to Hugging Face's BpeTrainer, or "
         "another learner) on text, .jsonl or .parquet files, directories, and gzip/zstd-compressed files; save it "
         "to OUT.",
@@ -77,6 +77,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--checkpoint-every", type=int, default=1000, metavar="N", help="merges between checkpoints")
     p.add_argument("--transition", type=int, metavar="N", help="superbpe: vocabulary size where stage 2 begins")
+    p.add_argument("--epochs", type=int, metavar="N", help="lib: passes over the lines (2)")
+    p.add_argument("--seed", type=int, metavar="N", help="lib: seed of the line order and the forgetter (0)")
     p.add_argument("--max-token-bytes", type=int, metavar="N", help="learn no token longer than N bytes")
     p.add_argument("--max-token-chars", type=int, metavar="N", help="learn no token longer than N characters")
     p.add_argument(
@@ -105,6 +107,8 @@ def _options(args: argparse.Namespace) -> dict:
     options = {
         "pretokenizer": args.pretokenizer,
         "transition": args.transition,
+        "epochs": args.epochs,
+        "seed": args.seed,
         "max_token_bytes": args.max_token_bytes,
         "max_token_chars": args.max_token_chars,
         "normalizer": args.normalizer,

@@ -315,7 +315,7 @@ class SentencePieceAdapter(Adapter):
 
 
 class PythonTokenizerAdapter(Adapter):
-    """A tokenizer of a Python-prototyped family (`tokenforge.hybrid`, `tokenforge.lib`): anything with
+    """A tokenizer of a Python-prototyped family (`tokenforge.hybrid`): anything with
     `encode_batch` and `vocab_size`; subclasses say what each id stands for."""
 
     def __init__(self, tok, name: str) -> None:
@@ -340,18 +340,6 @@ class HybridAdapter(PythonTokenizerAdapter):
             out.append(VocabEntry(i, self.tok.token_text(i).encode()))
         for i in range(self.tok.bpe_base, self.vocab_size):
             t = self.tok.bpe.token_bytes(i - self.tok.bpe_base)
-            out.append(VocabEntry(i, t, word_initial=t.startswith(b" ")))
-        return out
-
-
-class LibAdapter(PythonTokenizerAdapter):
-    """A LiB tokenizer (`tokenforge.lib`): the 256 bytes, then its units (spans from the token lengths)."""
-
-    def read_entries(self) -> list[VocabEntry]:
-        """Every byte and unit."""
-        out = []
-        for i in range(self.vocab_size):
-            t = self.tok.token_bytes(i)
             out.append(VocabEntry(i, t, word_initial=t.startswith(b" ")))
         return out
 
@@ -428,14 +416,10 @@ def load_adapter(spec: str, pattern: str | None = None) -> Adapter:
     p = Path(path)
     if not p.exists():
         return TiktokenAdapter(_tiktoken_encoding(path), name)
-    from tokenforge import hybrid, lib  # they import the metrics package: not at module level
+    from tokenforge import hybrid  # it imports the metrics package: not at module level
 
-    for marker, load, adapter in (
-        (hybrid.FILE, hybrid.HybridTokenizer.load, HybridAdapter),
-        (lib.FILE, lib.LibTokenizer.load, LibAdapter),
-    ):
-        if (p / marker).is_file():
-            return adapter(load(p), name)
+    if (p / hybrid.FILE).is_file():
+        return HybridAdapter(hybrid.HybridTokenizer.load(p), name)
     try:
         return OursAdapter(load_any(p, pattern if _may_be_tiktoken(p) else None), name, _file_kind(p))
     except UnsupportedError:

@@ -17,8 +17,8 @@ DEFAULT_VOCAB_SIZE = 32000
 @dataclass
 class TrainOptions:
     """Options of `tokenforge.train` / `train_from_iterator` (see their docstrings). The options of one learner
-    (`transition`, `chunk_size`, `limit_alphabet`, `unk_token`) are None unless that learner is chosen; its
-    entry in `tokenforge.training.registry` gives their defaults."""
+    (`transition`, `chunk_size`, `limit_alphabet`, `unk_token`, `epochs`, `seed`) are None unless that learner is
+    chosen; its entry in `tokenforge.training.registry` gives their defaults."""
 
     algorithm: str = "bpe"
     pretokenizer: str | None = None
@@ -33,6 +33,8 @@ class TrainOptions:
     chunk_size: int | None = None
     limit_alphabet: int | None = None
     unk_token: str | None = None
+    epochs: int | None = None
+    seed: int | None = None
     max_memory: int | str | None = None
     spill_dir: str | None = None
     checkpoint_dir: str | None = None

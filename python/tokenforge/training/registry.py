@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tokenforge.errors import ConfigError
-from tokenforge.training import binary, bpe, superbpe, wordpiece
+from tokenforge.training import binary, bpe, lib, superbpe, wordpiece
 
 if TYPE_CHECKING:
     from tokenforge.training.options import TrainOptions
@@ -87,6 +87,15 @@ LEARNERS: dict[str, Learner] = {
             defaults=wordpiece.DEFAULTS,
             patterns=wordpiece.patterns,
             learn=wordpiece.learn,
+        ),
+        Learner(
+            "lib",
+            "LiB (Less-is-Better): subword and multiword units by a memorizer and a forgetter, line by line",
+            frozenset({"pretokenizer", "normalizer", "max_token_chars", "max_memory", "ray", "iterator"}),
+            options=("epochs", "seed"),
+            defaults=lib.DEFAULTS,
+            patterns=lib.patterns,
+            learn=lib.learn,
         ),
     )
 }

@@ -71,6 +71,8 @@ pub enum Model {
     Bpe(bpe::Bpe),
     /// Greedy longest-match-first WordPiece (BERT).
     WordPiece(wordpiece::WordPiece),
+    /// LiB: the fewest-unit segmentation over a lexicon of subword and multiword units.
+    Lib(lib::Lib),
 }
 
 impl Model {
@@ -78,7 +80,7 @@ impl Model {
     pub fn emits_tokens_whole(&self) -> bool {
         match self {
             Model::Bpe(m) => m.emits_tokens_whole(),
-            Model::WordPiece(_) => true,
+            Model::WordPiece(_) | Model::Lib(_) => true,
         }
     }
 
@@ -88,6 +90,7 @@ impl Model {
         match self {
             Model::Bpe(m) => m.encode_piece(vocab, piece, out),
             Model::WordPiece(m) => m.encode_piece(vocab, piece, out),
+            Model::Lib(m) => m.encode_piece(vocab, piece, out),
         }
     }
 }
