@@ -66,6 +66,7 @@ def test_encode_show_tokens_prints_the_pieces(tok_dir, small_tokenizer, tmp_path
     assert line == " ".join(repr_token(small_tokenizer.token_bytes(i)) for i in ids)
 
 
-def test_export_sentencepiece_is_not_supported_yet(tok_dir, tmp_path, capsys):
+def test_export_sentencepiece_refuses_a_byte_level_bpe_with_the_reason(tok_dir, tmp_path, capsys):
     assert main(["export", "-t", str(tok_dir), "--format", "sentencepiece", "-o", str(tmp_path / "x.model")]) == 1
-    assert "not supported yet" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "sentencepiece cannot hold this tokenizer: its model is bpe" in err and "Traceback" not in err

@@ -5,8 +5,8 @@ directory), a BERT `vocab.txt` (WordPiece), or a `.tiktoken` rank file (which ne
 The kind is told from the content, not the name: JSON with `"format": "tokenforge"` is ours, JSON with a
 `"model"` object goes to the Hugging Face reader, a JSON object of token ids is GPT-2's `encoder.json`, a file
 starting with `#version` is GPT-2's `vocab.bpe`, and a file whose first line is a base64 token and a rank (or a
-gzip file) is read as tiktoken ranks, a text file with a `[UNK]` line is a BERT `vocab.txt`. Anything else is
-refused.
+gzip file) is read as tiktoken ranks, a text file with a `[UNK]` line is a BERT `vocab.txt`, a protobuf whose
+first field is a piece is a sentencepiece `.model`. Anything else is refused.
 """
 
 from __future__ import annotations
@@ -23,11 +23,13 @@ from tokenforge.tokenizer import FORMAT, MODEL_FILE, Tokenizer
 
 HF_FILE = "tokenizer.json"
 KINDS = (
-    "tokenforge.json, a Hugging Face tokenizer.json, GPT-2's encoder.json + vocab.bpe, a BERT vocab.txt or a "
-    ".tiktoken file"
+    "tokenforge.json, a Hugging Face tokenizer.json, GPT-2's encoder.json + vocab.bpe, a BERT vocab.txt, a "
+    "sentencepiece .model or a .tiktoken file"
 )
 GGUF_MAGIC = b"GGUF"
 GZIP_MAGIC = b"\x1f\x8b"
+#: A sentencepiece `.model` starts with its first piece: protobuf field 1, length-delimited.
+SENTENCEPIECE_START = b"\x0a"
 #: The first line of a .tiktoken file: a base64 token and its rank.
 TIKTOKEN_LINE = re.compile(rb"[A-Za-z0-9+/]*={0,2} \d+\r?\n")
 
@@ -103,6 +105,10 @@ def load_any(path: str | os.PathLike, pattern: str | None = None) -> Tokenizer:
         if pattern is not None:
             raise ConfigError(f"{p}: a pattern applies only to .tiktoken files; a vocab.txt uses BERT's pre-tokenizer")
         return load_bert_vocab(p)
+    if raw.startswith(SENTENCEPIECE_START):
+        if pattern is not None:
+            raise ConfigError(f"{p}: a pattern applies only to .tiktoken files; a sentencepiece model does not split")
+        return Tokenizer.from_sentencepiece(p)
     if not looks_like_tiktoken(raw):
         raise TokenizerFileError(f"{p}: not a tokenizer file tokenforge reads ({KINDS})")
     if pattern is None:

@@ -1,12 +1,20 @@
-"""Normalizers: what text becomes before pre-tokenization, in training and in encoding, by name."""
+"""Normalizers: what text becomes before pre-tokenization, in training and in encoding. A named one (NFC,
+NFKC, bert...) runs in Python; sentencepiece's (a `SentencePieceNormalizer`: precompiled charsmap and whitespace
+rules) runs in the Rust core, inside the encoder, on all cores."""
 
 from __future__ import annotations
 
+import base64
 import functools
 import re
 import sys
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Union
+
+from tokenforge import _core
+from tokenforge.errors import ConfigError, TokenizerFileError
 
 #: Hugging Face's `BertNormalizer` counts these code points as Chinese characters (CJK ideographs).
 CJK_RANGES = (
@@ -64,6 +72,90 @@ NORMALIZERS: dict[str, Callable[[str], str]] = {
 }
 
 
-def normalize(name: str | None, text: str) -> str:
-    """`text` under the normalizer `name`."""
-    return NORMALIZERS[name](text) if name else text
+@dataclass(frozen=True)
+class SentencePieceNormalizer:
+    """sentencepiece's normalizer spec (`NormalizerSpec`): a precompiled character map (empty: identity) and the
+    whitespace rules; spaces become `▁`. `prefix_unless_space`: the dummy prefix only in front of text that does
+    not start with a space (Hugging Face's `Metaspace`)."""
+
+    name: str = "identity"
+    precompiled_charsmap: bytes = b""
+    add_dummy_prefix: bool = True
+    remove_extra_whitespaces: bool = True
+    escape_whitespaces: bool = True
+    treat_whitespace_as_suffix: bool = False
+    prefix_unless_space: bool = False
+    type = "sentencepiece"
+
+    def core(self, user_defined: Sequence[str] = ()) -> _core.SpmNormalizer:
+        """The Rust core's normalizer, `user_defined` pieces kept whole."""
+        return _core.SpmNormalizer(
+            self.precompiled_charsmap,
+            self.add_dummy_prefix,
+            self.remove_extra_whitespaces,
+            self.escape_whitespaces,
+            self.treat_whitespace_as_suffix,
+            list(user_defined),
+            self.prefix_unless_space,
+        )
+
+    def __call__(self, text: str) -> str:
+        return _spm_core(self).normalize(text)
+
+    def __str__(self) -> str:
+        return f"sentencepiece ({self.name})"
+
+    def to_dict(self) -> dict:
+        """The `"normalizer"` section of tokenforge.json (the charsmap in base64)."""
+        data = asdict(self)
+        data["precompiled_charsmap"] = base64.b64encode(self.precompiled_charsmap).decode()
+        return {"type": self.type, **data}
+
+    @classmethod
+    def from_dict(cls, data: dict, source: str) -> SentencePieceNormalizer:
+        """The normalizer of a `"normalizer"` section (TokenizerFileError naming `source` when it is corrupt)."""
+        try:
+            fields = {k: v for k, v in data.items() if k != "type"}
+            fields["precompiled_charsmap"] = base64.b64decode(fields.get("precompiled_charsmap", ""), validate=True)
+            norm = cls(**fields)
+            norm.core()
+        except (TypeError, ValueError) as e:
+            raise TokenizerFileError(f"{source}: corrupt sentencepiece normalizer ({type(e).__name__}: {e})") from None
+        return norm
+
+
+@functools.lru_cache(maxsize=16)
+def _spm_core(norm: SentencePieceNormalizer) -> _core.SpmNormalizer:
+    return norm.core()
+
+
+#: A normalizer: a name of `NORMALIZERS`, sentencepiece's, or None (text as it is).
+Normalizer = Union[str, SentencePieceNormalizer, None]
+
+
+def check_normalizer(normalizer: object) -> Normalizer:
+    """`normalizer` if it is one (ConfigError naming the known ones otherwise)."""
+    if normalizer is None or isinstance(normalizer, SentencePieceNormalizer) or normalizer in NORMALIZERS:
+        return normalizer
+    raise ConfigError(f"unknown normalizer {normalizer!r}: use one of {', '.join(NORMALIZERS)} or none")
+
+
+def normalizer_to_json(normalizer: Normalizer) -> str | dict | None:
+    """The `"normalizer"` of tokenforge.json: a name, sentencepiece's section, or null."""
+    return normalizer.to_dict() if isinstance(normalizer, SentencePieceNormalizer) else normalizer
+
+
+def normalizer_from_json(data: object, source: str) -> Normalizer:
+    """The normalizer of tokenforge.json's `"normalizer"` (TokenizerFileError naming `source` when unknown)."""
+    if isinstance(data, dict) and data.get("type") == SentencePieceNormalizer.type:
+        return SentencePieceNormalizer.from_dict(data, source)
+    if data is None or (isinstance(data, str) and data in NORMALIZERS):
+        return data
+    raise TokenizerFileError(f"{source}: unknown normalizer {data!r} (known: {', '.join(NORMALIZERS)}, sentencepiece)")
+
+
+def normalize(normalizer: Normalizer, text: str) -> str:
+    """`text` under `normalizer`."""
+    if isinstance(normalizer, SentencePieceNormalizer):
+        return normalizer(text)
+    return NORMALIZERS[normalizer](text) if normalizer else text

@@ -13,9 +13,17 @@ from typing import TYPE_CHECKING, Literal, Union
 
 from tokenforge import _core
 from tokenforge.errors import ConfigError, CorpusError, InputFileError, TokenizerFileError
-from tokenforge.models import BpeModel, Model, model_from_dict
+from tokenforge.models import BpeModel, Model, UnigramModel, model_from_dict
 from tokenforge.models.bpe import Merge
-from tokenforge.normalizers import NORMALIZERS, normalize
+from tokenforge.models.unigram import check_nbest, random_seed
+from tokenforge.normalizers import (
+    Normalizer,
+    SentencePieceNormalizer,
+    check_normalizer,
+    normalize,
+    normalizer_from_json,
+    normalizer_to_json,
+)
 from tokenforge.processors import ROLES, Template
 
 if TYPE_CHECKING:
@@ -36,7 +44,8 @@ class Tokenizer:
 
     `vocab[id]` are the bytes of token `id` (special and added tokens as their UTF-8). The model is a byte-level
     BPE of `merges` (`merges[rank]` is `((left id, right id), new id)`; ids 0–255 of a trained one are the bytes
-    in GPT-2 order) unless `model` gives another family (`tokenforge.models`).
+    in GPT-2 order) unless `model` gives another family (`tokenforge.models`). `normalizer` is a name of
+    `tokenforge.normalizers.NORMALIZERS` (run in Python) or a `SentencePieceNormalizer` (run in the core).
     """
 
     def __init__(
@@ -46,15 +55,14 @@ class Tokenizer:
         pretokenizer: str = "gpt4",
         special_tokens: dict[str, int] | None = None,
         added_tokens: dict[str, int] | None = None,
-        normalizer: str | None = None,
+        normalizer: Normalizer = None,
         ignore_merges: bool = True,
         *,
         model: Model | None = None,
         post_processor: Template | None = None,
         roles: dict[str, str] | None = None,
     ) -> None:
-        if normalizer is not None and normalizer not in NORMALIZERS:
-            raise ConfigError(f"unknown normalizer {normalizer!r}: use one of {', '.join(NORMALIZERS)} or none")
+        check_normalizer(normalizer)
         self._vocab = [bytes(t) for t in vocab]
         self.model = BpeModel(list(merges), ignore_merges) if model is None else model
         self._special = dict(special_tokens or {})
@@ -65,13 +73,19 @@ class Tokenizer:
                     raise ConfigError(f"{name} token {text!r} does not match vocabulary id {i}")
         self.pretokenizer = pretokenizer
         self.normalizer = normalizer
+        # A named normalizer runs here, in Python; sentencepiece's runs in the core's encoder.
+        self._py_normalizer = normalizer if isinstance(normalizer, str) else None
         try:
+            core_normalizer = None
+            if isinstance(normalizer, SentencePieceNormalizer):
+                core_normalizer = normalizer.core(self.model.user_defined(self._vocab))
             self._encoder = _core.Encoder(
                 self._vocab,
                 self.model.core(self._vocab, self._special),
                 pretokenizer,
                 sorted(self._special.values()),
                 sorted(self._added.values()),
+                core_normalizer,
             )
         except TokenizerFileError as e:
             raise ConfigError(str(e)) from None
@@ -169,7 +183,7 @@ class Tokenizer:
     # -- encoding ------------------------------------------------------------------------------------
 
     def _normalize(self, text: str) -> str:
-        return normalize(self.normalizer, text)
+        return normalize(self._py_normalizer, text)
 
     @staticmethod
     def _has_utf8(text: str) -> bool:
@@ -201,16 +215,29 @@ class Tokenizer:
         *,
         pair: str | None = None,
         add_special_tokens: bool = False,
+        sample: bool = False,
+        alpha: float = 0.1,
+        nbest_size: int = -1,
+        seed: int | None = None,
     ) -> list[int]:
         """Token ids of `text`. Special-token strings are plain text unless `allowed_special` names them
         (or is `"all"`), so untrusted text cannot inject control tokens. Lone surrogates encode as U+FFFD.
         `add_special_tokens=True` puts the post-processor's tokens around the ids (of `text`, or of `text` and
-        `pair`: Hugging Face's `encode(text, pair)`); without it, a pair's ids are simply concatenated."""
+        `pair`: Hugging Face's `encode(text, pair)`); without it, a pair's ids are simply concatenated.
+
+        `sample=True` (Unigram models): sentencepiece's subword regularization, a segmentation drawn with
+        probability ∝ exp(alpha · score) from the whole lattice (`nbest_size=-1`) or from the `nbest_size` best;
+        the same `seed` gives the same draw (none: a fresh one each call)."""
+        if sample:
+            if pair is not None or allowed_special is not None:
+                raise ConfigError("sample=True encodes one text, special-token strings as plain text")
+            ids = self.sample_batch([text], alpha=alpha, nbest_size=nbest_size, seed=seed)[0]
+            return self._post_process(ids, None, add_special_tokens)[0]
         if pair is not None or add_special_tokens:
             a = self.encode(text, allowed_special)
             b = None if pair is None else self.encode(pair, allowed_special)
             return self._post_process(a, b, add_special_tokens)[0]
-        if allowed_special is None and self.normalizer is None:
+        if allowed_special is None and self._py_normalizer is None:
             try:
                 return self._encoder.encode_ordinary(text)
             except UnicodeEncodeError:
@@ -226,6 +253,17 @@ class Tokenizer:
         if add and self._template is not None:
             return self._template.apply(self.token_id, a, b)
         return a + (b or []), [0] * len(a) + [1] * len(b or [])
+
+    def sample_batch(
+        self, texts: Iterable[str], *, alpha: float = 0.1, nbest_size: int = -1, seed: int | None = None
+    ) -> list[list[int]]:
+        """A sampled segmentation of each text (see `encode(..., sample=True)`), on all cores; special-token
+        strings are plain text. Text `i` of a batch sampled with `seed` gets the same draw whatever the batch."""
+        if not isinstance(self.model, UnigramModel):
+            raise ConfigError(f"sampling needs a Unigram model; this tokenizer's model is {self.model.type}")
+        check_nbest(nbest_size)
+        texts = [self._replace_surrogates(self._normalize(t)) for t in texts]
+        return self._encoder.sample_batch(texts, float(alpha), int(nbest_size), random_seed(seed))
 
     def encode_bytes(self, data: bytes) -> list[int]:
         """Token ids of arbitrary bytes; `decode_bytes` gives them back exactly."""
@@ -245,7 +283,7 @@ class Tokenizer:
         safe pre-token boundaries so that it too uses every core. `add_special_tokens` as in `encode`."""
         if output not in ("list", "numpy"):
             raise ConfigError(f'output must be "list" or "numpy", got {output!r}')
-        texts = [self._normalize(t) for t in texts] if self.normalizer else list(texts)
+        texts = [self._normalize(t) for t in texts] if self._py_normalizer else list(texts)
         run = self._encoder.encode_batch if output == "list" else self._encoder.encode_flat
         try:
             out = run(texts, **self._allowed(allowed_special))
@@ -287,7 +325,7 @@ class Tokenizer:
             separator = separator.encode()
         if separator == b"":
             raise ConfigError("the separator is empty")
-        if self.normalizer:
+        if self._py_normalizer:
             text = data.decode("utf-8", errors="surrogateescape")
             data = self._normalize(text).encode("utf-8", errors="surrogateescape")
         return self._encoder.encode_buffer(data, separator, **self._allowed(allowed_special))
@@ -328,7 +366,7 @@ class Tokenizer:
         return {
             "format": FORMAT,
             "version": FORMAT_VERSION,
-            "normalizer": self.normalizer,
+            "normalizer": normalizer_to_json(self.normalizer),
             "pretokenizer": self.pretokenizer,
             "model": self.model.to_dict(),
             "vocab": [t.hex() for t in self._vocab],
@@ -378,7 +416,7 @@ class Tokenizer:
             special = {str(k): int(v) for k, v in data.get("special_tokens", {}).items()}
             added = {str(k): int(v) for k, v in data.get("added_tokens", {}).items()}
             pre = str(data["pretokenizer"])
-            normalizer = data.get("normalizer")
+            normalizer = normalizer_from_json(data.get("normalizer"), source)
             section = {"type": BpeModel.type, **data} if version == 1 else data["model"]
             processor = data.get("post_processor")
             template = None if processor is None else Template.from_dict(processor)
@@ -435,6 +473,21 @@ class Tokenizer:
         from tokenforge.interop.tiktoken import load_tiktoken
 
         return load_tiktoken(path, pattern=pattern, special_tokens=special_tokens)
+
+    def save_sentencepiece(self, path: str | os.PathLike) -> Path:
+        """Writes a sentencepiece `.model` file (Unigram or SentencePiece-style BPE tokenizers) that sentencepiece
+        loads with the same ids."""
+        from tokenforge.interop.sentencepiece import save_sentencepiece
+
+        return save_sentencepiece(self, path)
+
+    @classmethod
+    def from_sentencepiece(cls, path: str | os.PathLike) -> Tokenizer:
+        """Loads a sentencepiece `.model` file (Unigram or BPE; byte fallback, user-defined and control pieces):
+        ids identical to sentencepiece's."""
+        from tokenforge.interop.sentencepiece import load_sentencepiece
+
+        return load_sentencepiece(path)
 
     def save_bert_vocab(self, path: str | os.PathLike) -> Path:
         """Writes a WordPiece tokenizer's tokens as BERT's `vocab.txt` (a directory gets `vocab.txt` inside)."""

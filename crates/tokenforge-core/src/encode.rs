@@ -1,6 +1,7 @@
 //! The encoding pipeline, the same for every model family: special and added tokens are matched in the raw
-//! text, the text between them is pre-tokenized, and the [`Model`] turns each pre-token into ids (where that
-//! happens: `model/<family>/model.rs`), through a cache of short pieces. Batches run on all cores; decoding
+//! text, the text between them is normalized (sentencepiece's normalizer, when the encoder has one) and
+//! pre-tokenized, and the [`Model`] turns each pre-token into ids (where that happens:
+//! `model/<family>/model.rs`), through a cache of short pieces. Batches run on all cores; decoding
 //! concatenates token bytes.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -9,14 +10,18 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use crate::error::{Error, Result};
+use crate::model::unigram::model::Sampler;
 use crate::model::{Model, Vocab};
+use crate::normalize::SpmNormalizer;
 use crate::piece_cache::{self, PieceCache};
 use crate::pretokenize::Pretokenizer;
 
-/// An encoder: vocabulary, model, pre-tokenizer and the special and added tokens.
+/// An encoder: vocabulary, model, normalizer, pre-tokenizer and the special and added tokens.
 pub struct Encoder {
     vocab: Vocab,
     model: Model,
+    /// Runs on the text between special and added tokens, before pre-tokenization.
+    normalizer: Option<SpmNormalizer>,
     pre: Pretokenizer,
     /// Special tokens, matched in raw text before pre-tokenization when allowed: `(text, id)`.
     specials: Vec<(String, u32)>,
@@ -36,10 +41,17 @@ const CACHE_ENTRIES: usize = 1 << 19;
 
 impl Encoder {
     /// Builds an encoder. `vocab` holds every token (specials included, as their UTF-8), `model` was built over
-    /// it. `specials` lists the ids of special tokens (matched only when allowed), `added` those of added tokens
+    /// it, `normalizer` (if any) rewrites text before `pre` splits it. `specials` lists the ids of special tokens (matched only when allowed), `added` those of added tokens
     /// (always matched, as Hugging Face's non-special added tokens); `vocab` must have been made with both as
     /// its reserved ids.
-    pub fn new(vocab: Vocab, model: Model, pre: Pretokenizer, specials: &[u32], added: &[u32]) -> Result<Self> {
+    pub fn new(
+        vocab: Vocab,
+        model: Model,
+        normalizer: Option<SpmNormalizer>,
+        pre: Pretokenizer,
+        specials: &[u32],
+        added: &[u32],
+    ) -> Result<Self> {
         let as_text = |list: &[u32]| -> Result<Vec<(String, u32)>> {
             list.iter()
                 .map(|&s| {
@@ -67,7 +79,7 @@ impl Encoder {
             }
         }
         let caches = Mutex::new(Vec::new());
-        Ok(Encoder { vocab, model, pre, specials, added, ordinary, seed, caches })
+        Ok(Encoder { vocab, model, normalizer, pre, specials, added, ordinary, seed, caches })
     }
 
     /// Number of ids.
@@ -95,10 +107,35 @@ impl Encoder {
         self.encode(text, &self.ordinary)
     }
 
-    /// Encodes arbitrary bytes, no special or added tokens (exact round trip through [`decode`](Self::decode)).
+    /// Encodes arbitrary bytes, no special or added tokens (exact round trip through [`decode`](Self::decode)
+    /// for byte-level models; with a normalizer, bytes that are not UTF-8 are read as U+FFFD).
     pub fn encode_bytes(&self, data: &[u8]) -> Result<Vec<u32>> {
         let mut out = Vec::with_capacity(data.len() / 3);
         self.encode_into(data, &mut out)?;
+        Ok(out)
+    }
+
+    /// A sampled segmentation of `text` (subword regularization, sentencepiece's `SampleEncode`): normalized
+    /// and pre-tokenized as by [`encode_ordinary`](Self::encode_ordinary), each pre-token sampled by a Unigram
+    /// model (see [`Unigram::sample`](crate::model::unigram::Unigram::sample)).
+    pub fn sample(&self, text: &str, alpha: f64, nbest_size: i64, rng: &mut Sampler) -> Result<Vec<u32>> {
+        let Model::Unigram(model) = &self.model else {
+            return Err(Error::InvalidArgument("sampling needs a Unigram model".into()));
+        };
+        let normalized;
+        let text = match &self.normalizer {
+            Some(n) => {
+                normalized = n.normalize(text);
+                normalized.as_str()
+            }
+            None => text,
+        };
+        let mut pieces = Vec::new();
+        self.pre.split(text, &mut pieces)?;
+        let mut out = Vec::with_capacity(text.len() / 3);
+        for piece in pieces {
+            model.sample(piece, alpha, nbest_size, rng, &mut out)?;
+        }
         Ok(out)
     }
 
@@ -126,7 +163,8 @@ impl Encoder {
     /// document uses every core. A document that is not UTF-8 is encoded as bytes
     /// ([`encode_bytes`](Self::encode_bytes)).
     pub fn encode_flat(&self, docs: &[&[u8]], allowed: &SpecialMatcher) -> Result<Flat> {
-        let cut = allowed.ac.is_none();
+        // Normalizing parts is not normalizing the whole (a dummy prefix for each, spaces dropped at the ends).
+        let cut = allowed.ac.is_none() && self.normalizer.is_none();
         let mut units: Vec<(usize, usize, usize)> = Vec::with_capacity(docs.len());
         for (k, doc) in docs.iter().enumerate() {
             let cuts = if cut && doc.len() > TASK_BYTES { self.pre.parts(doc, TASK_BYTES) } else { vec![0, doc.len()] };
@@ -186,15 +224,28 @@ impl Encoder {
         scratch: &mut Scratch<'a, '_>,
     ) -> Result<()> {
         let Some(ac) = &allowed.ac else {
-            return self.encode_text_into(text, out, scratch);
+            return self.encode_segment(text, out, scratch);
         };
         let mut last = 0;
         for m in ac.find_iter(text) {
-            self.encode_text_into(&text[last..m.start()], out, scratch)?;
+            self.encode_segment(&text[last..m.start()], out, scratch)?;
             out.push(allowed.ids[m.pattern().as_usize()]);
             last = m.end();
         }
-        self.encode_text_into(&text[last..], out, scratch)
+        self.encode_segment(&text[last..], out, scratch)
+    }
+
+    /// Appends the ids of text between special tokens: normalized (with a normalizer), then pre-tokenized.
+    fn encode_segment<'a>(&self, text: &'a str, out: &mut Vec<u32>, scratch: &mut Scratch<'a, '_>) -> Result<()> {
+        let Some(normalizer) = &self.normalizer else {
+            return self.encode_text_into(text, out, scratch);
+        };
+        let mut normalized = std::mem::take(&mut scratch.normalized);
+        normalized.clear();
+        normalizer.normalize_into(text, &mut normalized);
+        let done = self.encode_text_into(&normalized, out, &mut Scratch::new(scratch.cache));
+        scratch.normalized = normalized;
+        done
     }
 
     /// A matcher for the added tokens and the special tokens in `names` (`None`: all of them).
@@ -287,7 +338,7 @@ impl Encoder {
     /// Text is already UTF-8: split it as such, without re-validating it. A preset hands each piece straight
     /// to the cache (no list of pieces).
     fn encode_text_into<'a>(&self, text: &'a str, out: &mut Vec<u32>, scratch: &mut Scratch<'a, '_>) -> Result<()> {
-        let Scratch { pieces, cache } = scratch;
+        let Scratch { pieces, cache, .. } = scratch;
         let bytes = text.as_bytes();
         if let Pretokenizer::Preset(preset) = &self.pre {
             return preset.scan(text, |start, end| self.encode_cached(bytes, start, end, out, cache));
@@ -326,6 +377,10 @@ impl Encoder {
     }
 
     fn encode_into(&self, data: &[u8], out: &mut Vec<u32>) -> Result<()> {
+        if self.normalizer.is_some() {
+            let text = String::from_utf8_lossy(data);
+            return self.with_cache(|cache| self.encode_segment(&text, out, &mut Scratch::new(cache)));
+        }
         let mut pieces = Vec::new();
         self.pre.split_bytes(data, &mut pieces)?;
         for piece in pieces {
@@ -400,15 +455,17 @@ impl Drop for CacheGuard<'_> {
     }
 }
 
-/// What encoding one text needs besides the encoder: the pieces buffer and the worker's piece cache.
+/// What encoding one text needs besides the encoder: the pieces buffer, the normalized text's buffer and the
+/// worker's piece cache.
 struct Scratch<'a, 'c> {
     pieces: Vec<&'a str>,
+    normalized: String,
     cache: &'c mut PieceCache,
 }
 
 impl<'a, 'c> Scratch<'a, 'c> {
     fn new(cache: &'c mut PieceCache) -> Self {
-        Scratch { pieces: Vec::new(), cache }
+        Scratch { pieces: Vec::new(), normalized: String::new(), cache }
     }
 }
 
@@ -477,7 +534,7 @@ mod tests {
         .unwrap();
         let vocab = Vocab::new(m.vocab, &[]);
         let model = Model::Bpe(Bpe::new(&vocab, &m.merges, true).unwrap());
-        Encoder::new(vocab, model, pre, &[], &[]).unwrap()
+        Encoder::new(vocab, model, None, pre, &[], &[]).unwrap()
     }
 
     #[test]

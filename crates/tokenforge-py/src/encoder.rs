@@ -9,6 +9,8 @@ use tokenforge_core::pretokenize::Pretokenizer as CorePretokenizer;
 
 use crate::convert::{as_bytes, to_py, utf8};
 use crate::model::ModelSpec;
+use crate::normalize::SpmNormalizer;
+use crate::unigram::sample_each;
 
 /// Keeps Python's cyclic garbage collector off while a batch of id lists is built, and turns it back on (if it
 /// was on) when dropped. Lists of ints cannot form cycles, but every few hundred new lists trigger a
@@ -99,8 +101,10 @@ impl Encoder {
 #[pymethods]
 impl Encoder {
     /// `vocab` holds every token's bytes (specials included), `model` is one family's model spec
-    /// (`BpeModel`, `WordPieceModel`, ...).
+    /// (`BpeModel`, `WordPieceModel`, `Unigram`, `CharBpeModel`), `normalizer` (if any) runs in the core
+    /// before pre-tokenization.
     #[new]
+    #[pyo3(signature = (vocab, model, pretokenizer, specials, added, normalizer=None))]
     fn new(
         py: Python<'_>,
         vocab: Vec<Vec<u8>>,
@@ -108,12 +112,14 @@ impl Encoder {
         pretokenizer: &str,
         specials: Vec<u32>,
         added: Vec<u32>,
+        normalizer: Option<PyRef<'_, SpmNormalizer>>,
     ) -> PyResult<Self> {
         let pre = CorePretokenizer::new(pretokenizer).map_err(to_py)?;
         let reserved: Vec<u32> = specials.iter().chain(&added).copied().collect();
         let vocab = Vocab::new(vocab, &reserved);
         let model = model.build(&vocab).map_err(to_py)?;
-        let inner = CoreEncoder::new(vocab, model, pre, &specials, &added).map_err(to_py)?;
+        let normalizer = normalizer.map(|n| n.inner.clone());
+        let inner = CoreEncoder::new(vocab, model, normalizer, pre, &specials, &added).map_err(to_py)?;
         let all_specials = inner.special_matcher(None).map_err(to_py)?;
         let ordinary = inner.special_matcher(Some(&[])).map_err(to_py)?;
         let ints = (0..inner.vocab_size())
@@ -148,6 +154,19 @@ impl Encoder {
     fn encode_ordinary<'py>(&self, py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyList>> {
         let ids = py.allow_threads(|| self.inner.encode(text, &self.ordinary)).map_err(to_py)?;
         Ok(self.to_list(py, &ids))
+    }
+
+    /// One sampled segmentation of each text (subword regularization; Unigram models), on all cores;
+    /// the same `seed` gives the same draws.
+    fn sample_batch(
+        &self,
+        py: Python<'_>,
+        texts: Vec<String>,
+        alpha: f64,
+        nbest_size: i64,
+        seed: u64,
+    ) -> PyResult<Vec<Vec<u32>>> {
+        sample_each(py, &texts, seed, |t, rng| self.inner.sample(t, alpha, nbest_size, rng))
     }
 
     /// Ids of arbitrary bytes.

@@ -7,6 +7,8 @@ use tokenforge_core::Result;
 
 use crate::bpe::BpeModel;
 use crate::less_is_better::LibModel;
+use crate::sentencepiece::CharBpeModel;
+use crate::unigram::Unigram;
 use crate::wordpiece::WordPieceModel;
 
 /// A model spec of any family, as `Encoder` takes it.
@@ -15,6 +17,8 @@ pub enum ModelSpec<'py> {
     Bpe(PyRef<'py, BpeModel>),
     WordPiece(PyRef<'py, WordPieceModel>),
     Lib(PyRef<'py, LibModel>),
+    Unigram(PyRef<'py, Unigram>),
+    CharBpe(PyRef<'py, CharBpeModel>),
 }
 
 impl ModelSpec<'_> {
@@ -24,6 +28,8 @@ impl ModelSpec<'_> {
             ModelSpec::Bpe(m) => m.build(vocab),
             ModelSpec::WordPiece(m) => m.build(vocab),
             ModelSpec::Lib(m) => m.build(vocab),
+            ModelSpec::Unigram(m) => Ok(m.build()),
+            ModelSpec::CharBpe(m) => m.build(),
         }
     }
 }

@@ -1,50 +1,57 @@
-//! Binding of `tokenforge_core::model::bpe::chars`: the spec of a SentencePiece-style BPE model.
+//! Binding of `tokenforge_core::model::bpe::chars`: the spec of a SentencePiece-style BPE model, and
+//! sentencepiece's merges of a BPE `.model`.
 use pyo3::prelude::*;
 
-use tokenforge_core::model::bpe::chars::{CharBpe, Fallback};
+use tokenforge_core::model::bpe::chars::{self, CharBpe, Fallback};
+use tokenforge_core::model::Model;
 use tokenforge_core::Result;
 
-use crate::normalize::SpmNormalizer;
+/// Merges as `((left, right), new, rank)`.
+type RankedMerges = Vec<((u32, u32), u32, u32)>;
 
 /// SentencePiece-style BPE (characters, byte fallback): `pieces[id]` the text of each id, `merges` as
 /// `((left, right), new, rank)` (equal ranks: leftmost first), the user-defined ids, the ids of `<0x00>` …
-/// `<0xFF>` (None: no byte fallback), the unknown id, whether consecutive unknowns fuse, and the normalizer run
-/// on each pre-token.
+/// `<0xFF>` (None: no byte fallback), the unknown id and whether consecutive unknowns fuse.
 #[pyclass(module = "tokenforge._core", frozen)]
 pub struct CharBpeModel {
     pieces: Vec<String>,
-    merges: Vec<((u32, u32), u32, u32)>,
+    merges: RankedMerges,
     user_defined: Vec<u32>,
     fallback: Fallback,
-    normalizer: Option<tokenforge_core::normalize::SpmNormalizer>,
 }
 
 #[pymethods]
 impl CharBpeModel {
     #[new]
-    #[pyo3(signature = (pieces, merges, user_defined, byte_ids, unk_id, fuse_unk, normalizer=None))]
+    #[pyo3(signature = (pieces, merges, user_defined, byte_ids, unk_id, fuse_unk))]
     fn new(
         pieces: Vec<String>,
-        merges: Vec<((u32, u32), u32, u32)>,
+        merges: RankedMerges,
         user_defined: Vec<u32>,
         byte_ids: Option<[u32; 256]>,
         unk_id: Option<u32>,
         fuse_unk: bool,
-        normalizer: Option<PyRef<'_, SpmNormalizer>>,
     ) -> Self {
-        let fallback = Fallback { bytes: byte_ids, unk: unk_id, fuse_unk };
-        CharBpeModel { pieces, merges, user_defined, fallback, normalizer: normalizer.map(|n| n.inner.clone()) }
+        CharBpeModel { pieces, merges, user_defined, fallback: Fallback { bytes: byte_ids, unk: unk_id, fuse_unk } }
     }
 }
 
 impl CharBpeModel {
     /// The core model.
-    pub fn build(&self) -> Result<CharBpe> {
-        CharBpe::new(&self.pieces, &self.merges, &self.user_defined, self.fallback, self.normalizer.clone())
+    pub fn build(&self) -> Result<Model> {
+        Ok(Model::CharBpe(CharBpe::new(&self.pieces, &self.merges, &self.user_defined, self.fallback)?))
     }
+}
+
+/// sentencepiece's merges of a BPE model: every split of a piece of `mergeable` into two pieces, as
+/// `((left, right), new, rank)`, ranked by the new piece's score (highest first, equal scores equal ranks).
+#[pyfunction]
+fn merges_from_scores(py: Python<'_>, pieces: Vec<String>, scores: Vec<f32>, mergeable: Vec<bool>) -> RankedMerges {
+    py.allow_threads(|| chars::merges_from_scores(&pieces, &scores, &mergeable))
 }
 
 /// Adds the sentencepiece model specs to the module.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<CharBpeModel>()
+    m.add_class::<CharBpeModel>()?;
+    m.add_function(wrap_pyfunction!(merges_from_scores, m)?)
 }

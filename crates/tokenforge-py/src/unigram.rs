@@ -1,10 +1,13 @@
 //! Binding of `tokenforge_core::model::unigram`: the Unigram model (encode, n-best, sampling) and its trainer.
+use std::sync::Arc;
+
 use pyo3::prelude::*;
 use rayon::prelude::*;
 
-use tokenforge_core::model::unigram::model::sampler;
+use tokenforge_core::model::unigram::model::{sampler, Sampler};
 use tokenforge_core::model::unigram::trainer::{self, UnigramConfig};
 use tokenforge_core::model::unigram::{PieceKind, Unigram as CoreUnigram};
+use tokenforge_core::model::Model;
 use tokenforge_core::Error;
 
 use crate::convert::{to_py, utf8};
@@ -33,9 +36,17 @@ fn code_of(kind: PieceKind) -> i32 {
 }
 
 /// A Unigram language model: pieces with log-probability scores; ids are sentencepiece's for the same model.
+/// It is also the model spec `Encoder` takes (the encoder shares the model).
 #[pyclass(module = "tokenforge._core", frozen)]
 pub struct Unigram {
-    pub inner: CoreUnigram,
+    pub inner: Arc<CoreUnigram>,
+}
+
+impl Unigram {
+    /// The core model, shared.
+    pub fn build(&self) -> Model {
+        Model::Unigram(Arc::clone(&self.inner))
+    }
 }
 
 #[pymethods]
@@ -64,7 +75,7 @@ impl Unigram {
             ))));
         }
         let all = pieces.into_iter().zip(scores).zip(kinds).map(|((p, s), k)| (p, s, k)).collect();
-        Ok(Unigram { inner: CoreUnigram::new(all, unk_id, byte_fallback).map_err(to_py)? })
+        Ok(Unigram { inner: Arc::new(CoreUnigram::new(all, unk_id, byte_fallback).map_err(to_py)?) })
     }
 
     fn __len__(&self) -> usize {
@@ -133,19 +144,26 @@ impl Unigram {
         nbest_size: i64,
         seed: u64,
     ) -> PyResult<Vec<Vec<u32>>> {
-        py.allow_threads(|| {
-            texts
-                .par_iter()
-                .enumerate()
-                .map(|(k, t)| {
-                    let mut ids = Vec::new();
-                    self.inner.sample(t, alpha, nbest_size, &mut sampler(seed, k as u64), &mut ids)?;
-                    Ok(ids)
-                })
-                .collect::<Result<Vec<_>, Error>>()
+        sample_each(py, &texts, seed, |t, rng| {
+            let mut ids = Vec::new();
+            self.inner.sample(t, alpha, nbest_size, rng, &mut ids)?;
+            Ok(ids)
         })
-        .map_err(to_py)
     }
+}
+
+/// `draw(text, rng)` of each text on all cores (the GIL released), text `k` drawing from `sampler(seed, k)`:
+/// the same draws however the batch is scheduled.
+pub fn sample_each(
+    py: Python<'_>,
+    texts: &[String],
+    seed: u64,
+    draw: impl Fn(&str, &mut Sampler) -> Result<Vec<u32>, Error> + Sync,
+) -> PyResult<Vec<Vec<u32>>> {
+    py.allow_threads(|| {
+        texts.par_iter().enumerate().map(|(k, t)| draw(t, &mut sampler(seed, k as u64))).collect::<Result<Vec<_>, _>>()
+    })
+    .map_err(to_py)
 }
 
 /// Learns a Unigram model from pre-token counts (sentencepiece's trainer): returns the model's pieces as

@@ -8,19 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tokenforge.cli.common import add_tokenizer_args, check_writable, load_tokenizer
-from tokenforge.errors import UnsupportedError
 from tokenforge.tokenizer import Tokenizer
-
-
-def _sentencepiece(tok: Tokenizer, out: str) -> Path:
-    raise UnsupportedError(f"{out}: not supported yet: export to sentencepiece (huggingface and tiktoken are)")
-
 
 #: Each format and how a tokenizer is written in it (to a directory for huggingface, a file for the others).
 FORMATS: dict[str, Callable[[Tokenizer, str], Path]] = {
     "huggingface": Tokenizer.save_huggingface,
     "tiktoken": Tokenizer.save_tiktoken,
-    "sentencepiece": _sentencepiece,
+    "sentencepiece": Tokenizer.save_sentencepiece,
 }
 
 
@@ -30,8 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "export",
         help="write a tokenizer in another library's format",
         description="Write any tokenizer tokenforge reads as a Hugging Face tokenizer.json (+ tokenizer_config.json; "
-        "OUT is a directory) or a .tiktoken rank file (OUT is the file). A format that cannot represent the "
-        "tokenizer is refused with the reason.",
+        "OUT is a directory), a .tiktoken rank file or a sentencepiece .model (OUT is the file). A format that "
+        "cannot represent the tokenizer is refused with the reason.",
     )
     add_tokenizer_args(p)
     p.add_argument("--format", required=True, choices=tuple(FORMATS), help="the format to write")

@@ -42,11 +42,12 @@ def facts(tok: Tokenizer, source: str) -> list[tuple[str, str]]:
     added = ", ".join(f"{repr_token(s.encode())} = {i}" for s, i in tok.added_tokens.items())
     return [
         ("tokenizer", source),
+        ("model", tok.model.type),
         ("vocab size", f"{tok.vocab_size:,}"),
         ("merges", f"{len(tok.merges):,}"),
         ("pre-tokenizer", pretokenizer_name(tok)),
         ("pattern", tok.pattern or "(none: no splitting)"),
-        ("normalizer", tok.normalizer or "none"),
+        ("normalizer", str(tok.normalizer or "none")),
         ("ignore merges", "yes" if tok.ignore_merges else "no"),
         ("special tokens", specials or "none"),
         ("added tokens", added or "none"),

@@ -31,7 +31,7 @@ from tokenforge.errors import (
 )
 from tokenforge.interop.bytelevel import from_unicode, to_unicode
 from tokenforge.interop.hf_processors import ProcessorReader, template_json
-from tokenforge.models import WordPieceModel
+from tokenforge.models import BpeModel, WordPieceModel
 from tokenforge.processors import ROLES
 from tokenforge.tokenizer import Merge, Tokenizer
 
@@ -188,6 +188,8 @@ def to_tokenizer_json(tok: Tokenizer) -> dict:
     """The content of a `tokenizer.json` giving the same ids as `tok` (ConfigError if none can)."""
     if isinstance(tok.model, WordPieceModel):
         return wordpiece_json(tok)
+    if not isinstance(tok.model, BpeModel):
+        raise UnsupportedError(f"not supported yet: a Hugging Face tokenizer.json of a {tok.model.type} model")
     ordinary = unique_ordinary(tok)
     check_merges(tok, set(ordinary.values()))
     vocab = {to_unicode(t): i for t, i in ordinary.items()}

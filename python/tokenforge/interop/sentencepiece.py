@@ -5,13 +5,16 @@ trainer and normalizer specs.
 line naming it, never a traceback) and returns a `SentencePieceModel`; `write_model` writes one back so that
 sentencepiece loads it with the same ids. Fields not named here (newer sentencepiece versions) are kept from
 the file read, as protobuf unknown fields.
+
+`load_sentencepiece` / `save_sentencepiece` turn a `.model` into a `Tokenizer` and back: the pieces are the
+vocabulary, control and unknown pieces its special tokens, the model a `UnigramModel` or a `CharBpeModel`
+(merges from the scores), the normalizer a `SentencePieceNormalizer`, no pre-tokenizer.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,43 +24,17 @@ from tokenforge import _core
 from tokenforge.corpus.files import input_error
 from tokenforge.errors import TokenizerFileError, UnsupportedError
 from tokenforge.interop.sentencepiece_proto import MODEL_TYPES, PIECE_TYPES, ModelProto
+from tokenforge.models import CharBpeModel, UnigramModel
+from tokenforge.models.pieces import BYTE_PIECE, PieceKind
+from tokenforge.normalizers import SentencePieceNormalizer
+from tokenforge.tokenizer import Tokenizer
 
-#: sentencepiece's whitespace symbol (U+2581 LOWER ONE EIGHTH BLOCK).
-SPACE = "\u2581"
-#: The pieces of byte fallback: `<0x00>` … `<0xFF>`.
-BYTE_PIECE = re.compile(r"<0x([0-9A-F]{2})>")
 #: Files larger than this are refused before parsing (the largest real vocabularies are ~10 MB).
 MAX_FILE_BYTES = 1 << 30
 
 _TYPE_NAMES = {number: name for name, number in PIECE_TYPES.items()}
 _MODEL_NAMES = {number: name.lower() for name, number in MODEL_TYPES.items()}
 SUPPORTED_KINDS = ("unigram", "bpe")
-
-
-@dataclass
-class Normalization:
-    """sentencepiece's normalizer spec: a precompiled character map (empty: identity) and the whitespace rules."""
-
-    name: str = "identity"
-    precompiled_charsmap: bytes = b""
-    add_dummy_prefix: bool = True
-    remove_extra_whitespaces: bool = True
-    escape_whitespaces: bool = True
-    treat_whitespace_as_suffix: bool = False
-    #: Hugging Face's `Metaspace`: the dummy prefix only in front of text that does not start with a space.
-    prefix_unless_space: bool = False
-
-    def core(self, user_defined: list[str]) -> _core.SpmNormalizer:
-        """The Rust core's normalizer, `user_defined` pieces kept whole."""
-        return _core.SpmNormalizer(
-            self.precompiled_charsmap,
-            self.add_dummy_prefix,
-            self.remove_extra_whitespaces,
-            self.escape_whitespaces,
-            self.treat_whitespace_as_suffix,
-            user_defined,
-            self.prefix_unless_space,
-        )
 
 
 @dataclass
@@ -70,7 +47,7 @@ class SentencePieceModel:
     scores: list[float]
     types: list[str]
     byte_fallback: bool = False
-    normalization: Normalization = field(default_factory=Normalization)
+    normalization: SentencePieceNormalizer = field(default_factory=SentencePieceNormalizer)
     #: The file this came from, serialized: `write_model` keeps its other fields (trainer spec, unknown fields).
     original: bytes = b""
 
@@ -141,7 +118,7 @@ def _checked(proto, raw: bytes, source: str) -> SentencePieceModel:
     if "BYTE" in types and not trainer.byte_fallback:
         raise bad("it has BYTE pieces but byte_fallback is off")
     spec = proto.normalizer_spec
-    norm = Normalization(
+    norm = SentencePieceNormalizer(
         name=spec.name or "identity",
         precompiled_charsmap=bytes(spec.precompiled_charsmap),
         add_dummy_prefix=spec.add_dummy_prefix,
@@ -210,3 +187,54 @@ def write_model(model: SentencePieceModel, path: str | os.PathLike) -> Path:
     p.parent.mkdir(parents=True, exist_ok=True)
     p.write_bytes(to_proto(model).SerializeToString())
     return p
+
+
+def to_tokenizer(model: SentencePieceModel) -> Tokenizer:
+    """The `Tokenizer` of a sentencepiece model: ids identical to sentencepiece's."""
+    kinds = [PieceKind[t] for t in model.types]
+    special = {p: i for i, (p, k) in enumerate(zip(model.pieces, kinds)) if k in (PieceKind.CONTROL, PieceKind.UNKNOWN)}
+    if model.kind == "unigram":
+        core = UnigramModel(model.pieces, model.scores, model.unk_id, model.byte_fallback, kinds)
+    else:
+        core = CharBpeModel.from_scores(model.pieces, model.scores, kinds, model.unk_id, model.byte_fallback)
+    vocab = [p.encode() for p in model.pieces]
+    return Tokenizer(vocab, (), "none", special, None, model.normalization, model=core)
+
+
+def load_sentencepiece(path: str | os.PathLike) -> Tokenizer:
+    """The `Tokenizer` of a sentencepiece `.model` file (Unigram or BPE)."""
+    return to_tokenizer(read_model(path))
+
+
+def from_tokenizer(tok: Tokenizer, target: str) -> SentencePieceModel:
+    """The sentencepiece model of `tok` (UnsupportedError naming `target` and what sentencepiece cannot hold)."""
+
+    def unsupported(problem: str) -> UnsupportedError:
+        return UnsupportedError(f"{target}: sentencepiece cannot hold this tokenizer: {problem}")
+
+    model = tok.model
+    if isinstance(model, UnigramModel):
+        kind, scores = "unigram", [s for _, s, _ in model.pieces()]
+    elif isinstance(model, CharBpeModel):
+        kind, scores = "bpe", model.piece_scores()
+        if model.unk_id is None:
+            raise unsupported("its BPE model has no unknown piece")
+    else:
+        raise unsupported(f"its model is {model.type} (sentencepiece has unigram and SentencePiece-style BPE)")
+    if tok.pretokenizer != "none":
+        raise unsupported(f"it pre-tokenizes ({tok.pretokenizer}) and sentencepiece does not")
+    if tok.added_tokens:
+        raise unsupported("it has added tokens, which sentencepiece does not match in text")
+    norm = tok.normalizer
+    if norm is None:
+        norm = SentencePieceNormalizer(add_dummy_prefix=False, remove_extra_whitespaces=False, escape_whitespaces=False)
+    if not isinstance(norm, SentencePieceNormalizer) or norm.prefix_unless_space:
+        raise unsupported(f"its normalizer ({norm}) is not sentencepiece's")
+    pieces = [t.decode("utf-8") for t in tok.vocab()]
+    types = [k.name for k in model.kinds()]
+    return SentencePieceModel(kind, pieces, scores, types, model.byte_fallback, norm)
+
+
+def save_sentencepiece(tok: Tokenizer, path: str | os.PathLike) -> Path:
+    """Writes `tok` as a sentencepiece `.model` file that sentencepiece loads with the same ids."""
+    return write_model(from_tokenizer(tok, str(path)), path)

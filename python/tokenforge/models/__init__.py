@@ -10,13 +10,24 @@ from __future__ import annotations
 from tokenforge.errors import TokenizerFileError
 from tokenforge.models.base import Model
 from tokenforge.models.bpe import BpeModel
+from tokenforge.models.char_bpe import CharBpeModel
 from tokenforge.models.lib import LibModel
+from tokenforge.models.unigram import UnigramModel
 from tokenforge.models.wordpiece import WordPieceModel
 
 #: Every model family by its `type` in tokenforge.json.
-MODELS: dict[str, type[Model]] = {m.type: m for m in (BpeModel, WordPieceModel, LibModel)}
+MODELS: dict[str, type[Model]] = {m.type: m for m in (BpeModel, WordPieceModel, LibModel, UnigramModel, CharBpeModel)}
 
-__all__ = ["MODELS", "BpeModel", "LibModel", "Model", "WordPieceModel", "model_from_dict"]
+__all__ = [
+    "MODELS",
+    "BpeModel",
+    "CharBpeModel",
+    "LibModel",
+    "Model",
+    "UnigramModel",
+    "WordPieceModel",
+    "model_from_dict",
+]
 
 
 def model_from_dict(data: object, source: str) -> Model:

@@ -27,6 +27,10 @@ class Model:
         """The model of a `"model"` section (TokenizerFileError naming `source` when it is corrupt)."""
         raise NotImplementedError
 
+    def user_defined(self, vocab: Sequence[bytes]) -> list[str]:
+        """Pieces sentencepiece's normalizer keeps whole (none but in the sentencepiece families)."""
+        return []
+
     def decode(self, tok: Tokenizer, ids: list[int], errors: str) -> str:
         """The text behind `ids`: the tokens' bytes, as UTF-8."""
         return tok.decode_bytes(ids).decode("utf-8", errors=errors)

@@ -1,41 +1,36 @@
 """The Unigram LM model (sentencepiece's default): pieces with log-probability scores, Viterbi encoding,
-n-best and sampled segmentations (subword regularization). Ids are sentencepiece's for the same model."""
+n-best and sampled segmentations (subword regularization). Ids are sentencepiece's for the same model.
+
+Encoding runs in `crates/tokenforge-core/src/model/unigram/` (the lattice: `lattice.rs`); training in
+`trainer.rs` beside it (`tokenforge.training.unigram`)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from enum import IntEnum
 
 from tokenforge import _core
-from tokenforge.errors import ConfigError
+from tokenforge.errors import ConfigError, TokenizerFileError
+from tokenforge.models.pieces import BOS, EOS, UNK, PieceKind, PieceModel, byte_piece
 
 MAX_NBEST = 512
 
-
-class PieceKind(IntEnum):
-    """sentencepiece's piece types (`ModelProto.SentencePiece.Type`)."""
-
-    NORMAL = 1
-    UNKNOWN = 2
-    CONTROL = 3
-    USER_DEFINED = 4
-    UNUSED = 5
-    BYTE = 6
+__all__ = ["MAX_NBEST", "PieceKind", "UnigramModel", "byte_piece", "random_seed"]
 
 
-UNK, BOS, EOS = "<unk>", "<s>", "</s>"
-"""sentencepiece's meta pieces, ids 0, 1, 2 by default."""
+def random_seed(seed: int | None) -> int:
+    """`seed` as the core's 64-bit seed (None: a fresh random one)."""
+    if seed is None:
+        seed = int.from_bytes(os.urandom(8), "little")
+    return seed & (2**64 - 1)
 
 
-def byte_piece(b: int) -> str:
-    """The byte-fallback piece of byte `b` (`<0x41>`)."""
-    return f"<0x{b:02X}>"
-
-
-class UnigramModel:
+class UnigramModel(PieceModel):
     """A Unigram model: `pieces[i]` is piece i with `scores[i]` (its log-probability) and `kinds[i]`; it
-    encodes one pre-token (already normalized, spaces as `▁`) to ids."""
+    encodes one pre-token (already normalized, spaces as `▁`) to ids. In a `Tokenizer`, the pieces are its
+    vocabulary."""
+
+    type = "unigram"
 
     def __init__(
         self,
@@ -47,6 +42,8 @@ class UnigramModel:
     ) -> None:
         kinds = list(kinds) if kinds is not None else [PieceKind.NORMAL] * len(pieces)
         self._core = _core.Unigram(list(pieces), list(scores), unk_id, byte_fallback, [int(k) for k in kinds])
+        self._kinds = [PieceKind(k) for k in kinds]
+        self._surface = None
 
     @classmethod
     def from_learned(cls, learned: Sequence[tuple[str, float]], byte_fallback: bool = False) -> UnigramModel:
@@ -72,6 +69,44 @@ class UnigramModel:
     def pieces(self) -> list[tuple[str, float, PieceKind]]:
         """`(piece, score, kind)` of every id."""
         return [(p, s, PieceKind(k)) for p, s, k in self._core.pieces()]
+
+    def kinds(self) -> list[PieceKind]:
+        return self._kinds
+
+    def vocab(self) -> list[bytes]:
+        """The pieces as a `Tokenizer`'s vocabulary (UTF-8)."""
+        return [p.encode() for p, _, _ in self._core.pieces()]
+
+    # -- the model seam ------------------------------------------------------------------------------
+
+    def core(self, vocab: Sequence[bytes], special_tokens: dict[str, int]) -> _core.Unigram:
+        if list(vocab) != self.vocab():
+            raise ConfigError("the vocabulary is not the Unigram model's pieces (id for id)")
+        return self._core
+
+    def to_dict(self) -> dict:
+        return {
+            "type": self.type,
+            "pieces": [[p, s, k] for p, s, k in self._core.pieces()],
+            "unk_id": self.unk_id,
+            "byte_fallback": self.byte_fallback,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict, source: str) -> UnigramModel:
+        try:
+            pieces, scores, kinds = zip(*data["pieces"]) if data["pieces"] else ((), (), ())
+            return cls(
+                [str(p) for p in pieces],
+                [float(s) for s in scores],
+                int(data["unk_id"]),
+                bool(data["byte_fallback"]),
+                [int(k) for k in kinds],
+            )
+        except (KeyError, TypeError, ValueError) as e:
+            raise TokenizerFileError(f"{source}: corrupt Unigram model ({type(e).__name__}: {e})") from None
+
+    # -- encoding on its own (one pre-token, already normalized) -------------------------------------
 
     def encode(
         self,
@@ -101,27 +136,21 @@ class UnigramModel:
         from the `nbest_size` best; the same `seed` gives the same draws (none: a fresh one each call)."""
         if not sample:
             return self._core.encode_batch(list(texts))
-        if nbest_size > MAX_NBEST:
-            raise ConfigError(f"nbest_size must be at most {MAX_NBEST}, got {nbest_size}")
-        if seed is None:
-            seed = int.from_bytes(os.urandom(8), "little")
-        return self._core.sample_batch(list(texts), float(alpha), int(nbest_size), seed & (2**64 - 1))
+        check_nbest(nbest_size)
+        return self._core.sample_batch(list(texts), float(alpha), int(nbest_size), random_seed(seed))
 
     def nbest(self, text: str, n: int) -> list[tuple[list[int], float]]:
         """The `n` best segmentations of `text` as `(ids, score)`, best first."""
         return self._core.nbest(text, n)
 
     def __getstate__(self) -> dict:
-        pieces = self._core.pieces()
-        return {
-            "pieces": [p[0] for p in pieces],
-            "scores": [p[1] for p in pieces],
-            "kinds": [p[2] for p in pieces],
-            "unk_id": self.unk_id,
-            "byte_fallback": self.byte_fallback,
-        }
+        return self.to_dict()
 
     def __setstate__(self, state: dict) -> None:
-        self._core = _core.Unigram(
-            state["pieces"], state["scores"], state["unk_id"], state["byte_fallback"], state["kinds"]
-        )
+        self.__dict__.update(self.from_dict(state, "<pickle>").__dict__)
+
+
+def check_nbest(nbest_size: int) -> None:
+    """ConfigError when `nbest_size` is above sentencepiece's bound."""
+    if nbest_size > MAX_NBEST:
+        raise ConfigError(f"nbest_size must be at most {MAX_NBEST}, got {nbest_size}")

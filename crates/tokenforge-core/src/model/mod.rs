@@ -12,6 +12,8 @@ pub mod lib;
 pub mod unigram;
 pub mod wordpiece;
 
+use std::sync::Arc;
+
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::error::{Error, Result};
@@ -73,6 +75,11 @@ pub enum Model {
     WordPiece(wordpiece::WordPiece),
     /// LiB: the fewest-unit segmentation over a lexicon of subword and multiword units.
     Lib(lib::Lib),
+    /// The Unigram language model (sentencepiece): the most probable split (Viterbi). Shared with the
+    /// binding's `Unigram`, which also samples and gives n-best splits.
+    Unigram(Arc<unigram::Unigram>),
+    /// SentencePiece-style BPE over characters, with byte fallback (Llama-2, Mistral, Gemma).
+    CharBpe(bpe::chars::CharBpe),
 }
 
 impl Model {
@@ -81,6 +88,8 @@ impl Model {
         match self {
             Model::Bpe(m) => m.emits_tokens_whole(),
             Model::WordPiece(_) | Model::Lib(_) => true,
+            // A token may have a likelier split (Unigram) or not be the merges' result (CharBpe).
+            Model::Unigram(_) | Model::CharBpe(_) => false,
         }
     }
 
@@ -91,6 +100,8 @@ impl Model {
             Model::Bpe(m) => m.encode_piece(vocab, piece, out),
             Model::WordPiece(m) => m.encode_piece(vocab, piece, out),
             Model::Lib(m) => m.encode_piece(vocab, piece, out),
+            Model::Unigram(m) => m.encode_piece(piece, out),
+            Model::CharBpe(m) => m.encode_piece(piece, out),
         }
     }
 }

@@ -1,9 +1,5 @@
-//! SentencePiece-style BPE (Llama-2, Mistral, Gemma): BPE over the *characters* of a pre-token, after
-//! sentencepiece's normalizer (`▁` for spaces), with byte fallback.
-//!
-//! The normalizer runs here, on each pre-token, because its dummy prefix and `▁` are the model's business:
-//! with no pre-tokenizer (sentencepiece, and Hugging Face's `Metaspace` with `split: false`) a pre-token is
-//! the whole text between special tokens; with `metaspace` each pre-token starts at a space.
+//! SentencePiece-style BPE (Llama-2, Mistral, Gemma): BPE over the *characters* of a pre-token (text the
+//! encoder's sentencepiece normalizer has already rewritten, `▁` for spaces), with byte fallback.
 //!
 //! sentencepiece merges the adjacent pair whose merged piece has the highest score, leftmost among equal
 //! scores. As a merge list that is rank-ordered BPE where every split of a piece into two pieces is a merge,
@@ -21,7 +17,6 @@ use rustc_hash::FxHashMap;
 use crate::error::{Error, Result};
 use crate::model::bpe::apply::{apply_merges, Ranks};
 use crate::model::bpe::Pair;
-use crate::normalize::SpmNormalizer;
 
 /// Symbols from this id on stand for characters that are no piece (index into the piece's unknown list).
 const UNKNOWN_BASE: u32 = 1 << 31;
@@ -46,7 +41,31 @@ pub struct CharBpe {
     fallback: Fallback,
     /// User-defined pieces, matched before splitting into characters, and their ids.
     user: Option<(AhoCorasick, Vec<u32>)>,
-    normalizer: Option<SpmNormalizer>,
+}
+
+/// sentencepiece's merges of a BPE `.model`: every split of a piece of `mergeable` into two pieces at a
+/// character boundary is a merge, ranked by the piece's score (highest first; equal scores, equal ranks).
+pub fn merges_from_scores(pieces: &[String], scores: &[f32], mergeable: &[bool]) -> Vec<(Pair, u32, u32)> {
+    let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
+    for (id, p) in pieces.iter().enumerate() {
+        ids.entry(p.as_str()).or_insert(id as u32);
+    }
+    let mut order: Vec<u32> = (0..pieces.len() as u32).filter(|&i| mergeable[i as usize]).collect();
+    order.sort_by(|&a, &b| scores[b as usize].total_cmp(&scores[a as usize]).then(a.cmp(&b)));
+    let mut merges = Vec::new();
+    let mut rank = 0;
+    for (k, &id) in order.iter().enumerate() {
+        if k > 0 && scores[order[k - 1] as usize] != scores[id as usize] {
+            rank += 1;
+        }
+        let piece = pieces[id as usize].as_str();
+        for (at, _) in piece.char_indices().skip(1) {
+            if let (Some(&a), Some(&b)) = (ids.get(&piece[..at]), ids.get(&piece[at..])) {
+                merges.push(((a, b), id, rank));
+            }
+        }
+    }
+    merges
 }
 
 impl CharBpe {
@@ -58,7 +77,6 @@ impl CharBpe {
         merges: &[(Pair, u32, u32)],
         user_defined: &[u32],
         fallback: Fallback,
-        normalizer: Option<SpmNormalizer>,
     ) -> Result<Self> {
         let n = pieces.len() as u32;
         let text = |id: u32| pieces.get(id as usize).map(String::as_str).ok_or(Error::UnknownId(id));
@@ -101,20 +119,18 @@ impl CharBpe {
                 .map_err(|e| Error::InvalidArgument(e.to_string()))?;
             Some((ac, user_defined.to_vec()))
         };
-        Ok(CharBpe { chars, ranks, fallback, user, normalizer })
+        Ok(CharBpe { chars, ranks, fallback, user })
     }
 
-    /// Appends the ids of one pre-token (UTF-8) to `out`.
+    /// Appends the ids of one pre-token to `out` (bytes that are not UTF-8 are read as U+FFFD).
     pub fn encode_piece(&self, piece: &[u8], out: &mut Vec<u32>) -> Result<()> {
-        let text = std::str::from_utf8(piece).map_err(|e| Error::InvalidUtf8 { offset: e.valid_up_to() })?;
-        let normalized;
-        let text = match &self.normalizer {
-            Some(n) => {
-                normalized = n.normalize(text);
-                normalized.as_str()
-            }
-            None => text,
-        };
+        match std::str::from_utf8(piece) {
+            Ok(text) => self.encode_text(text, out),
+            Err(_) => self.encode_text(&String::from_utf8_lossy(piece), out),
+        }
+    }
+
+    fn encode_text(&self, text: &str, out: &mut Vec<u32>) -> Result<()> {
         let mut syms = Vec::with_capacity(text.len());
         let mut unknown: Vec<char> = Vec::new();
         let mut rest = text;
@@ -181,7 +197,7 @@ mod tests {
         // "ab" and "ba" tie (rank 0): the leftmost pair merges first.
         let merges = [((1, 2), 3, 0), ((2, 1), 4, 0), ((3, 1), 5, 1)];
         let fb = Fallback { bytes: fallback.then_some(bytes), unk: Some(0), fuse_unk: true };
-        CharBpe::new(&pieces, &merges, &[], fb, None).unwrap()
+        CharBpe::new(&pieces, &merges, &[], fb).unwrap()
     }
 
     fn encode(m: &CharBpe, text: &str) -> Vec<u32> {
@@ -200,5 +216,15 @@ mod tests {
     fn unknown_characters_fall_back_to_bytes_or_one_unknown() {
         assert_eq!(encode(&model(true), "aé"), vec![1, 6 + 0xC3, 6 + 0xA9]);
         assert_eq!(encode(&model(false), "aéé b"), vec![1, 0, 2]);
+    }
+
+    #[test]
+    fn merges_from_scores_rank_by_score_and_split_every_way() {
+        let pieces: Vec<String> = ["<unk>", "a", "b", "ab", "ba", "aba"].map(String::from).to_vec();
+        let scores = [0.0, 0.0, 0.0, -1.0, -1.0, -2.0];
+        let mergeable = [false, true, true, true, true, true];
+        let mut merges = merges_from_scores(&pieces, &scores, &mergeable);
+        merges.sort();
+        assert_eq!(merges, vec![((1, 2), 3, 1), ((1, 4), 5, 2), ((2, 1), 4, 1), ((3, 1), 5, 2)]);
     }
 }

@@ -182,6 +182,16 @@ impl Unigram {
         })
     }
 
+    /// Appends the ids of one pre-token; bytes that are not UTF-8 are read as U+FFFD.
+    #[inline]
+    pub fn encode_piece(&self, piece: &[u8], out: &mut Vec<u32>) -> Result<()> {
+        match std::str::from_utf8(piece) {
+            Ok(text) => self.encode(text, out),
+            Err(_) => self.encode(&String::from_utf8_lossy(piece), out),
+        }
+        Ok(())
+    }
+
     /// The `n` best segmentations of `text` with their scores, best first (`n` at most [`MAX_NBEST`]).
     pub fn nbest(&self, text: &str, n: usize) -> Result<Vec<(Vec<u32>, f32)>> {
         if n > MAX_NBEST {
