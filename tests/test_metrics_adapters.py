@@ -11,7 +11,6 @@ from tokenforge.errors import ConfigError, TokenizerFileError
 from tokenforge.metrics.adapters import (
     HuggingFaceAdapter,
     OursAdapter,
-    SentencePieceAdapter,
     TiktokenAdapter,
     load_adapter,
     split_name,
@@ -85,12 +84,13 @@ def test_continued_words_agree_with_encoding_each_word(wordpiece):
 
 
 @pytest.mark.parametrize("model", ["botchan_en_bpe_1000.model", "botchan_en_unigram_1000.model"])
-def test_sentencepiece_adapter(model):
+def test_model_files_are_read_natively(model):
     spm = pytest.importorskip("sentencepiece")
     pytest.importorskip("google.protobuf")
     path = fetched(f"sentencepiece/{model}")
     adapter = load_adapter(str(path))
-    assert isinstance(adapter, SentencePieceAdapter) and adapter.name == model.split(".")[0]
+    assert isinstance(adapter, OursAdapter) and adapter.name == model.split(".")[0]
+    assert adapter.kind == "tokenforge (sentencepiece .model)"
     lines = fetched("sentencepiece/botchan.txt").read_text(encoding="utf-8").splitlines(keepends=True)[:200]
     tok = adapter.tokenize(lines)
     sp = spm.SentencePieceProcessor(model_file=str(path))

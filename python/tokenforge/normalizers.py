@@ -1,16 +1,18 @@
 """Normalizers: what text becomes before pre-tokenization, in training and in encoding. A named one (NFC,
-NFKC, bert...) runs in Python; sentencepiece's (a `SentencePieceNormalizer`: precompiled charsmap and whitespace
-rules) runs in the Rust core, inside the encoder, on all cores."""
+NFKC, bert, nmt_nfkc...) runs in Python; sentencepiece's (a `SentencePieceNormalizer`: precompiled charsmap and
+whitespace rules) runs in the Rust core, inside the encoder, on all cores."""
 
 from __future__ import annotations
 
 import base64
 import functools
+import lzma
 import re
 import sys
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 from typing import Union
 
 from tokenforge import _core
@@ -63,12 +65,37 @@ def bert(text: str) -> str:
     return "".join(c for c in text if unicodedata.category(c) != "Mn").lower()
 
 
+#: sentencepiece's default normalization rule: its precompiled charsmap (bundled, see data/NOTICE).
+NMT_NFKC_FILE = Path(__file__).parent / "data" / "nmt_nfkc.charsmap.xz"
+
+
+@functools.cache
+def nmt_nfkc_charsmap() -> bytes:
+    """The precompiled charsmap of sentencepiece's `nmt_nfkc` rule."""
+    return lzma.decompress(NMT_NFKC_FILE.read_bytes())
+
+
+def nmt_nfkc(text: str) -> str:
+    """sentencepiece's `nmt_nfkc` character rules alone (NFKC, odd whitespace to spaces, control characters
+    dropped), without its whitespace rules: what its trainer splits into words."""
+    return _nmt_nfkc_rules()(text)
+
+
+@functools.cache
+def _nmt_nfkc_rules() -> Callable[[str], str]:
+    rules = replace(
+        sentencepiece_default(), add_dummy_prefix=False, remove_extra_whitespaces=False, escape_whitespaces=False
+    )
+    return rules.core().normalize
+
+
 #: Every normalizer by name (None: text as it is).
 NORMALIZERS: dict[str, Callable[[str], str]] = {
     "NFC": functools.partial(unicodedata.normalize, "NFC"),
     "NFKC": functools.partial(unicodedata.normalize, "NFKC"),
     "bert": bert,
     "bert-cased": bert_cased,
+    "nmt_nfkc": nmt_nfkc,
 }
 
 
@@ -100,7 +127,7 @@ class SentencePieceNormalizer:
         )
 
     def __call__(self, text: str) -> str:
-        return _spm_core(self).normalize(text)
+        return _spm_core(self)(text)
 
     def __str__(self) -> str:
         return f"sentencepiece ({self.name})"
@@ -125,8 +152,13 @@ class SentencePieceNormalizer:
 
 
 @functools.lru_cache(maxsize=16)
-def _spm_core(norm: SentencePieceNormalizer) -> _core.SpmNormalizer:
-    return norm.core()
+def _spm_core(norm: SentencePieceNormalizer) -> Callable[[str], str]:
+    return norm.core().normalize
+
+
+def sentencepiece_default() -> SentencePieceNormalizer:
+    """sentencepiece's default normalizer: `nmt_nfkc`, a dummy prefix, extra whitespace removed, spaces as `▁`."""
+    return SentencePieceNormalizer(name="nmt_nfkc", precompiled_charsmap=nmt_nfkc_charsmap())
 
 
 #: A normalizer: a name of `NORMALIZERS`, sentencepiece's, or None (text as it is).

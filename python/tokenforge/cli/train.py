@@ -79,6 +79,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--transition", type=int, metavar="N", help="superbpe: vocabulary size where stage 2 begins")
     p.add_argument("--epochs", type=int, metavar="N", help="lib: passes over the lines (2)")
     p.add_argument("--seed", type=int, metavar="N", help="lib: seed of the line order and the forgetter (0)")
+    p.add_argument("--shrinking-factor", type=float, metavar="F", help="unigram: share of pieces kept per round (0.75)")
+    p.add_argument("--num-sub-iterations", type=int, metavar="N", help="unigram: EM steps per round (2)")
+    p.add_argument("--max-piece-length", type=int, metavar="N", help="unigram: longest piece in characters (16)")
+    p.add_argument("--character-coverage", type=float, metavar="F", help="unigram: share of characters kept (0.9995)")
+    p.add_argument("--split-digits", action="store_true", default=None, help="unigram: every digit its own piece")
+    p.add_argument("--byte-fallback", action="store_true", default=None, help="unigram: unknown text as byte pieces")
+    p.add_argument("--required-chars", metavar="CHARS", help="unigram: characters always in the vocabulary")
     p.add_argument("--max-token-bytes", type=int, metavar="N", help="learn no token longer than N bytes")
     p.add_argument("--max-token-chars", type=int, metavar="N", help="learn no token longer than N characters")
     p.add_argument(
@@ -109,6 +116,13 @@ def _options(args: argparse.Namespace) -> dict:
         "transition": args.transition,
         "epochs": args.epochs,
         "seed": args.seed,
+        "shrinking_factor": args.shrinking_factor,
+        "num_sub_iterations": args.num_sub_iterations,
+        "max_piece_length": args.max_piece_length,
+        "character_coverage": args.character_coverage,
+        "split_digits": args.split_digits,
+        "byte_fallback": args.byte_fallback,
+        "required_chars": args.required_chars,
         "max_token_bytes": args.max_token_bytes,
         "max_token_chars": args.max_token_chars,
         "normalizer": args.normalizer,

@@ -14,6 +14,7 @@ The import takes the shapes real byte-level BPE and WordPiece models ship; anyth
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from collections.abc import Iterator
@@ -32,6 +33,7 @@ from tokenforge.errors import (
 from tokenforge.interop.bytelevel import from_unicode, to_unicode
 from tokenforge.interop.hf_processors import ProcessorReader, template_json
 from tokenforge.models import BpeModel, WordPieceModel
+from tokenforge.normalizers import nmt_nfkc_charsmap
 from tokenforge.processors import ROLES
 from tokenforge.tokenizer import Merge, Tokenizer
 
@@ -122,6 +124,8 @@ def normalizer_json(name: str | None) -> dict | None:
             "strip_accents": None,
             "lowercase": lowercase,
         }
+    if name == "nmt_nfkc":
+        return {"type": "Precompiled", "precompiled_charsmap": base64.b64encode(nmt_nfkc_charsmap()).decode()}
     return {"type": name} if name else None
 
 

@@ -25,7 +25,7 @@ from tokenforge.corpus.files import input_error
 from tokenforge.errors import TokenizerFileError, UnsupportedError
 from tokenforge.interop.sentencepiece_proto import MODEL_TYPES, PIECE_TYPES, ModelProto
 from tokenforge.models import CharBpeModel, UnigramModel
-from tokenforge.models.pieces import BYTE_PIECE, PieceKind
+from tokenforge.models.pieces import BYTE_PIECE, PieceKind, PieceModel
 from tokenforge.normalizers import SentencePieceNormalizer
 from tokenforge.tokenizer import Tokenizer
 
@@ -189,16 +189,21 @@ def write_model(model: SentencePieceModel, path: str | os.PathLike) -> Path:
     return p
 
 
+def piece_tokenizer(model: PieceModel, vocab: list[bytes], normalizer: SentencePieceNormalizer) -> Tokenizer:
+    """A `Tokenizer` in sentencepiece's pipeline: `normalizer`, no pre-tokenizer, the control and unknown
+    pieces as special tokens (never matched in text unless allowed, as in sentencepiece)."""
+    special = {vocab[i].decode(): i for i, k in enumerate(model.kinds()) if k in (PieceKind.CONTROL, PieceKind.UNKNOWN)}
+    return Tokenizer(vocab, (), "none", special, None, normalizer, model=model)
+
+
 def to_tokenizer(model: SentencePieceModel) -> Tokenizer:
     """The `Tokenizer` of a sentencepiece model: ids identical to sentencepiece's."""
     kinds = [PieceKind[t] for t in model.types]
-    special = {p: i for i, (p, k) in enumerate(zip(model.pieces, kinds)) if k in (PieceKind.CONTROL, PieceKind.UNKNOWN)}
     if model.kind == "unigram":
         core = UnigramModel(model.pieces, model.scores, model.unk_id, model.byte_fallback, kinds)
     else:
         core = CharBpeModel.from_scores(model.pieces, model.scores, kinds, model.unk_id, model.byte_fallback)
-    vocab = [p.encode() for p in model.pieces]
-    return Tokenizer(vocab, (), "none", special, None, model.normalization, model=core)
+    return piece_tokenizer(core, [p.encode() for p in model.pieces], model.normalization)
 
 
 def load_sentencepiece(path: str | os.PathLike) -> Tokenizer:

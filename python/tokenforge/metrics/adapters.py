@@ -6,16 +6,17 @@ UTF-8 bytes of the texts joined end to end) and `entries()` (what every vocabula
 
 Kinds, told by `load_adapter(spec)`:
 - whatever `tokenforge.loading.load_any` reads (a tokenforge directory or `tokenforge.json`, a byte-level BPE
-  `tokenizer.json`, a `.tiktoken` file with its pattern): our Rust encoder;
+  `tokenizer.json`, a `.tiktoken` file with its pattern, a sentencepiece `.model`): our Rust encoder;
 - any other Hugging Face `tokenizer.json` (WordPiece, Unigram, SentencePiece-style BPE): the `tokenizers` library;
-- a sentencepiece `.model` file: the `sentencepiece` library;
+- a `.model` file our reader refuses: the `sentencepiece` library;
 - the name of a tiktoken encoding (`cl100k_base`, ...) whose file tiktoken finds locally (its cache,
   `TIKTOKEN_CACHE_DIR`): the `tiktoken` library.
 
 Token spans: for a tokenizer whose tokens decode to exactly the raw bytes (byte-level BPE without normaliser) a
 token's span follows from the byte lengths of the tokens before it; the foreign libraries report offsets
 themselves (characters for `tokenizers`, bytes for `sentencepiece`); one of ours with a normaliser takes them
-from `tokenizers` on its exported tokenizer.json. A tokenizer that changes the text and reports no offsets has
+from `tokenizers` on its exported tokenizer.json (from `sentencepiece` on its exported `.model` for
+sentencepiece's normaliser). A tokenizer that changes the text and reports no offsets has
 no spans (`Tokenized.starts` is None) and the metrics that need them are n/a.
 """
 
@@ -35,7 +36,9 @@ import numpy as np
 from tokenforge.errors import ConfigError, TokenizerFileError, UnsupportedError
 from tokenforge.interop.bytelevel import from_unicode
 from tokenforge.interop.gpt2 import ENCODER_FILE, VERSION_LINE
-from tokenforge.loading import HF_FILE, load_any, looks_like_tiktoken
+from tokenforge.loading import HF_FILE, SENTENCEPIECE_START, load_any, looks_like_tiktoken
+from tokenforge.models.pieces import PieceKind, PieceModel
+from tokenforge.normalizers import SentencePieceNormalizer
 from tokenforge.tokenizer import MODEL_FILE, Tokenizer
 
 #: sentencepiece's word-boundary mark (U+2581), the space in the text.
@@ -154,19 +157,25 @@ class OursAdapter(Adapter):
 
     def tokenize(self, texts: list[str]) -> Tokenized:
         """Spans from the token lengths; with a normaliser (the tokens no longer spell the raw text), from the
-        offsets that `tokenizers` tracks through the same normaliser on our exported tokenizer.json, whose ids
-        are ours."""
+        offsets that `tokenizers` (or `sentencepiece`, for sentencepiece's normaliser) tracks through the same
+        normaliser on our export, whose ids are ours."""
         if self.tok.normalizer is None:
             return super().tokenize(texts)
-        if not hasattr(self, "_hf"):
+        if not hasattr(self, "_offsets"):
             with tempfile.TemporaryDirectory() as d:
-                self.tok.save_huggingface(d)
-                self._hf = HuggingFaceAdapter(Path(d) / "tokenizer.json", self.name)
-        return self._hf.tokenize(texts)
+                if isinstance(self.tok.normalizer, SentencePieceNormalizer):
+                    self._offsets = SentencePieceAdapter(self.tok.save_sentencepiece(Path(d) / "x.model"), self.name)
+                else:
+                    self._offsets = HuggingFaceAdapter(self.tok.save_huggingface(d), self.name)
+        return self._offsets.tokenize(texts)
 
     def read_entries(self) -> list[VocabEntry]:
         """Every token; special tokens are control tokens; empty placeholders (ids a tiktoken file skips) are left
-        out."""
+        out; sentencepiece pieces as `SentencePieceAdapter` reads them."""
+        if isinstance(self.tok.model, PieceModel):
+            return [
+                piece_entry(i, t.decode(), k) for i, (t, k) in enumerate(zip(self.tok.vocab(), self.tok.model.kinds()))
+            ]
         special = set(self.tok.special_tokens.values())
         return [
             VocabEntry(i, t, control=i in special, word_initial=i not in special and t.startswith(b" "))
@@ -259,8 +268,7 @@ class HuggingFaceAdapter(Adapter):
                 surface = piece[len(prefix) :] if continued else piece
                 out.append(VocabEntry(i, surface.encode(), word_initial=not continued))
             else:
-                surface = piece.replace(SP_SPACE, " ")
-                out.append(VocabEntry(i, surface.encode(), word_initial=surface.startswith(" ")))
+                out.append(piece_entry(i, piece))
         return sorted(out, key=lambda e: e.id)
 
 
@@ -302,16 +310,23 @@ class SentencePieceAdapter(Adapter):
     def read_entries(self) -> list[VocabEntry]:
         """Every piece: control and unknown pieces are control tokens, `<0xXX>` byte pieces are byte
         fallback, `▁` is a space."""
-        out = []
-        for i in range(self.vocab_size):
-            if self.sp.IsControl(i) or self.sp.IsUnknown(i):
-                out.append(VocabEntry(i, b"", control=True))
-            elif self.sp.IsByte(i):
-                out.append(VocabEntry(i, bytes([int(self.sp.IdToPiece(i)[3:5], 16)]), byte_fallback=True))
-            else:
-                surface = self.sp.IdToPiece(i).replace(SP_SPACE, " ")
-                out.append(VocabEntry(i, surface.encode(), word_initial=surface.startswith(" ")))
-        return out
+        sp = self.sp
+        kinds = [
+            PieceKind.CONTROL if sp.IsControl(i) or sp.IsUnknown(i) else PieceKind.BYTE if sp.IsByte(i) else None
+            for i in range(self.vocab_size)
+        ]
+        return [piece_entry(i, sp.IdToPiece(i), k) for i, k in enumerate(kinds)]
+
+
+def piece_entry(i: int, piece: str, kind: PieceKind | None = None) -> VocabEntry:
+    """The entry of a sentencepiece piece: control and unknown pieces are control tokens, `<0xXX>` byte pieces
+    are byte fallback, `▁` is a space."""
+    if kind in (PieceKind.CONTROL, PieceKind.UNKNOWN):
+        return VocabEntry(i, b"", control=True)
+    if kind == PieceKind.BYTE:
+        return VocabEntry(i, bytes([int(piece[3:5], 16)]), byte_fallback=True)
+    surface = piece.replace(SP_SPACE, " ")
+    return VocabEntry(i, surface.encode(), word_initial=surface.startswith(" "))
 
 
 class PythonTokenizerAdapter(Adapter):
@@ -397,6 +412,8 @@ def _file_kind(path: Path) -> str | None:
         head = f.read(4096)
     if looks_like_tiktoken(head):
         return ".tiktoken"
+    if head.startswith(SENTENCEPIECE_START):
+        return "sentencepiece .model"
     if head.startswith(VERSION_LINE.encode()) or path.name == ENCODER_FILE:
         return "GPT-2 files"
     return None if b'"format": "tokenforge"' in head or b'"format":"tokenforge"' in head else "tokenizer.json"

@@ -46,13 +46,23 @@ class UnigramModel(PieceModel):
         self._surface = None
 
     @classmethod
-    def from_learned(cls, learned: Sequence[tuple[str, float]], byte_fallback: bool = False) -> UnigramModel:
-        """The model sentencepiece's trainer writes: `<unk>`, `<s>`, `</s>`, the 256 byte pieces with byte
-        fallback, then the learned `(piece, score)` pairs, most probable first."""
+    def from_learned(
+        cls,
+        learned: Sequence[tuple[str, float]],
+        byte_fallback: bool = False,
+        controls: Sequence[str] = (),
+        user_defined: Sequence[str] = (),
+    ) -> UnigramModel:
+        """The model sentencepiece's trainer writes: `<unk>`, `<s>`, `</s>`, the control and user-defined
+        symbols, the 256 byte pieces with byte fallback, then the learned `(piece, score)` pairs, most probable
+        first (a learned piece that is already a meta piece is left out)."""
         pieces = [(UNK, 0.0, PieceKind.UNKNOWN), (BOS, 0.0, PieceKind.CONTROL), (EOS, 0.0, PieceKind.CONTROL)]
+        pieces += [(p, 0.0, PieceKind.CONTROL) for p in controls]
+        pieces += [(p, 0.0, PieceKind.USER_DEFINED) for p in user_defined]
         if byte_fallback:
             pieces += [(byte_piece(b), 0.0, PieceKind.BYTE) for b in range(256)]
-        pieces += [(p, s, PieceKind.NORMAL) for p, s in learned]
+        meta = {p for p, _, _ in pieces}
+        pieces += [(p, s, PieceKind.NORMAL) for p, s in learned if p not in meta]
         return cls([p[0] for p in pieces], [p[1] for p in pieces], 0, byte_fallback, [p[2] for p in pieces])
 
     def __len__(self) -> int:

@@ -17,8 +17,8 @@ DEFAULT_VOCAB_SIZE = 32000
 @dataclass
 class TrainOptions:
     """Options of `tokenforge.train` / `train_from_iterator` (see their docstrings). The options of one learner
-    (`transition`, `chunk_size`, `limit_alphabet`, `unk_token`, `epochs`, `seed`) are None unless that learner is
-    chosen; its entry in `tokenforge.training.registry` gives their defaults."""
+    (`transition`, `chunk_size`, `limit_alphabet`, `unk_token`, `epochs`, `seed`, unigram's `shrinking_factor`...)
+    are None unless that learner is chosen; its entry in `tokenforge.training.registry` gives their defaults."""
 
     algorithm: str = "bpe"
     pretokenizer: str | None = None
@@ -35,6 +35,16 @@ class TrainOptions:
     unk_token: str | None = None
     epochs: int | None = None
     seed: int | None = None
+    shrinking_factor: float | None = None
+    num_sub_iterations: int | None = None
+    max_piece_length: int | None = None
+    character_coverage: float | None = None
+    split_digits: bool | None = None
+    split_by_number: bool | None = None
+    split_by_unicode_script: bool | None = None
+    byte_fallback: bool | None = None
+    required_chars: str | None = None
+    seed_sentencepiece_size: int | None = None
     max_memory: int | str | None = None
     spill_dir: str | None = None
     checkpoint_dir: str | None = None

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tokenforge.errors import ConfigError
-from tokenforge.training import binary, bpe, lib, superbpe, wordpiece
+from tokenforge.training import binary, bpe, lib, superbpe, unigram, wordpiece
 
 if TYPE_CHECKING:
     from tokenforge.training.options import TrainOptions
@@ -78,6 +78,15 @@ LEARNERS: dict[str, Learner] = {
             options=("chunk_size",),
             defaults={"chunk_size": binary.CHUNK_SIZE},
             read_files=binary.train_files,
+        ),
+        Learner(
+            "unigram",
+            "Unigram LM, sentencepiece's trainer and pipeline (nmt_nfkc normalizer, ▁, <unk> <s> </s>)",
+            frozenset({"normalizer", "forced_tokens", "max_memory", "iterator"}),
+            options=unigram.OPTIONS,
+            defaults=unigram.DEFAULTS,
+            patterns=unigram.patterns,
+            learn=unigram.learn,
         ),
         Learner(
             "wordpiece",
