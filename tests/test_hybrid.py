@@ -1,14 +1,18 @@
-"""The morphology-aware hybrid tokenizer: lexicon segmentation, shared affix ids by Turkish harmony, case and
-space tokens, exact round trip (hypothesis), save/load, and its adapter for `tokenforge eval`."""
+"""The morphology-aware hybrid as a model family (`algorithm="hybrid"`): lexicon segmentation, shared affix ids by
+Turkish harmony, case and space tokens, exact round trip (hypothesis, Turkish casing included), save/load
+(tokenforge.json), the CLI (`--roots`, `--affixes`, `--language`) and `tokenforge eval` beside BPE."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import tokenforge as tf
+from tokenforge.cli.main import main
 from tokenforge.errors import ConfigError, TokenizerFileError
-from tokenforge.hybrid import HybridTokenizer, affix_key, realise, tr_lower, tr_upper_first, train_hybrid
 from tokenforge.metrics.adapters import load_adapter
 from tokenforge.metrics.evaluate import Lexicon, evaluate
 
@@ -21,60 +25,99 @@ DOCS = [
 ] * 20
 
 
+def train(docs=DOCS, vocab_size=400, **options) -> tf.Tokenizer:
+    options = {"roots": ROOTS, "affixes": AFFIXES, "language": "tr", **options}
+    return tf.train_from_iterator(docs, vocab_size, algorithm="hybrid", **options)
+
+
 @pytest.fixture(scope="module")
-def hybrid() -> HybridTokenizer:
-    return train_hybrid(DOCS, 400, ROOTS, AFFIXES)
-
-
-def test_harmony_groups_and_picks_allomorphs():
-    assert affix_key("ler", True) == affix_key("lar", True) == "lAr"
-    assert affix_key("dı", True) == affix_key("ti", True) == "DI"
-    assert realise(("lar", "ler"), "kitap") == "lar" and realise(("lar", "ler"), "ev") == "ler"
-    assert realise(("dı", "di", "du", "dü", "tı", "ti", "tu", "tü"), "gel") == "di"
-    assert realise(("dı", "di", "du", "dü", "tı", "ti", "tu", "tü"), "yap") == "tı"
-    assert tr_lower("İNSAN") == "insan" and tr_upper_first("ırmak") == "Irmak"
+def hybrid() -> tf.Tokenizer:
+    return train()
 
 
 def test_words_are_root_plus_shared_affix_ids(hybrid):
-    ev, ler, kitap, lar = (hybrid.encode(w) for w in ("ev", "ler", "kitap", "lar"))
+    ev, kitap, ler = hybrid.encode("ev"), hybrid.encode("kitap"), hybrid.encode("ler")
     evler, kitaplar = hybrid.encode("evler"), hybrid.encode("kitaplar")
-    assert evler[0] == ev[0] and kitaplar[0] == kitap[0]
-    assert evler[1] == kitaplar[1]  # -ler and -lar: one id
-    assert hybrid.encode("Evler")[0] == 0 and hybrid.encode("Evler")[1:] == evler
-    assert hybrid.encode("ev ev")[1] == 1  # <space>
+    assert len(ev) == len(kitap) == 1 and evler[0] == ev[0] and kitaplar[0] == kitap[0]
+    assert evler[1] == kitaplar[1] and evler[1] != ler[0]  # -ler and -lar: one id; "ler" alone is BPE
+    assert hybrid.token_bytes(evler[1]) == b"lar"  # a group shows its first allomorph
+    assert hybrid.encode("Evler") == [0, *evler]  # <uppercase>
+    assert hybrid.encode("ev ev") == [ev[0], 1, ev[0]]  # <space>
     assert hybrid.decode(evler) == "evler" and hybrid.decode(kitaplar) == "kitaplar"
+    assert hybrid.special_tokens == {"<uppercase>": 0} and hybrid.token_bytes(1) == b" "
+
+
+def test_harmony_picks_the_allomorph_when_decoding(hybrid):
+    gözü, kuşu = hybrid.encode("gözü"), hybrid.encode("kuşu")
+    assert len(gözü) == len(kuşu) == 2 and gözü[1] == kuşu[1]  # -ü and -u: one group
+    assert hybrid.decode(kuşu[:1] + gözü[1:]) == "kuşu"
 
 
 def test_udhr_style_case_round_trips(hybrid):
-    for text in ["İnsanın", "İnsanin", "INSAN", "Irmak", "ıİiI", "Ölçü ŞU"]:
+    for text in ["İnsanın", "İnsanin", "INSAN", "Irmak", "ıİiI", "Ölçü ŞU", "insanİn"]:
         assert hybrid.decode(hybrid.encode(text)) == text
+    assert hybrid.encode("İnsanın")[:2] == [0, hybrid.encode("insan")[0]]
 
 
-PARTS = st.sampled_from([*"abcçdeğfgıiİIklmnoöprsştuüvyzEKLÖß .,\n'2", "ev", "ler", "lar", "kitap", "dı", "ti"])
+def test_other_languages_use_unicode_casing():
+    english = train(
+        ["Houses and the books. In IBM houses.\n"] * 10,
+        400,
+        roots=["house", "book", "in"],
+        affixes=["s"],
+        language=None,
+    )
+    assert english.encode("In")[0] == 0 and english.decode(english.encode("In Ii İı")) == "In Ii İı"
+
+
+PARTS = st.sampled_from([*"abcçdeğfgıiİIklmnoöprsştuüvyzEKLÖß .,\n'2", "ev", "ler", "lar", "kitap", "dı", "ti", "  "])
 
 
 @given(st.lists(PARTS).map("".join) | st.text())
 def test_round_trip(hybrid, text):
-    assert hybrid.decode(hybrid.encode(text)) == text
+    ids = hybrid.encode(text)
+    assert hybrid.decode(ids) == text
+    assert hybrid.encode_batch([text, text]) == [ids, ids]
 
 
-def test_save_load_and_eval_adapter(hybrid, tmp_path):
+def test_save_load_cli_and_eval(hybrid, tmp_path):
     hybrid.save(tmp_path / "h")
-    again = HybridTokenizer.load(tmp_path / "h")
-    assert again.encode(DOCS[0]) == hybrid.encode(DOCS[0])
-    corpus = tmp_path / "tr.txt"
-    corpus.write_text("".join(DOCS[:3]), encoding="utf-8")
-    adapter = load_adapter(f"hybrid={tmp_path / 'h'}")
+    assert json.loads((tmp_path / "h" / "tokenforge.json").read_text())["model"]["type"] == "hybrid"
+    again = tf.Tokenizer.load(tmp_path / "h")
+    assert again.encode(DOCS[0]) == hybrid.encode(DOCS[0]) and again.decode(again.encode(DOCS[1])) == DOCS[1]
+    corpus, roots, affixes = tmp_path / "tr.txt", tmp_path / "roots.dic", tmp_path / "affixes.txt"
+    corpus.write_text("".join(DOCS), encoding="utf-8")
+    roots.write_text(f"{len(ROOTS)}\n" + "".join(f"{r}/AB\n" for r in ROOTS), encoding="utf-8")
+    affixes.write_text("".join(f"-{a}\n" for a in AFFIXES), encoding="utf-8")
+    args = ["--roots", str(roots), "--affixes", str(affixes), "--language", "tr"]
+    assert (
+        main(["train", str(corpus), "--algorithm", "hybrid", "--vocab-size", "400", *args, "-o", str(tmp_path / "cli")])
+        == 0
+    )
+    cli = tf.Tokenizer.load(tmp_path / "cli")
+    assert cli.vocab() == hybrid.vocab() and cli.encode(DOCS[2]) == hybrid.encode(DOCS[2])
+    tf.train_from_iterator(DOCS, 400).save(tmp_path / "bpe")
     lexicon = Lexicon(set(ROOTS) | {"evler", "kitaplar"}, set(AFFIXES), language="tr")
-    result = evaluate([adapter], [("tr", str(corpus))], lexicon=lexicon)
+    small = tmp_path / "small.txt"
+    small.write_text("".join(DOCS[:3]), encoding="utf-8")
+    adapters = [load_adapter(f"hybrid={tmp_path / 'h'}"), load_adapter(f"bpe={tmp_path / 'bpe'}")]
+    result = evaluate(adapters, [("tr", str(small))], lexicon=lexicon)
     metrics = result["tokenizers"]["hybrid"]["corpora"]["tr"]
     assert metrics["tokens"] == sum(len(hybrid.encode(line)) for d in DOCS[:3] for line in d.splitlines(True))
-    assert metrics["pure_tokens"] > 0.3
+    assert metrics["pure_tokens"] > result["tokenizers"]["bpe"]["corpora"]["tr"]["pure_tokens"]
 
 
 def test_errors(tmp_path):
-    with pytest.raises(ConfigError, match="at least 256"):
-        train_hybrid(DOCS, 100, ROOTS, AFFIXES)
-    (tmp_path / "hybrid.json").write_text("{}", encoding="utf-8")
-    with pytest.raises(TokenizerFileError, match="not a hybrid tokenizer"):
-        HybridTokenizer.load(tmp_path)
+    with pytest.raises(ConfigError, match="at least 256 are needed"):
+        train(vocab_size=100)
+    with pytest.raises(ConfigError, match="needs roots and affixes"):
+        tf.train_from_iterator(DOCS, 400, algorithm="hybrid")
+    with pytest.raises(ConfigError, match="roots is a hybrid option"):
+        tf.train_from_iterator(DOCS, 400, roots=ROOTS)
+    data = train().to_dict()
+    data["model"]["roots"] = 10**6
+    with pytest.raises(TokenizerFileError, match="do not fit"):
+        tf.Tokenizer.from_dict(data)
+    del data["model"]["groups"]
+    with pytest.raises(TokenizerFileError, match="corrupt hybrid model"):
+        tf.Tokenizer.from_dict(data)

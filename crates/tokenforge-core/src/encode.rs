@@ -326,13 +326,9 @@ impl Encoder {
         Ok(run)
     }
 
-    /// The bytes behind `ids`.
+    /// The bytes behind `ids` (the model's decoding: the tokens' bytes for most families).
     pub fn decode(&self, ids: &[u32]) -> Result<Vec<u8>> {
-        let mut out = Vec::with_capacity(ids.len() * 4);
-        for &id in ids {
-            out.extend_from_slice(self.token_bytes(id)?);
-        }
-        Ok(out)
+        self.model.decode(&self.vocab, ids)
     }
 
     /// Text is already UTF-8: split it as such, without re-validating it. A preset hands each piece straight

@@ -5,6 +5,7 @@ mod bpe;
 mod convert;
 mod counting;
 mod encoder;
+mod hybrid;
 mod interrupt;
 mod less_is_better;
 mod mixture;
@@ -31,5 +32,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     unigram::register(m)?;
     sentencepiece::register(m)?;
     less_is_better::register(m)?;
+    hybrid::register(m)?;
     Ok(())
 }

@@ -6,6 +6,7 @@ use tokenforge_core::model::{Model, Vocab};
 use tokenforge_core::Result;
 
 use crate::bpe::BpeModel;
+use crate::hybrid::HybridModel;
 use crate::less_is_better::LibModel;
 use crate::sentencepiece::CharBpeModel;
 use crate::unigram::Unigram;
@@ -19,6 +20,7 @@ pub enum ModelSpec<'py> {
     Lib(PyRef<'py, LibModel>),
     Unigram(PyRef<'py, Unigram>),
     CharBpe(PyRef<'py, CharBpeModel>),
+    Hybrid(PyRef<'py, HybridModel>),
 }
 
 impl ModelSpec<'_> {
@@ -30,6 +32,7 @@ impl ModelSpec<'_> {
             ModelSpec::Lib(m) => m.build(vocab),
             ModelSpec::Unigram(m) => Ok(m.build()),
             ModelSpec::CharBpe(m) => m.build(),
+            ModelSpec::Hybrid(m) => m.build(vocab),
         }
     }
 }

@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Adds the `train` subcommand."""
     p = sub.add_parser(
         "train",
-        help="train a tokenizer (BPE, SuperBPE, Binary BPE, WordPiece, LiB) on a corpus",
+        help="train a tokenizer (BPE, SuperBPE, Binary BPE, WordPiece, LiB, hybrid) on a corpus",
         description="Train a tokenizer (byte-level BPE merge-for-merge identical to Hugging Face's BpeTrainer, or "
         "another learner) on text, .jsonl or .parquet files, directories, and gzip/zstd-compressed files; save it "
         "to OUT.",
@@ -86,6 +86,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--split-digits", action="store_true", default=None, help="unigram: every digit its own piece")
     p.add_argument("--byte-fallback", action="store_true", default=None, help="unigram: unknown text as byte pieces")
     p.add_argument("--required-chars", metavar="CHARS", help="unigram: characters always in the vocabulary")
+    p.add_argument("--roots", metavar="FILE", help="hybrid: word list of roots (one per line; a hunspell .dic works)")
+    p.add_argument("--affixes", metavar="FILE", help="hybrid: word list of affixes (one per line)")
+    p.add_argument("--language", metavar="CODE", help="hybrid: case rules (tr: Turkish i and affix harmony)")
     p.add_argument("--max-token-bytes", type=int, metavar="N", help="learn no token longer than N bytes")
     p.add_argument("--max-token-chars", type=int, metavar="N", help="learn no token longer than N characters")
     p.add_argument(
@@ -123,6 +126,9 @@ def _options(args: argparse.Namespace) -> dict:
         "split_digits": args.split_digits,
         "byte_fallback": args.byte_fallback,
         "required_chars": args.required_chars,
+        "roots": args.roots,
+        "affixes": args.affixes,
+        "language": args.language,
         "max_token_bytes": args.max_token_bytes,
         "max_token_chars": args.max_token_chars,
         "normalizer": args.normalizer,

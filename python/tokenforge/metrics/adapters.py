@@ -329,36 +329,6 @@ def piece_entry(i: int, piece: str, kind: PieceKind | None = None) -> VocabEntry
     return VocabEntry(i, surface.encode(), word_initial=surface.startswith(" "))
 
 
-class PythonTokenizerAdapter(Adapter):
-    """A tokenizer of a Python-prototyped family (`tokenforge.hybrid`): anything with
-    `encode_batch` and `vocab_size`; subclasses say what each id stands for."""
-
-    def __init__(self, tok, name: str) -> None:
-        self.tok = tok
-        self.name = name
-        self.vocab_size = tok.vocab_size
-
-    def encode_batch(self, texts: list[str]) -> list[list[int]]:
-        """Token ids of each text."""
-        return self.tok.encode_batch(texts)
-
-
-class HybridAdapter(PythonTokenizerAdapter):
-    """A morphology-aware hybrid tokenizer (`tokenforge.hybrid`); spans from the token lengths when they spell the
-    text (not across `<uppercase>` on a letter whose case changes its byte length)."""
-
-    def read_entries(self) -> list[VocabEntry]:
-        """`<uppercase>` as a control entry, `<space>` as the space it stands for; roots, affix groups (as their
-        first allomorph) and BPE tokens."""
-        out = [VocabEntry(0, b"", control=True), VocabEntry(1, b" ")]
-        for i in range(self.tok.n_specials, self.tok.bpe_base):
-            out.append(VocabEntry(i, self.tok.token_text(i).encode()))
-        for i in range(self.tok.bpe_base, self.vocab_size):
-            t = self.tok.bpe.token_bytes(i - self.tok.bpe_base)
-            out.append(VocabEntry(i, t, word_initial=t.startswith(b" ")))
-        return out
-
-
 def _require(module: str, path: object):
     try:
         return __import__(module)
@@ -433,10 +403,6 @@ def load_adapter(spec: str, pattern: str | None = None) -> Adapter:
     p = Path(path)
     if not p.exists():
         return TiktokenAdapter(_tiktoken_encoding(path), name)
-    from tokenforge import hybrid  # it imports the metrics package: not at module level
-
-    if (p / hybrid.FILE).is_file():
-        return HybridAdapter(hybrid.HybridTokenizer.load(p), name)
     try:
         return OursAdapter(load_any(p, pattern if _may_be_tiktoken(p) else None), name, _file_kind(p))
     except UnsupportedError:

@@ -11,17 +11,21 @@ from tokenforge.errors import TokenizerFileError
 from tokenforge.models.base import Model
 from tokenforge.models.bpe import BpeModel
 from tokenforge.models.char_bpe import CharBpeModel
+from tokenforge.models.hybrid import HybridModel
 from tokenforge.models.lib import LibModel
 from tokenforge.models.unigram import UnigramModel
 from tokenforge.models.wordpiece import WordPieceModel
 
 #: Every model family by its `type` in tokenforge.json.
-MODELS: dict[str, type[Model]] = {m.type: m for m in (BpeModel, WordPieceModel, LibModel, UnigramModel, CharBpeModel)}
+MODELS: dict[str, type[Model]] = {
+    m.type: m for m in (BpeModel, WordPieceModel, LibModel, UnigramModel, CharBpeModel, HybridModel)
+}
 
 __all__ = [
     "MODELS",
     "BpeModel",
     "CharBpeModel",
+    "HybridModel",
     "LibModel",
     "Model",
     "UnigramModel",

@@ -1,7 +1,7 @@
 """Turkish linguistic integrity (Bayram et al. 2025, "Tokenization Standards for Linguistic Integrity: Turkish as a
 Benchmark"; "Tokens with Meaning: A Hybrid Tokenization Approach for NLP"): %TR (distinct produced tokens that
 are Turkish words) and %Pure (that are a root or an affix) for GPT-2, cl100k and o200k, and our BPE and our
-morphology-aware hybrid (`tokenforge.hybrid`) trained on Turkish at the same scale.
+morphology-aware hybrid (`algorithm="hybrid"`) trained on Turkish at the same scale.
 
 Paper: on TR-MMLU the hybrid tokenizer reaches 90.29 %TR and 85.80 %Pure, "substantially exceeding" the
 general-purpose tokenizers. Here: the Turkish translation of Debian's Administrator's Handbook (`debian-handbook`
@@ -21,8 +21,7 @@ import unicodedata
 from pathlib import Path
 
 from tokenforge.errors import ConfigError
-from tokenforge.hybrid import train_hybrid
-from tokenforge.metrics.adapters import Adapter, HybridAdapter, OursAdapter
+from tokenforge.metrics.adapters import Adapter, OursAdapter
 from tokenforge.metrics.evaluate import Lexicon, evaluate
 from tokenforge.metrics.integrity import fold, integrity, read_list, token_texts
 from tokenforge.repro.common import Report, Repro
@@ -58,8 +57,10 @@ def measure(
     for v in bpe_sizes:
         adapters.append(OursAdapter(train_from_iterator(train, v), f"our BPE {v:,}"))
     for v in bpe_sizes:
-        hybrid = train_hybrid(train, v, sorted(lexicon.words), sorted(lexicon.affixes))
-        adapters.append(HybridAdapter(hybrid, f"our hybrid {v:,}"))
+        hybrid = train_from_iterator(
+            train, v, algorithm="hybrid", roots=sorted(lexicon.words), affixes=sorted(lexicon.affixes), language="tr"
+        )
+        adapters.append(OursAdapter(hybrid, f"our hybrid {v:,}"))
     with tempfile.TemporaryDirectory() as d:
         corpus = Path(d) / "tr.txt"
         corpus.write_text("".join(line + "\n" for line in held), encoding="utf-8")

@@ -95,7 +95,8 @@ def train(
     most 16 bytes unless `max_token_bytes` says otherwise; `tokenforge.training.binary` makes nested families)
     or `wordpiece` (BERT's defaults: `bert` normalizer and pre-tokenizer, min_frequency 2, `limit_alphabet`
     1000, its five special tokens, `unk_token` `[UNK]`) or `lib` (LiB's memorizer and forgetter, line by line:
-    `epochs` 2, `seed` 0, units of at most `max_token_chars` 12); `pretokenizer`;
+    `epochs` 2, `seed` 0, units of at most `max_token_chars` 12) or `hybrid` (`roots` and `affixes`: word-list
+    files or lists; `language="tr"` for Turkish casing and affix harmony); `pretokenizer`;
     `min_frequency`; `special_tokens` (placed last; `vocab_size` counts them); `max_token_bytes` /
     `max_token_chars` (exact caps on learned tokens, KL3M); `normalizer` (`NFC`/`NFKC`, applied to the corpus
     and when encoding); `forced_tokens` (always in the vocabulary, right after the bytes, matched before

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -17,8 +18,9 @@ DEFAULT_VOCAB_SIZE = 32000
 @dataclass
 class TrainOptions:
     """Options of `tokenforge.train` / `train_from_iterator` (see their docstrings). The options of one learner
-    (`transition`, `chunk_size`, `limit_alphabet`, `unk_token`, `epochs`, `seed`, unigram's `shrinking_factor`...)
-    are None unless that learner is chosen; its entry in `tokenforge.training.registry` gives their defaults."""
+    (`transition`, `chunk_size`, `limit_alphabet`, `unk_token`, `epochs`, `seed`, unigram's `shrinking_factor`...,
+    the hybrid's `roots`, `affixes`, `language`) are None unless that learner is chosen; its entry in
+    `tokenforge.training.registry` gives their defaults."""
 
     algorithm: str = "bpe"
     pretokenizer: str | None = None
@@ -45,6 +47,9 @@ class TrainOptions:
     byte_fallback: bool | None = None
     required_chars: str | None = None
     seed_sentencepiece_size: int | None = None
+    roots: str | os.PathLike | Sequence[str] | None = None
+    affixes: str | os.PathLike | Sequence[str] | None = None
+    language: str | None = None
     max_memory: int | str | None = None
     spill_dir: str | None = None
     checkpoint_dir: str | None = None

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tokenforge.errors import ConfigError
-from tokenforge.training import binary, bpe, lib, superbpe, unigram, wordpiece
+from tokenforge.training import binary, bpe, hybrid, lib, superbpe, unigram, wordpiece
 
 if TYPE_CHECKING:
     from tokenforge.training.options import TrainOptions
@@ -105,6 +105,15 @@ LEARNERS: dict[str, Learner] = {
             defaults=lib.DEFAULTS,
             patterns=lib.patterns,
             learn=lib.learn,
+        ),
+        Learner(
+            "hybrid",
+            "morphology-aware hybrid: roots and affixes from word lists (--roots, --affixes), case and space "
+            "tokens, BPE for the rest",
+            frozenset({"normalizer", "max_memory", "ray", "iterator"}),
+            options=("roots", "affixes", "language"),
+            patterns=hybrid.patterns,
+            learn=hybrid.learn,
         ),
     )
 }

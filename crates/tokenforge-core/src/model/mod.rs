@@ -8,6 +8,7 @@
 //! `docs/models.md`).
 
 pub mod bpe;
+pub mod hybrid;
 pub mod lib;
 pub mod unigram;
 pub mod wordpiece;
@@ -80,6 +81,8 @@ pub enum Model {
     Unigram(Arc<unigram::Unigram>),
     /// SentencePiece-style BPE over characters, with byte fallback (Llama-2, Mistral, Gemma).
     CharBpe(bpe::chars::CharBpe),
+    /// Morphology-aware hybrid: roots and affix groups from a lexicon, case and space tokens, BPE for the rest.
+    Hybrid(hybrid::Hybrid),
 }
 
 impl Model {
@@ -90,6 +93,7 @@ impl Model {
             Model::WordPiece(_) | Model::Lib(_) => true,
             // A token may have a likelier split (Unigram) or not be the merges' result (CharBpe).
             Model::Unigram(_) | Model::CharBpe(_) => false,
+            Model::Hybrid(_) => false,
         }
     }
 
@@ -102,6 +106,19 @@ impl Model {
             Model::Lib(m) => m.encode_piece(vocab, piece, out),
             Model::Unigram(m) => m.encode_piece(piece, out),
             Model::CharBpe(m) => m.encode_piece(piece, out),
+            Model::Hybrid(m) => m.encode_piece(piece, out),
         }
+    }
+
+    /// The bytes behind `ids`: the tokens' bytes, except where a model decodes otherwise (the hybrid).
+    pub fn decode(&self, vocab: &Vocab, ids: &[u32]) -> Result<Vec<u8>> {
+        if let Model::Hybrid(m) = self {
+            return m.decode(vocab, ids);
+        }
+        let mut out = Vec::with_capacity(ids.len() * 4);
+        for &id in ids {
+            out.extend_from_slice(vocab.token(id)?);
+        }
+        Ok(out)
     }
 }
