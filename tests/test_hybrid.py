@@ -105,6 +105,7 @@ def test_save_load_cli_and_eval(hybrid, tmp_path):
     metrics = result["tokenizers"]["hybrid"]["corpora"]["tr"]
     assert metrics["tokens"] == sum(len(hybrid.encode(line)) for d in DOCS[:3] for line in d.splitlines(True))
     assert metrics["pure_tokens"] > result["tokenizers"]["bpe"]["corpora"]["tr"]["pure_tokens"]
+    assert metrics["unknown_tokens"] == 0 and not result["tokenizers"]["hybrid"]["lossy"]  # <uppercase> loses nothing
 
 
 def test_errors(tmp_path):

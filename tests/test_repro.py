@@ -89,10 +89,33 @@ def test_turkish_integrity_rows(tmp_path):
     rng = random.Random(4)
     other = ["".join(rng.choice("abcdeğıiklmnoöprsştuüyz") for _ in range(rng.randrange(3, 9))) for _ in range(300)]
     text = prose(4, 60, ["ev", "evler", "kitap", "kitaplar", "İstanbul", *other])
-    report = turkish.measure(text[:40], text[40:], lexicon, {"bytes": Tokenizer.bytes_only()}, bpe_sizes=(300,))
-    assert "tokens/word" in report.rows[2].ours
-    assert [r.label for r in report.rows] == ["bytes", "our BPE 300", "our hybrid 300", "our Unigram 300"]
+    refs = {"bytes": Tokenizer.bytes_only()}
+    report = turkish.measure(text[:40], text[40:], lexicon, refs, bpe_sizes=(300,), published_hybrid=Lossy())
+    assert "tokens/word" in report.rows[2].ours and "decode exact on 20/20 paragraphs" in report.rows[2].ours
+    labels = ["bytes", "our BPE 300", "our hybrid 300", turkish.PUBLISHED_NAME, "our Unigram 300"]
+    assert [r.label for r in report.rows] == labels
     assert all("%TR" in r.ours for r in report.rows)
+    changed = sum(" evler" in t or t.startswith("evler") for t in text[40:])
+    assert f"decode changes 20 of 20 paragraphs, {changed} beyond white space at their ends" in report.rows[3].ours
+    assert "'evler' → 'evlar'" in report.rows[3].ours
+
+
+class Lossy:
+    """A stand-in for the published `turkish-tokenizer`: its tokens are the words, and decoding puts a space in
+    front and turns `evler` into `evlar`."""
+
+    def __init__(self) -> None:
+        self.words: dict[str, int] = {}
+
+    def tokenize_text(self, text: str) -> list[dict]:
+        return [{"token": w, "id": self.words.setdefault(w, len(self.words))} for w in text.split()]
+
+    def encode(self, text: str) -> list[int]:
+        return [t["id"] for t in self.tokenize_text(text)]
+
+    def decode(self, ids: list[int]) -> str:
+        by_id = {i: w for w, i in self.words.items()}
+        return " " + " ".join(by_id[i] for i in ids).replace("evler", "evlar")
 
 
 def test_crosslingual_premiums():

@@ -176,9 +176,12 @@ class OursAdapter(Adapter):
             return [
                 piece_entry(i, t.decode(), k) for i, (t, k) in enumerate(zip(self.tok.vocab(), self.tok.model.kinds()))
             ]
-        special = set(self.tok.special_tokens.values())
+        markers = self.tok.model.markers()
+        special = set(self.tok.special_tokens.values()) - markers
         return [
-            VocabEntry(i, t, control=i in special, word_initial=i not in special and t.startswith(b" "))
+            VocabEntry(i, b"")
+            if i in markers
+            else VocabEntry(i, t, control=i in special, word_initial=i not in special and t.startswith(b" "))
             for i, t in enumerate(self.tok.vocab())
             if t or i in special
         ]

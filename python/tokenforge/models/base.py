@@ -31,6 +31,11 @@ class Model:
         """Pieces sentencepiece's normalizer keeps whole (none but in the sentencepiece families)."""
         return []
 
+    def markers(self) -> frozenset[int]:
+        """Ids that stand for no text of their own but lose none (the hybrid's `<uppercase>`): the metrics count
+        them as neither text nor unknown tokens."""
+        return frozenset()
+
     def decode(self, tok: Tokenizer, ids: list[int], errors: str) -> str:
         """The text behind `ids`: the tokens' bytes, as UTF-8."""
         return tok.decode_bytes(ids).decode("utf-8", errors=errors)

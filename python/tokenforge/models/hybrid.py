@@ -43,6 +43,10 @@ class HybridModel(Model):
         groups = [list(g) for g in self.groups]
         return _core.HybridModel(self.roots, groups, self.bpe_size, self.merges, turkish(self.language))
 
+    def markers(self) -> frozenset[int]:
+        """`<uppercase>`: it changes the case of what follows, no text is lost."""
+        return frozenset({0})
+
     def to_dict(self) -> dict:
         return {
             "type": self.type,
