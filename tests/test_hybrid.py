@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import tokenforge as tf
 from tokenforge.cli.main import main
-from tokenforge.errors import ConfigError, TokenizerFileError
+from tokenforge.errors import ConfigError, TokenizerFileError, UnsupportedError
 from tokenforge.metrics.adapters import load_adapter
 from tokenforge.metrics.evaluate import Lexicon, evaluate
 
@@ -108,7 +108,11 @@ def test_save_load_cli_and_eval(hybrid, tmp_path):
     assert metrics["unknown_tokens"] == 0 and not result["tokenizers"]["hybrid"]["lossy"]  # <uppercase> loses nothing
 
 
-def test_errors(tmp_path):
+def test_errors(hybrid, tmp_path):
+    with pytest.raises(UnsupportedError, match="its model is hybrid, and tiktoken holds byte-level BPE only"):
+        hybrid.save_tiktoken(tmp_path / "h.tiktoken")
+    with pytest.raises(UnsupportedError, match="extend continues BPE training"):
+        hybrid.extend_from_iterator(DOCS, 500)
     with pytest.raises(ConfigError, match="at least 256 are needed"):
         train(vocab_size=100)
     with pytest.raises(ConfigError, match="needs roots and affixes"):
@@ -118,6 +122,13 @@ def test_errors(tmp_path):
     data = train().to_dict()
     data["model"]["roots"] = 10**6
     with pytest.raises(TokenizerFileError, match="do not fit"):
+        tf.Tokenizer.from_dict(data)
+    data["model"]["roots"] = -1
+    with pytest.raises(TokenizerFileError, match="out of range"):
+        tf.Tokenizer.from_dict(data)
+    data["model"]["roots"] = 0
+    data["model"]["groups"][0] = ["a" * 300]
+    with pytest.raises(TokenizerFileError, match="longer than 256 characters"):
         tf.Tokenizer.from_dict(data)
     del data["model"]["groups"]
     with pytest.raises(TokenizerFileError, match="corrupt hybrid model"):

@@ -125,6 +125,9 @@ def test_errors(tmp_path):
     with pytest.raises(ConfigError, match="lib does not support forced tokens"):
         tf.train_from_iterator(docs(0), 300, algorithm="lib", forced_tokens=["of the"])
     data = tf.train_from_iterator(docs(0), 300, algorithm="lib").to_dict()
+    data["vocab"].append(("a" * 1025).encode().hex())
+    with pytest.raises(TokenizerFileError, match="1025 characters"):
+        tf.Tokenizer.from_dict(data)
     data["model"]["max_len"] = "x"
     with pytest.raises(TokenizerFileError, match="corrupt LiB model"):
         tf.Tokenizer.from_dict(data)

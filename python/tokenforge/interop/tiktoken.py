@@ -38,6 +38,8 @@ COVERING_PRESETS = ("gpt2", "gpt4", "o200k", "code")
 def mergeable_ranks(tok: Tokenizer) -> dict[bytes, int]:
     """Token bytes → rank (= id) for tiktoken; UnsupportedError/ConfigError when tiktoken would differ."""
     problems = []
+    if tok.model.type != "bpe":
+        problems.append(f"its model is {tok.model.type}, and tiktoken holds byte-level BPE only")
     if tok.normalizer:
         problems.append(f"it normalizes text ({tok.normalizer}) and tiktoken has no normalizer")
     if tok.added_tokens:

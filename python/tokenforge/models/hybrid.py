@@ -61,7 +61,7 @@ class HybridModel(Model):
     def from_dict(cls, data: dict, source: str) -> HybridModel:
         try:
             language = data.get("language")
-            return cls(
+            model = cls(
                 int(data["roots"]),
                 [tuple(str(a) for a in g) for g in data["groups"]],
                 int(data["bpe_size"]),
@@ -70,3 +70,7 @@ class HybridModel(Model):
             )
         except (KeyError, TypeError, ValueError) as e:
             raise TokenizerFileError(f"{source}: corrupt hybrid model ({type(e).__name__}: {e})") from None
+        numbers = [model.roots, model.bpe_size, *(i for (a, b), n in model.merges for i in (a, b, n))]
+        if any(not 0 <= i < 2**32 for i in numbers):
+            raise TokenizerFileError(f"{source}: corrupt hybrid model (a count or id out of range)")
+        return model

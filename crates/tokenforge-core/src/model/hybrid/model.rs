@@ -8,6 +8,9 @@ use crate::error::{Error, Result};
 use crate::model::bpe::{Bpe, Pair};
 use crate::model::Vocab;
 
+/// The longest root or affix a model may hold, in characters (segmenting a word costs its length times this).
+pub const MAX_ENTRY_CHARS: usize = 256;
+
 /// The hybrid model: the lexicon, and BPE for what it leaves.
 pub struct Hybrid {
     lexicon: Lexicon,
@@ -40,6 +43,12 @@ impl Hybrid {
             .iter()
             .map(|t| String::from_utf8(t.clone()).map_err(|_| Error::InvalidModel("a root is not UTF-8".into())))
             .collect::<Result<Vec<String>>>()?;
+        if let Some(long) = roots.iter().chain(groups.iter().flatten()).find(|e| e.chars().count() > MAX_ENTRY_CHARS) {
+            let head: String = long.chars().take(20).collect();
+            return Err(Error::InvalidModel(format!(
+                "root or affix {head:?}... is longer than {MAX_ENTRY_CHARS} characters"
+            )));
+        }
         let bpe_vocab = Vocab::new(tokens[bpe_base..bpe_base + bpe_size].to_vec(), &[]);
         let bpe = Bpe::new(&bpe_vocab, merges, true)?;
         if let Some(b) = (0..=255u8).find(|&b| bpe_vocab.id(&[b]).is_none()) {

@@ -7,6 +7,9 @@ use super::{pieces, segment};
 use crate::error::{Error, Result};
 use crate::model::Vocab;
 
+/// The longest unit a model may hold, in characters (segmentation costs the text's length times this).
+pub const MAX_UNIT_CHARS: usize = 1024;
+
 /// The LiB model: each unit's rank score (higher for lower ids) and the longest unit in characters.
 pub struct Lib {
     rank: FxHashMap<String, f64>,
@@ -15,7 +18,7 @@ pub struct Lib {
 
 impl Lib {
     /// The model over `vocab`: its ordinary tokens of two characters or more are the units; `max_len` (in
-    /// characters) is raised to the longest of them. Every byte must have a token.
+    /// characters, at most [`MAX_UNIT_CHARS`]) is raised to the longest of them. Every byte must have a token.
     pub fn new(vocab: &Vocab, max_len: usize) -> Result<Self> {
         if let Some(b) = (0..=255u8).find(|&b| vocab.id(&[b]).is_none()) {
             return Err(Error::InvalidModel(format!("byte 0x{b:02x} has no token in this vocabulary")));
@@ -26,12 +29,17 @@ impl Lib {
         for (id, tok) in vocab.tokens().iter().enumerate() {
             let Ok(unit) = std::str::from_utf8(tok) else { continue };
             let chars = unit.chars().count();
+            if chars > MAX_UNIT_CHARS {
+                return Err(Error::InvalidModel(format!(
+                    "token {id} has {chars} characters (at most {MAX_UNIT_CHARS})"
+                )));
+            }
             if chars >= 2 && vocab.id(tok) == Some(id as u32) {
                 rank.insert(unit.to_owned(), (n - id) as f64);
                 longest = longest.max(chars);
             }
         }
-        Ok(Lib { rank, max_len: max_len.max(longest) })
+        Ok(Lib { rank, max_len: max_len.clamp(1, MAX_UNIT_CHARS).max(longest) })
     }
 
     /// Appends the ids of one pre-token to `out` (bytes that are not UTF-8 as their byte tokens).
