@@ -251,7 +251,7 @@ def test_binary_bpe_caps_memory_by_default_and_says_how_much_it_learned_from(tmp
     need = 2_000_000 * binary.BYTES_PER_CHUNK_BYTE
     # As if half of what the whole corpus needs were available: the default cap is half the available memory.
     available = 2 * (memory.resident_bytes() + binary.READING_MARGIN) + need
-    monkeypatch.setattr(binary, "available_memory", lambda: available)
+    monkeypatch.setattr(memory, "available_memory", lambda: available)
     with caplog.at_level("WARNING", logger="tokenforge"):
         assert (
             main(["train", str(data), "--algorithm", "binary", "--vocab-size", "300", "-o", str(tmp_path / "t")]) == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import string
 import subprocess
 import sys
 import textwrap
@@ -76,19 +77,18 @@ PEAK_SCRIPT = textwrap.dedent(
 )
 
 
+def run_measured(script: str, *args: str) -> tuple[dict, str]:
+    """Runs `script` in a new interpreter: the JSON of its last line of output, and its standard error."""
+    out = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, check=True, timeout=300)
+    return json.loads(out.stdout.strip().splitlines()[-1]), out.stderr
+
+
 def test_peak_memory_stays_under_the_cap(tmp_path):
     cap = 160 << 20  # the uncapped counting table alone would need about 150 MiB, the merge phase far more
-    out = subprocess.run(
-        [sys.executable, "-c", PEAK_SCRIPT, str(cap), str(tmp_path)],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=300,
-    )
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result, stderr = run_measured(PEAK_SCRIPT, str(cap), str(tmp_path))
     assert result["vocab"] == 600
     assert result["peak"] < cap, f"peak {result['peak'] / 2**20:.0f} MiB over the {cap / 2**20:.0f} MiB cap"
-    assert "memory cap: kept the" in out.stderr
+    assert "memory cap: kept the" in stderr
 
 
 def test_sizes_and_caps_are_checked():
@@ -104,3 +104,48 @@ def test_pruned_message_is_logged_once(caplog, english_docs, tmp_path):
     with caplog.at_level("WARNING", logger="tokenforge"):
         counted(english_docs, plan)
     assert len([r for r in caplog.records if "memory cap" in r.message]) == 1
+
+
+CLI_PEAK_SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    from tokenforge.cli.main import main
+
+    code = main(sys.argv[1:])
+    # VmHWM is this process's own peak; tokenforge starts no child processes, so it is the whole tree's.
+    status = open("/proc/self/status").read().split("VmHWM:")[1].split()
+    print(json.dumps({"code": code, "peak": int(status[0]) * 1024}))
+    """
+)
+
+
+def test_a_file_of_distinct_words_stays_under_the_cap(tmp_path):
+    """Issue 13 item 2: `train --max-memory` on a plain file of millions of distinct words went past the cap
+    (a batch's distinct pieces came on top of the table, which spilled only between batches; freed blocks
+    stayed resident). 2M distinct words under 128 MB peaked at 154 MiB before."""
+    corpus = tmp_path / "words.txt"
+    letters = string.ascii_lowercase
+    with corpus.open("w") as f:
+        for start in range(0, 2_000_000, 100):
+            words = ("".join(letters[(i // 26**k) % 26] for k in range(7)) for i in range(start, start + 100))
+            f.write(" ".join(words) + "\n")
+    cap = 128 * 10**6
+    train = ["train", str(corpus), "--vocab-size", "400", "--max-memory", "128MB", "--spill-dir", str(tmp_path)]
+    result, _ = run_measured(CLI_PEAK_SCRIPT, *train, "-o", str(tmp_path / "tok"))
+    assert result["code"] == 0
+    assert result["peak"] < cap, f"peak {result['peak'] / 2**20:.0f} MiB over the {cap / 2**20:.0f} MiB cap"
+
+
+def test_training_without_a_cap_gets_one_from_the_available_memory(monkeypatch, caplog, english_docs):
+    """Issue 13 item 2: with no max_memory, counting on this machine is capped at half the available memory,
+    and the log says so."""
+    from tokenforge.training import api, memory
+
+    monkeypatch.setattr(memory, "available_memory", lambda: 6 << 30)
+    caps = []
+    real_plan = api.plan
+    monkeypatch.setattr(api, "plan", lambda cap, *rest: caps.append(cap) or real_plan(cap, *rest))
+    with caplog.at_level("WARNING", logger="tokenforge"):
+        tf.train_from_iterator(english_docs, vocab_size=300)
+    assert caps == [3 << 30]
+    assert "no --max-memory: bpe is capped at 3.0 GiB, half the available memory" in caplog.text

@@ -15,8 +15,20 @@ use crate::spill::{training_cost, Runs};
 #[derive(Debug, Default, Clone)]
 pub struct WordCounts {
     map: FxHashMap<Vec<u8>, u64>,
-    /// Estimated memory of the table ([`crate::spill::counting_cost`] of every key).
-    bytes: usize,
+    /// Heap memory of the keys ([`crate::spill::key_cost`] of each).
+    keys: usize,
+}
+
+/// Bytes of one slot of the table: a key's handle, its count and a control byte.
+const SLOT: usize = std::mem::size_of::<(Vec<u8>, u64)>() + 1;
+
+/// Bytes of a hash table's slots at `capacity` entries (hashbrown: a power of two of buckets, 7/8 usable).
+fn table_bytes(capacity: usize) -> usize {
+    if capacity == 0 {
+        0
+    } else {
+        (capacity * 8 / 7).next_power_of_two() * SLOT
+    }
 }
 
 impl WordCounts {
@@ -25,7 +37,7 @@ impl WordCounts {
         if let Some(c) = self.map.get_mut(piece) {
             *c += n;
         } else {
-            self.bytes += crate::spill::counting_cost(piece.len());
+            self.keys += crate::spill::key_cost(piece.len());
             self.map.insert(piece.to_vec(), n);
         }
     }
@@ -41,7 +53,7 @@ impl WordCounts {
             match into.map.entry(k) {
                 std::collections::hash_map::Entry::Occupied(mut e) => *e.get_mut() += v,
                 std::collections::hash_map::Entry::Vacant(e) => {
-                    into.bytes += crate::spill::counting_cost(e.key().len());
+                    into.keys += crate::spill::key_cost(e.key().len());
                     e.insert(v);
                 }
             }
@@ -49,14 +61,33 @@ impl WordCounts {
         *self = into;
     }
 
-    /// Estimated memory held by the table, in bytes.
+    /// Memory the table may need, in bytes: its keys, and twice its slots (room to grow, or to write it out as
+    /// a sorted run).
     pub fn bytes(&self) -> usize {
-        self.bytes
+        self.keys + 2 * table_bytes(self.map.capacity())
     }
 
-    /// Empties the table, yielding its entries.
+    /// Adds `n` occurrences of `piece`, unless it is new and would take [`bytes`](Self::bytes) past `at`;
+    /// returns whether it was added.
+    fn add_within(&mut self, piece: &[u8], n: u64, at: usize) -> bool {
+        if let Some(c) = self.map.get_mut(piece) {
+            *c += n;
+            return true;
+        }
+        let len = self.map.len();
+        let capacity = if len < self.map.capacity() { self.map.capacity() } else { len + 1 };
+        let key = crate::spill::key_cost(piece.len());
+        if len > 0 && self.keys + key + 2 * table_bytes(capacity) > at {
+            return false;
+        }
+        self.keys += key;
+        self.map.insert(piece.to_vec(), n);
+        true
+    }
+
+    /// Empties the table (keeping its slots for what comes next), yielding its entries.
     pub fn drain(&mut self) -> impl Iterator<Item = (Vec<u8>, u64)> + '_ {
-        self.bytes = 0;
+        self.keys = 0;
         self.map.drain()
     }
 
@@ -129,11 +160,16 @@ impl Counter {
         self.spill.as_ref().map_or(0, |(r, _)| r.written())
     }
 
-    fn maybe_spill(&mut self) -> Result<()> {
-        if let Some((runs, at)) = &mut self.spill {
-            if self.counts.bytes() > *at {
-                runs.spill(&mut self.counts)?;
-            }
+    /// Adds `n` occurrences of `piece`; a spilling counter first writes its table to a run when the piece
+    /// would take the table past its size (so the table never holds more, whatever a batch brings).
+    fn add_bounded(&mut self, piece: &[u8], n: u64) -> Result<()> {
+        let Some((runs, at)) = &mut self.spill else {
+            self.counts.add(piece, n);
+            return Ok(());
+        };
+        if !self.counts.add_within(piece, n, *at) {
+            runs.spill(&mut self.counts)?;
+            self.counts.add(piece, n);
         }
         Ok(())
     }
@@ -180,12 +216,13 @@ impl Counter {
             })
             .collect();
         for local in locals {
-            self.counts.map.reserve(local.len() / 2);
+            if self.spill.is_none() {
+                self.counts.map.reserve(local.len() / 2);
+            }
             for (piece, n) in local {
-                self.counts.add(piece, n);
+                self.add_bounded(piece, n)?;
             }
         }
-        self.maybe_spill()?;
         Ok(())
     }
 
@@ -288,6 +325,7 @@ impl Counter {
             return Ok(1);
         }
         runs.spill(&mut self.counts)?;
+        self.counts = WordCounts::default(); // its slots go before the merged counts come
         let (counts, threshold) = runs.load(limit)?;
         runs.clear();
         self.counts = counts;

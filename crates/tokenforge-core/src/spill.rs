@@ -12,11 +12,16 @@ use std::path::{Path, PathBuf};
 use crate::count::WordCounts;
 use crate::error::{Error, Result};
 
-/// Bytes of memory a distinct pre-token of `len` bytes costs while counting: its key on the heap (rounded up
-/// to the allocator's 16-byte granules, with its header), the count, and its hash-table slot at the table's
-/// lowest load.
+/// Bytes of heap a pre-token's key of `len` bytes takes (rounded up to the allocator's 16-byte granules, with
+/// its header).
+pub fn key_cost(len: usize) -> usize {
+    len.div_ceil(16) * 16 + 16
+}
+
+/// Bytes of memory a distinct pre-token of `len` bytes costs while counting: its key, the count, and its
+/// hash-table slot at the table's lowest load.
 pub fn counting_cost(len: usize) -> usize {
-    len.div_ceil(16) * 16 + 16 + 2 * (24 + 8 + 1)
+    key_cost(len) + 2 * (24 + 8 + 1)
 }
 
 /// Bytes of memory a distinct pre-token of `len` bytes costs during the merge loop (its counting entry, its

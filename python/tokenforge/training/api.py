@@ -20,7 +20,7 @@ from tokenforge.tokenizer import Tokenizer
 from tokenforge.training.bpe import assemble, check_pretokenizer, learn_merges
 from tokenforge.training.checkpoint import learn_with_checkpoints
 from tokenforge.training.counting import count_pretokens, prepared
-from tokenforge.training.memory import MemoryPlan, plan
+from tokenforge.training.memory import MemoryPlan, batch_bytes, default_cap, plan, return_large_blocks
 from tokenforge.training.options import TrainOptions, make_options, vocab_size_of
 from tokenforge.training.registry import LEARNERS, Learner
 
@@ -31,16 +31,25 @@ Counting = Callable[[Sequence[str], Progress, "MemoryPlan | None"], list[_core.W
 pre-tokenizer: on this machine (`_local`) or on a Ray cluster (`tokenforge.distributed`)."""
 
 
+def _cap(opts: TrainOptions, learner: Learner, local: bool) -> int | str | None:
+    """The memory cap: `max_memory`, or when counting on this machine, a default derived from the available
+    memory (logged)."""
+    if opts.max_memory is not None:
+        return_large_blocks()
+        return opts.max_memory
+    return default_cap(learner.name) if local else None
+
+
 @contextmanager
-def _memory_plan(opts: TrainOptions, counters: int) -> Iterator[MemoryPlan | None]:
-    """The memory plan for a capped run, with a spill directory that is removed afterwards."""
-    if opts.max_memory is None:
+def _memory_plan(cap: int | str | None, opts: TrainOptions, counters: int) -> Iterator[MemoryPlan | None]:
+    """The memory plan under `cap`, with a spill directory that is removed afterwards."""
+    if cap is None:
         yield None
         return
     if opts.spill_dir is not None and not Path(opts.spill_dir).is_dir():
         raise InputFileError(f"{opts.spill_dir}: no such directory (the spill directory must exist)")
     with tempfile.TemporaryDirectory(prefix="tokenforge-spill-", dir=opts.spill_dir) as d:
-        yield plan(opts.max_memory, counters, Path(d))
+        yield plan(cap, counters, Path(d))
 
 
 def _local(segments: Iterator[Segment], opts: TrainOptions) -> Counting:
@@ -57,14 +66,15 @@ def _learn(
     source: str,
     vocab_size: int,
     opts: TrainOptions,
+    cap: int | str | None,
     total: int | None = None,
 ) -> Tokenizer:
     """Counts with the learner's pre-tokenizers (the bar shows bytes read of `total` when it is known), then
-    runs the learner on the counts."""
+    runs the learner on the counts; under `cap`, counting spills and prunes (`tokenforge.training.memory`)."""
     patterns = learner.patterns(opts, vocab_size)
     for p in patterns:
         check_pretokenizer(p)
-    with Progress(enabled=opts.progress) as bar, _memory_plan(opts, len(patterns)) as memory:
+    with Progress(enabled=opts.progress) as bar, _memory_plan(cap, opts, len(patterns)) as memory:
         bar.start("counting pre-tokens", total, unit="bytes", position=(lambda: stats.bytes) if total else None)
         try:
             counters = count(patterns, bar, memory)
@@ -126,15 +136,18 @@ def train(
     stats = CorpusStats() if stats is None else stats
     source = ", ".join(str(p) for p in paths[:3]) + (" ..." if len(paths) > 3 else "")
     if cluster is not None:
-        return _learn(learner, ray_counting(paths, corpus, stats, opts, cluster), stats, source, vocab_size, opts)
+        counting = ray_counting(paths, corpus, stats, opts, cluster)
+        return _learn(learner, counting, stats, source, vocab_size, opts, _cap(opts, learner, local=False))
     if opts.checkpoint_dir is not None:
         vocab, merges, pre = learn_with_checkpoints(
             paths, vocab_size, opts, corpus, stats, opts.checkpoint_dir, opts.checkpoint_every
         )
         return assemble(vocab, merges, pre, opts)
+    cap = _cap(opts, learner, local=True)
+    corpus.block_size = min(corpus.block_size, batch_bytes(cap))  # a block is read whole: no more than a batch
     sources = discover(paths, stats)
     segments = source_segments(sources, corpus, stats)
-    return _learn(learner, _local(segments, opts), stats, source, vocab_size, opts, plain_size(sources))
+    return _learn(learner, _local(segments, opts), stats, source, vocab_size, opts, cap, plain_size(sources))
 
 
 def train_from_iterator(
@@ -147,7 +160,8 @@ def train_from_iterator(
     learner = LEARNERS[opts.algorithm]
     learner.check(opts, iterator=True)
     stats = CorpusStats()
-    return _learn(learner, _local(iter_documents(texts, stats), opts), stats, "<iterator>", vocab_size, opts)
+    segments = iter_documents(texts, stats)
+    return _learn(learner, _local(segments, opts), stats, "<iterator>", vocab_size, opts, _cap(opts, learner, True))
 
 
 def extend(

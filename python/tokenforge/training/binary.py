@@ -21,7 +21,7 @@ from tokenforge.progress import Progress
 from tokenforge.tokenizer import Tokenizer
 from tokenforge.training.bpe import TokenRules, learn_merges
 from tokenforge.training.counting import count_pretokens
-from tokenforge.training.memory import MIN_WORKING, parse_size, resident_bytes
+from tokenforge.training.memory import MIN_WORKING, available_memory, default_cap, parse_size, resident_bytes
 
 if TYPE_CHECKING:
     from tokenforge.training.options import TrainOptions
@@ -36,24 +36,6 @@ MAX_TOKEN_BYTES = 16
 BYTES_PER_CHUNK_BYTE = 44
 #: Memory kept aside under a cap for reading and for the interpreter's own growth.
 READING_MARGIN = 64 << 20
-
-
-def available_memory() -> int:
-    """Memory the system can give without swapping (MemAvailable), or the free physical memory."""
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-
-
-def default_cap() -> int:
-    """The memory cap of a run not given one: half the available memory, logged."""
-    cap = available_memory() // 2
-    log.warning("no --max-memory: Binary BPE is capped at %.1f GiB, half the available memory", cap / 2**30)
-    return cap
 
 
 def sample_share(total_bytes: int, max_memory: int | str | None) -> float:
@@ -104,7 +86,7 @@ def train_binary_family(
         paths = [paths]
     files = binary_files(paths)
     total = sum(p.stat().st_size for p in files)
-    share = sample_share(total, default_cap() if max_memory is None else max_memory)
+    share = sample_share(total, default_cap("Binary BPE") if max_memory is None else max_memory)
     if share < 1.0:
         log.warning(
             "memory cap: learning from a hash-chosen %.1f%% of the chunks (about %.0f MB of %.0f MB fit in %.0f MiB)",
