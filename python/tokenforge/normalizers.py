@@ -62,7 +62,8 @@ def bert(text: str) -> str:
     """Hugging Face's `BertNormalizer` with BERT's (uncased) defaults: `bert_cased`, then accents stripped (NFD
     without nonspacing marks) and lowercase."""
     text = unicodedata.normalize("NFD", bert_cased(text))
-    return "".join(c for c in text if unicodedata.category(c) != "Mn").lower()
+    # one character at a time, as Rust's `char::to_lowercase` (str.lower() makes a final sigma 'ς')
+    return "".join(c.lower() for c in text if unicodedata.category(c) != "Mn")
 
 
 #: sentencepiece's default normalization rule: its precompiled charsmap (bundled, see data/NOTICE).

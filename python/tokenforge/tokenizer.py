@@ -5,6 +5,7 @@ runs in the Rust core (`crates/tokenforge-core/src/encode.rs`)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Iterable, Sequence
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Union
 
 from tokenforge import _core
+from tokenforge.encoding import Encoding, Span, align, to_source
 from tokenforge.errors import ConfigError, CorpusError, InputFileError, TokenizerFileError
 from tokenforge.models import BpeModel, Model, UnigramModel, model_from_dict
 from tokenforge.models.bpe import Merge
@@ -180,6 +182,38 @@ class Tokenizer:
         """The token bytes of every id."""
         return list(self._vocab)
 
+    def __len__(self) -> int:
+        return len(self._vocab)
+
+    @functools.cached_property
+    def _spelled(self) -> tuple[list[str], dict[str, int]]:
+        """Every id's vocabulary string, and string → id (the first id of a string; no unused ids)."""
+        text = {i: t for t, i in (*self._special.items(), *self._added.items())}
+        spellings = [text[i] if i in text else self.model.spell(t) for i, t in enumerate(self._vocab)]
+        ids: dict[str, int] = {}
+        for i, t in enumerate(spellings):
+            if t:
+                ids.setdefault(t, i)
+        return spellings, ids
+
+    def get_vocab(self) -> dict[str, int]:
+        """Vocabulary string → id, as Hugging Face's `get_vocab()` (byte-level BPE tokens in GPT-2's byte-level
+        characters, `Ġthe`; WordPiece tokens as their text; special and added tokens as their text)."""
+        return dict(self._spelled[1])
+
+    def id_to_token(self, i: int) -> str | None:
+        """The vocabulary string of id `i` (see `get_vocab`), or None when there is no such id."""
+        spellings = self._spelled[0]
+        return spellings[i] if 0 <= i < len(spellings) else None
+
+    def token_to_id(self, token: str) -> int | None:
+        """The id of a vocabulary string (see `get_vocab`), or None."""
+        return self._spelled[1].get(token)
+
+    def __reduce__(self):
+        """Pickles as its tokenforge.json content (DataLoader workers, multiprocessing)."""
+        return type(self).from_dict, (self.to_dict(),)
+
     # -- encoding ------------------------------------------------------------------------------------
 
     def _normalize(self, text: str) -> str:
@@ -219,7 +253,8 @@ class Tokenizer:
         alpha: float = 0.1,
         nbest_size: int = -1,
         seed: int | None = None,
-    ) -> list[int]:
+        offsets: bool = False,
+    ) -> list[int] | Encoding:
         """Token ids of `text`. Special-token strings are plain text unless `allowed_special` names them
         (or is `"all"`), so untrusted text cannot inject control tokens. Lone surrogates encode as U+FFFD.
         `add_special_tokens=True` puts the post-processor's tokens around the ids (of `text`, or of `text` and
@@ -227,12 +262,17 @@ class Tokenizer:
 
         `sample=True` (Unigram models): sentencepiece's subword regularization, a segmentation drawn with
         probability ∝ exp(alpha · score) from the whole lattice (`nbest_size=-1`) or from the `nbest_size` best;
-        the same `seed` gives the same draw (none: a fresh one each call)."""
+        the same `seed` gives the same draw (none: a fresh one each call).
+
+        `offsets=True` returns an `Encoding` (ids, tokens, character offsets into `text`, type ids) instead."""
         if sample:
             if pair is not None or allowed_special is not None:
                 raise ConfigError("sample=True encodes one text, special-token strings as plain text")
             ids = self.sample_batch([text], alpha=alpha, nbest_size=nbest_size, seed=seed)[0]
             return self._post_process(ids, None, add_special_tokens)[0]
+        if offsets:
+            spans = self._spans([text] if pair is None else [text, pair], allowed_special)
+            return self._encoding(spans[0], spans[1] if pair is not None else None, add_special_tokens)
         if pair is not None or add_special_tokens:
             a = self.encode(text, allowed_special)
             b = None if pair is None else self.encode(pair, allowed_special)
@@ -248,10 +288,11 @@ class Tokenizer:
         except UnicodeEncodeError:
             return self._encoder.encode(self._replace_surrogates(text), **self._allowed(allowed_special))
 
-    def _post_process(self, a: list[int], b: list[int] | None, add: bool) -> tuple[list[int], list[int]]:
-        """`(ids, type_ids)` of the encoded text(s) `a` (and `b`), the template applied when `add` is true."""
+    def _post_process(self, a: list, b: list | None, add: bool, token=None) -> tuple[list, list[int]]:
+        """`(ids, type_ids)` of the encoded text(s) `a` (and `b`), the template applied when `add` is true
+        (`token` maps its tokens to what `a` holds: ids by default)."""
         if add and self._template is not None:
-            return self._template.apply(self.token_id, a, b)
+            return self._template.apply(token or self.token_id, a, b)
         return a + (b or []), [0] * len(a) + [1] * len(b or [])
 
     def sample_batch(
@@ -265,6 +306,23 @@ class Tokenizer:
         texts = [self._replace_surrogates(self._normalize(t)) for t in texts]
         return self._encoder.sample_batch(texts, float(alpha), int(nbest_size), random_seed(seed))
 
+    def _spans(self, texts: list[str], allowed_special: AllowedSpecial) -> list[tuple[list[int], list[Span]]]:
+        """The ids and character offsets of each text (on all cores; see `encode(offsets=True)`)."""
+        texts = [t if self._has_utf8(t) else self._replace_surrogates(t) for t in texts]
+        allowed = self._allowed(allowed_special)
+        if self._py_normalizer is None:
+            return self._encoder.encode_offsets_batch(texts, **allowed)
+        aligned = [align(self._py_normalizer, t) for t in texts]
+        done = self._encoder.encode_offsets_batch([n for n, _ in aligned], **allowed)
+        return [(ids, to_source(spans, src, len(t))) for (ids, spans), (_, src), t in zip(done, aligned, texts)]
+
+    def _encoding(self, a: tuple, b: tuple | None, add: bool) -> Encoding:
+        """The Encoding of one text's `(ids, offsets)` (and a pair's), the template applied when `add` is true."""
+        ids, types = self._post_process(a[0], b and b[0], add)
+        spans, _ = self._post_process(a[1], b and b[1], add, token=lambda _: (0, 0))
+        spellings = self._spelled[0]
+        return Encoding(ids, [spellings[i] for i in ids], spans, types)
+
     def encode_bytes(self, data: bytes) -> list[int]:
         """Token ids of arbitrary bytes; `decode_bytes` gives them back exactly."""
         return self._encoder.encode_bytes(bytes(data))
@@ -276,13 +334,19 @@ class Tokenizer:
         output: BatchOutput = "list",
         *,
         add_special_tokens: bool = False,
-    ) -> list[list[int]] | FlatIds:
+        offsets: bool = False,
+    ) -> list[list[int]] | FlatIds | list[Encoding]:
         """Token ids of many texts, on all cores with the GIL released. `output="numpy"` returns `(ids, offsets)`
         instead of lists: one flat `uint32` array and an `int64` array of `len(texts) + 1` (text `i` is
         `ids[offsets[i]:offsets[i + 1]]`), built without a Python object per id; a long text is then cut at
-        safe pre-token boundaries so that it too uses every core. `add_special_tokens` as in `encode`."""
+        safe pre-token boundaries so that it too uses every core. `add_special_tokens` and `offsets` (a list of
+        `Encoding`) as in `encode`."""
         if output not in ("list", "numpy"):
             raise ConfigError(f'output must be "list" or "numpy", got {output!r}')
+        if offsets:
+            if output != "list":
+                raise ConfigError('offsets=True gives Encodings: use output="list"')
+            return [self._encoding(one, None, add_special_tokens) for one in self._spans(list(texts), allowed_special)]
         texts = [self._normalize(t) for t in texts] if self._py_normalizer else list(texts)
         run = self._encoder.encode_batch if output == "list" else self._encoder.encode_flat
         try:
@@ -354,6 +418,10 @@ class Tokenizer:
         """The text behind `ids`, by the model's decoder (bytes that are not UTF-8 become U+FFFD unless `errors`
         says otherwise)."""
         return self.model.decode(self, list(ids), errors)
+
+    def decode_batch(self, batch: Iterable[Iterable[int]], errors: str = "replace") -> list[str]:
+        """The text behind each list of ids."""
+        return [self.decode(ids, errors) for ids in batch]
 
     def count(self, text: str) -> int:
         """Number of tokens in `text`."""

@@ -385,10 +385,74 @@ impl Encoder {
         Ok(())
     }
 
+    /// Encodes `text` as [`encode`](Self::encode) does, with the span of each token as character offsets into
+    /// `text`: a token holding part of a character spans all of it, a special or added token its match. A walk
+    /// of its own (no piece cache), so that plain encoding pays nothing for offsets.
+    pub fn encode_with_offsets(&self, text: &str, allowed: &SpecialMatcher) -> Result<(Vec<u32>, Spans)> {
+        if self.normalizer.is_some() {
+            return Err(Error::InvalidArgument(
+                "offsets through sentencepiece's normalizer are not supported yet".into(),
+            ));
+        }
+        let mut ids = Vec::with_capacity(text.len() / 3);
+        let mut spans = Vec::with_capacity(text.len() / 3);
+        let mut pieces = Vec::new();
+        let mut last = 0;
+        for m in allowed.ac.iter().flat_map(|ac| ac.find_iter(text)) {
+            self.segment_spans(text, last, m.start(), &mut pieces, &mut ids, &mut spans)?;
+            ids.push(allowed.ids[m.pattern().as_usize()]);
+            spans.push((m.start(), m.end()));
+            last = m.end();
+        }
+        self.segment_spans(text, last, text.len(), &mut pieces, &mut ids, &mut spans)?;
+        char_spans(text, &mut spans);
+        Ok((ids, spans))
+    }
+
+    /// The ids of `text[lo..hi]` (no special tokens in it) and their byte spans in `text`.
+    fn segment_spans<'a>(
+        &self,
+        text: &'a str,
+        lo: usize,
+        hi: usize,
+        pieces: &mut Vec<&'a str>,
+        ids: &mut Vec<u32>,
+        spans: &mut Vec<(usize, usize)>,
+    ) -> Result<()> {
+        pieces.clear();
+        self.pre.split(&text[lo..hi], pieces)?;
+        for piece in pieces.iter() {
+            let at = ids.len();
+            self.encode_piece(piece.as_bytes(), ids)?;
+            let start = piece.as_ptr() as usize - text.as_ptr() as usize;
+            self.model.spans(&self.vocab, piece.as_bytes(), &ids[at..], start, spans)?;
+        }
+        Ok(())
+    }
+
     /// The model's ids of one pre-token.
     #[inline]
     pub fn encode_piece(&self, piece: &[u8], out: &mut Vec<u32>) -> Result<()> {
         self.model.encode_piece(&self.vocab, piece, out)
+    }
+}
+
+/// `(start, end)` of each token in its text.
+pub type Spans = Vec<(usize, usize)>;
+
+/// Byte spans of `text` as character spans; a span that starts or ends inside a character covers it whole.
+fn char_spans(text: &str, spans: &mut [(usize, usize)]) {
+    // before[b]: how many characters start before byte b.
+    let mut before = Vec::with_capacity(text.len() + 1);
+    before.push(0);
+    let mut n = 0;
+    for b in text.bytes() {
+        n += usize::from((b as i8) >= -0x40);
+        before.push(n);
+    }
+    for (start, end) in spans.iter_mut() {
+        *start = before[*start] - usize::from(!text.is_char_boundary(*start));
+        *end = before[*end];
     }
 }
 
@@ -581,6 +645,25 @@ mod tests {
         assert_eq!(split_documents(b"abc", None).unwrap(), [b"abc"]);
         assert!(split_documents(b"", None).unwrap().is_empty());
         assert!(split_documents(b"abc", Some(b"")).is_err());
+    }
+
+    #[test]
+    fn offsets_are_the_characters_each_token_spells() {
+        let enc = trained("the cat sat on the mat, the end. ", 300);
+        let text = "the cat é😀 sat<|x|>the";
+        let (ids, spans) = enc.encode_with_offsets(text, &SpecialMatcher::none()).unwrap();
+        assert_eq!(ids, enc.encode_ordinary(text).unwrap());
+        let chars: Vec<char> = text.chars().collect();
+        let mut bytes = Vec::new();
+        for (&id, &(start, end)) in ids.iter().zip(&spans) {
+            let tok = enc.token_bytes(id).unwrap();
+            let covered: String = chars[start..end].iter().collect();
+            assert!(covered.as_bytes().windows(tok.len()).any(|w| w == tok), "{tok:?} in {covered:?}");
+            bytes.extend_from_slice(tok);
+        }
+        assert_eq!(bytes, text.as_bytes());
+        let emoji = chars.iter().position(|&c| c == '😀').unwrap();
+        assert!(spans.iter().filter(|s| **s == (emoji, emoji + 1)).count() >= 2, "a split character spans whole");
     }
 
     #[test]

@@ -3,7 +3,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString};
 
 use numpy::{IntoPyArray, PyArray1};
-use tokenforge_core::encode::{split_documents, Encoder as CoreEncoder, Flat, SpecialMatcher};
+use rayon::prelude::*;
+use tokenforge_core::encode::{split_documents, Encoder as CoreEncoder, Flat, Spans, SpecialMatcher};
 use tokenforge_core::model::Vocab;
 use tokenforge_core::pretokenize::Pretokenizer as CorePretokenizer;
 
@@ -33,6 +34,9 @@ impl Drop for GcPaused {
         }
     }
 }
+
+/// Ids and each token's character offsets.
+type Offsets = (Vec<u32>, Spans);
 
 /// Flat ids and their offsets, as numpy arrays.
 type FlatArrays<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<i64>>);
@@ -167,6 +171,24 @@ impl Encoder {
         seed: u64,
     ) -> PyResult<Vec<Vec<u32>>> {
         sample_each(py, &texts, seed, |t, rng| self.inner.sample(t, alpha, nbest_size, rng))
+    }
+
+    /// Ids of each text and each token's `(start, end)` character offsets into it, on all cores.
+    #[pyo3(signature = (texts, allowed=None, all_special=false))]
+    fn encode_offsets_batch(
+        &self,
+        py: Python<'_>,
+        texts: Vec<Bound<'_, PyString>>,
+        allowed: Option<Vec<String>>,
+        all_special: bool,
+    ) -> PyResult<Vec<Offsets>> {
+        let strs = texts.iter().map(utf8).collect::<PyResult<Vec<_>>>()?;
+        self.with_matcher(allowed, all_special, |m| {
+            py.allow_threads(|| {
+                strs.par_iter().map(|t| self.inner.encode_with_offsets(t, m)).collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(to_py)
+        })
     }
 
     /// Ids of arbitrary bytes.

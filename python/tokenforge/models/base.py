@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
+from tokenforge.interop.bytelevel import from_unicode, to_unicode
+
 if TYPE_CHECKING:
     from tokenforge.tokenizer import Tokenizer
 
@@ -35,6 +37,15 @@ class Model:
         """Ids that stand for no text of their own but lose none (the hybrid's `<uppercase>`): the metrics count
         them as neither text nor unknown tokens."""
         return frozenset()
+
+    def spell(self, token: bytes) -> str:
+        """A token as its vocabulary string in `tokenizer.json` (`get_vocab`, `id_to_token`): GPT-2's byte-level
+        characters by default."""
+        return to_unicode(token)
+
+    def unspell(self, text: str) -> bytes | None:
+        """The bytes of a vocabulary string (None when it spells no bytes)."""
+        return from_unicode(text)
 
     def decode(self, tok: Tokenizer, ids: list[int], errors: str) -> str:
         """The text behind `ids`: the tokens' bytes, as UTF-8."""

@@ -72,6 +72,12 @@ class WordPieceModel(Model):
         except (KeyError, TypeError, ValueError) as e:
             raise TokenizerFileError(f"{source}: corrupt WordPiece model ({type(e).__name__}: {e})") from None
 
+    def spell(self, token: bytes) -> str:
+        return token.decode("utf-8", errors="replace")
+
+    def unspell(self, text: str) -> bytes:
+        return text.encode()
+
     def decode(self, tok, ids: list[int], errors: str) -> str:
         """Hugging Face's WordPiece decoder: continuing tokens glued on, others after a space, each tidied."""
         out = []

@@ -121,4 +121,41 @@ impl Model {
         }
         Ok(out)
     }
+
+    /// The byte span of each of `ids` (what [`encode_piece`](Self::encode_piece) gave `piece`) in the text
+    /// where `piece` starts at byte `at`, appended to `out`.
+    pub fn spans(
+        &self,
+        vocab: &Vocab,
+        piece: &[u8],
+        ids: &[u32],
+        at: usize,
+        out: &mut Vec<(usize, usize)>,
+    ) -> Result<()> {
+        match self {
+            Model::Bpe(_) | Model::Lib(_) => consecutive_spans(vocab, ids, at, |_| 0, out),
+            Model::WordPiece(m) => m.spans(vocab, piece, ids, at, out),
+            Model::Unigram(_) | Model::CharBpe(_) | Model::Hybrid(_) => Err(Error::InvalidArgument(
+                "offsets are not supported yet for Unigram, SentencePiece-style BPE and hybrid models".into(),
+            )),
+        }
+    }
+}
+
+/// The spans of tokens that spell their piece one after the other from byte `at`, token `k` less its first
+/// `skip(k)` bytes (a continuing-subword prefix).
+pub fn consecutive_spans(
+    vocab: &Vocab,
+    ids: &[u32],
+    at: usize,
+    skip: impl Fn(usize) -> usize,
+    out: &mut Vec<(usize, usize)>,
+) -> Result<()> {
+    let mut pos = at;
+    for (k, &id) in ids.iter().enumerate() {
+        let len = vocab.token(id)?.len().saturating_sub(skip(k));
+        out.push((pos, pos + len));
+        pos += len;
+    }
+    Ok(())
 }

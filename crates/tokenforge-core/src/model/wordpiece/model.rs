@@ -5,7 +5,7 @@
 //! `bert` pre-tokenizer keeps, so that pieces tile the text) gives no id.
 use crate::error::{Error, Result};
 use crate::model::wordpiece::trainer::is_space;
-use crate::model::Vocab;
+use crate::model::{consecutive_spans, Vocab};
 
 /// The WordPiece model: the id of the unknown token, the continuing-subword prefix, the word length limit.
 pub struct WordPiece {
@@ -58,6 +58,25 @@ impl WordPiece {
             start = end;
         }
         Ok(())
+    }
+}
+
+impl WordPiece {
+    /// The byte spans of the ids of one word starting at byte `at`: the unknown token covers the word, a
+    /// continuing token its text without the prefix.
+    pub fn spans(
+        &self,
+        vocab: &Vocab,
+        word: &[u8],
+        ids: &[u32],
+        at: usize,
+        out: &mut Vec<(usize, usize)>,
+    ) -> Result<()> {
+        if ids == [self.unk] {
+            out.push((at, at + word.len()));
+            return Ok(());
+        }
+        consecutive_spans(vocab, ids, at, |k| if k > 0 { self.prefix.len() } else { 0 }, out)
     }
 }
 
