@@ -49,6 +49,12 @@ class PieceModel(Model):
         """The kind of every id."""
         raise NotImplementedError
 
+    def spell(self, token: bytes) -> str:
+        return token.decode("utf-8", errors="replace")
+
+    def unspell(self, text: str) -> bytes:
+        return text.encode()
+
     def user_defined(self, vocab: Sequence[bytes]) -> list[str]:
         """The user-defined pieces, which the normalizer and the model keep whole."""
         kinds = self.kinds()
