@@ -1,12 +1,13 @@
 """Unigram LM against sentencepiece 0.2.3: training time and peak RSS on the same text and settings (each run
 in a fresh process, the two alternating), held-out tokens of the two models, and encoding speed (one thread,
-and a batch on all cores) with sentencepiece's own normalization in both pipelines.
+and a batch on all cores) of sentencepiece's model, raw text in, through each library's whole pipeline
+(ours: `Tokenizer.from_sentencepiece`, the normalizer in the Rust encoder).
 
     python benches/unigram_vs_sentencepiece.py [--corpus corpus_10M.txt] [--vocab-size 8000] [--runs 2]
 
 Corpora come from bench-data/ (benches/corpus.sh, or TOKENFORGE_BENCH_DATA). sentencepiece gets every line
 (`input_sentence_size=0`), `num_threads` = the cores, its defaults otherwise; ours gets the same text,
-vocabulary size and defaults (`train_unigram`, NFKC).
+vocabulary size and defaults (`tokenforge.train(algorithm="unigram")`: nmt_nfkc, as sentencepiece).
 """
 
 from __future__ import annotations
@@ -39,12 +40,9 @@ def _train_child(which: str, corpus: str, vocab_size: int, out: str) -> None:
             minloglevel=2,
         )
     else:
-        import pickle
+        import tokenforge as tf
 
-        from tokenforge.training.unigram import train_unigram
-
-        model = train_unigram([corpus], vocab_size=vocab_size)
-        Path(out + ".pkl").write_bytes(pickle.dumps(model))
+        tf.train([corpus], vocab_size=vocab_size, algorithm="unigram").save(out)
     child_report(seconds=time.perf_counter() - t0)
 
 
@@ -86,19 +84,16 @@ def main() -> None:
 
 def _compare(out: dict[str, str], args: argparse.Namespace) -> None:
     """Held-out tokens and encoding speed of the two trained models."""
-    import pickle
-
     import sentencepiece as spm
 
-    from tokenforge.interop.sentencepiece import read_model
+    from tokenforge import Tokenizer
 
     sp = spm.SentencePieceProcessor(model_file=out["sentencepiece"] + ".model")
-    ours = pickle.loads(Path(out["tokenforge"] + ".pkl").read_bytes())
-    normalizer = read_model(out["sentencepiece"] + ".model").normalizer()
+    ours = Tokenizer.load(out["tokenforge"])
     held_out = _lines(args.heldout)
     size = sum(len(line.encode()) for line in held_out)
     theirs_n = sum(len(ids) for ids in sp.encode(held_out, num_threads=CORES))
-    ours_n = sum(len(ids) for ids in ours.encode_batch([normalizer.normalize(line) for line in held_out]))
+    ours_n = sum(len(ids) for ids in ours.encode_batch(held_out))
     print(
         table(
             ["held-out", "tokens", "bytes/token"],
@@ -109,28 +104,17 @@ def _compare(out: dict[str, str], args: argparse.Namespace) -> None:
             + [["ratio ours/theirs", f"{ours_n / theirs_n:.4f}", ""]],
         )
     )
-    # Encoding with sentencepiece's model in both (its pieces in our model): normalize + Viterbi per line.
-    from tokenforge.models.unigram import UnigramModel
-
-    n = sp.get_piece_size()
-    pieces = read_model(out["sentencepiece"] + ".model")
-    kinds = {"NORMAL": 1, "UNKNOWN": 2, "CONTROL": 3, "USER_DEFINED": 4, "UNUSED": 5, "BYTE": 6}
-    same = UnigramModel(
-        pieces.pieces, pieces.scores, sp.unk_id(), pieces.byte_fallback, [kinds[t] for t in pieces.types]
-    )
-    assert len(same) == n
-    mismatches = sum(
-        a != b
-        for a, b in zip(
-            sp.encode(held_out, num_threads=CORES), same.encode_batch([normalizer.normalize(x) for x in held_out])
-        )
-    )
+    # Encoding with sentencepiece's model in both, raw text in: normalizer + Viterbi per line.
+    same = Tokenizer.from_sentencepiece(out["sentencepiece"] + ".model")
+    assert same.vocab_size == sp.get_piece_size()
+    theirs_ids = sp.encode(held_out, num_threads=CORES)
+    mismatches = sum(a != b for a, b in zip(theirs_ids, same.encode_batch(held_out)))
     print(f"ids of sentencepiece's model, ours vs sentencepiece: {mismatches} of {len(held_out):,} lines differ")
     runners = {
         "sentencepiece loop": lambda: [sp.encode(line) for line in held_out],
-        "tokenforge loop": lambda: [same.encode(normalizer.normalize(line)) for line in held_out],
+        "tokenforge loop": lambda: [same.encode(line) for line in held_out],
         "sentencepiece batch": lambda: sp.encode(held_out, num_threads=CORES),
-        "tokenforge batch": lambda: same.encode_batch([normalizer.normalize(line) for line in held_out]),
+        "tokenforge batch": lambda: same.encode_batch(held_out),
     }
     t = alternate(runners, args.runs + 1)
     mb = size / 1e6
