@@ -59,6 +59,14 @@ def test_udhr_style_case_round_trips(hybrid):
     assert hybrid.encode("İnsanın")[:2] == [0, hybrid.encode("insan")[0]]
 
 
+def test_special_tokens_follow_the_bpe_part():
+    tok = train(special_tokens=["<|endoftext|>"])
+    eot = tok.special_tokens["<|endoftext|>"]
+    assert eot == tok.vocab_size - 1
+    ids = tok.encode("Evler<|endoftext|>evler", allowed_special="all")
+    assert eot in ids and tok.decode(ids) == "Evler<|endoftext|>evler"
+
+
 def test_other_languages_use_unicode_casing():
     english = train(
         ["Houses and the books. In IBM houses.\n"] * 10,

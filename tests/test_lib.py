@@ -52,6 +52,13 @@ def test_learns_multiword_units_and_beats_bytes(lib):
     assert lib.encode_batch(text) == [lib.encode(t) for t in text]
 
 
+def test_special_tokens_come_last():
+    tok = tf.train_from_iterator(docs(0), 300, algorithm="lib", special_tokens=["<|endoftext|>"])
+    assert tok.vocab_size == 300 and tok.special_tokens == {"<|endoftext|>": 299}
+    ids = tok.encode("of the<|endoftext|>book", allowed_special="all")
+    assert 299 in ids and tok.decode(ids) == "of the<|endoftext|>book"
+
+
 def test_seed_and_epochs_are_options(lib):
     again = tf.train_from_iterator(docs(0), 300, algorithm="lib", seed=0)
     assert again.vocab() == lib.vocab()
