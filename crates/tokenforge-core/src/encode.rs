@@ -331,19 +331,37 @@ impl Encoder {
         self.model.decode(&self.vocab, ids)
     }
 
-    /// Text is already UTF-8: split it as such, without re-validating it. A preset hands each piece straight
-    /// to the cache (no list of pieces).
+    /// Text is already UTF-8: split it as such, without re-validating it. A preset hands its pieces to the
+    /// cache in batches (no list of pieces).
     fn encode_text_into<'a>(&self, text: &'a str, out: &mut Vec<u32>, scratch: &mut Scratch<'a, '_>) -> Result<()> {
         let Scratch { pieces, cache, .. } = scratch;
         let bytes = text.as_bytes();
         if let Pretokenizer::Preset(preset) = &self.pre {
-            return preset.scan(text, |start, end| self.encode_cached(bytes, start, end, out, cache));
+            return preset.scan_batches(text, |start, ends| self.encode_batch(bytes, start, ends, out, cache));
         }
         pieces.clear();
         self.pre.split(text, pieces)?;
         for piece in pieces.iter() {
             let start = piece.as_ptr() as usize - bytes.as_ptr() as usize;
             self.encode_cached(bytes, start, start + piece.len(), out, cache)?;
+        }
+        Ok(())
+    }
+
+    /// The ids of the pieces `text[start..ends[0]]`, `text[ends[0]..ends[1]]`, ... (see
+    /// [`encode_cached`](Self::encode_cached)).
+    #[inline(always)]
+    fn encode_batch(
+        &self,
+        text: &[u8],
+        mut start: usize,
+        ends: &[usize],
+        out: &mut Vec<u32>,
+        cache: &mut PieceCache,
+    ) -> Result<()> {
+        for &end in ends {
+            self.encode_cached(text, start, end, out, cache)?;
+            start = end;
         }
         Ok(())
     }
@@ -362,8 +380,7 @@ impl Encoder {
         let Some(key) = piece_cache::key_in(text, start, end) else {
             return self.encode_piece(&text[start..end], out);
         };
-        if let Some(ids) = cache.get(key) {
-            out.extend_from_slice(ids);
+        if cache.extend(key, out) {
             return Ok(());
         }
         let at = out.len();

@@ -4,6 +4,7 @@ use super::classes::{Text, LETTER, NUMBER};
 use super::scan::{contraction, symbols, up_to_three_numbers, whitespace};
 
 /// The end of the match starting at `i`.
+#[inline(always)]
 pub(crate) fn match_end(t: &Text, i: usize) -> usize {
     if let Some(end) = contraction(t, i, true) {
         return end;

@@ -3,6 +3,7 @@ use super::classes::{Text, LETTER, NUMBER};
 use super::scan::{contraction, is_other, whitespace};
 
 /// The end of the match starting at `i`.
+#[inline(always)]
 pub(crate) fn match_end(t: &Text, i: usize) -> usize {
     if let Some(end) = contraction(t, i, false) {
         return end;

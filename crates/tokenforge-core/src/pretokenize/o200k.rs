@@ -8,6 +8,7 @@ use super::classes::{Text, LETTER, LOWER, NUMBER, UPPER};
 use super::scan::{contraction, symbols, up_to_three_numbers, whitespace};
 
 /// The end of the match starting at `i`.
+#[inline(always)]
 pub(crate) fn match_end(t: &Text, i: usize) -> usize {
     match word(t, i) {
         Some(end) => contraction(t, end, true).unwrap_or(end),
