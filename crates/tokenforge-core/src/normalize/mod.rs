@@ -105,8 +105,9 @@ impl SpmNormalizer {
             if prev_space {
                 rep = rep.trim_start_matches(' ');
             }
-            if !rep.is_empty() {
-                if o.escape_whitespaces {
+            // Byte tests, not `str` methods: this runs once per character.
+            if let Some(&last) = rep.as_bytes().last() {
+                if o.escape_whitespaces && rep.as_bytes().contains(&b' ') {
                     for (i, piece) in rep.split(' ').enumerate() {
                         if i > 0 {
                             out.push_str(SPACE);
@@ -116,7 +117,7 @@ impl SpmNormalizer {
                 } else {
                     out.push_str(rep);
                 }
-                prev_space = rep.ends_with(' ');
+                prev_space = last == b' ';
             }
             text = &text[len..];
             if !o.remove_extra_whitespaces {
