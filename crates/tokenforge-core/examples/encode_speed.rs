@@ -44,7 +44,7 @@ fn load(path: &str, preset: &str) -> Encoder {
         recover_merges(&tokens).into_iter().enumerate().filter_map(|(id, pair)| Some((pair?, id as u32))).collect();
     let vocab = Vocab::new(tokens, &[]);
     let model = Model::Bpe(Bpe::new(&vocab, &merges, true).expect("valid merges"));
-    Encoder::new(vocab, model, Pretokenizer::new(preset).expect("preset"), &[], &[]).expect("encoder")
+    Encoder::new(vocab, model, None, Pretokenizer::new(preset).expect("preset"), &[], &[]).expect("encoder")
 }
 
 /// Encodes every item, one call each; returns the number of ids.
