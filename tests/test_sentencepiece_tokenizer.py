@@ -32,6 +32,7 @@ ODD_TEXTS = [
     "<s> not a control </s> <unk>",
     "\x00\x01\x7f control",
     "ǅİıß naïve café",
+    "combining: A\u0300 e\u0301x cafe\u0301 a\u0308b Ｅ\u0301",
 ]
 CASES = [("unigram", False), ("unigram", True), ("bpe", False), ("bpe", True)]
 

@@ -38,12 +38,19 @@ impl Charsmap {
         self.units.get(pos).copied()
     }
 
+    /// Whether a rule may match at the ASCII byte `b` when an ASCII byte follows it: a rule for `b` alone, or one
+    /// continuing `b` with an ASCII byte (not counted: rules continuing it otherwise, `A` + a combining mark).
+    pub fn rewrites_before_ascii(&self, b: u8) -> bool {
+        let Some(root) = self.unit(0) else { return false };
+        let pos = offset(root) ^ b as usize;
+        let Some(u) = self.unit(pos).filter(|&u| label(u) == b as u32) else { return false };
+        let children = pos ^ offset(u);
+        has_leaf(u) || (0..128u32).any(|c| self.unit(children ^ c as usize).is_some_and(|v| label(v) == c))
+    }
+
     /// The longest rule matching a prefix of `text`: `(bytes of text it consumes, replacement)`. A replacement
     /// that is not valid UTF-8 or runs past the blob counts as no match.
     pub fn longest_prefix<'a>(&'a self, text: &[u8]) -> Option<(usize, &'a str)> {
-        let offset = |u: u32| ((u >> 10) << ((u & (1 << 9)) >> 6)) as usize;
-        let has_leaf = |u: u32| (u >> 8) & 1 == 1;
-        let label = |u: u32| u & ((1 << 31) | 0xFF);
         let mut pos = offset(self.unit(0)?);
         let (mut best, mut matches) = (None, 0);
         for (i, &b) in text.iter().enumerate() {
@@ -66,6 +73,19 @@ impl Charsmap {
         let end = rest.iter().position(|&c| c == 0)?;
         std::str::from_utf8(&rest[..end]).ok().map(|s| (len, s))
     }
+}
+
+/// darts-clone's unit fields: the offset to a node's children, whether it has a leaf (a value), its label.
+fn offset(u: u32) -> usize {
+    ((u >> 10) << ((u & (1 << 9)) >> 6)) as usize
+}
+
+fn has_leaf(u: u32) -> bool {
+    (u >> 8) & 1 == 1
+}
+
+fn label(u: u32) -> u32 {
+    u & ((1 << 31) | 0xFF)
 }
 
 #[cfg(test)]

@@ -36,6 +36,9 @@ pub struct SpmNormalizer {
     options: SpmOptions,
     /// User-defined symbols, matched anchored and longest-first before the map.
     user: Option<AhoCorasick>,
+    /// The ASCII bytes that stay as they are when an ASCII byte follows (no rule for them or continuing them
+    /// with ASCII, no user-defined symbol starting with them, not a space): runs of them are copied whole.
+    plain: [bool; 128],
 }
 
 impl SpmNormalizer {
@@ -51,11 +54,18 @@ impl SpmNormalizer {
                 AhoCorasickBuilder::new()
                     .match_kind(MatchKind::LeftmostLongest)
                     .start_kind(StartKind::Anchored)
-                    .build(symbols)
+                    .build(&symbols)
                     .map_err(|e| Error::InvalidArgument(e.to_string()))?,
             )
         };
-        Ok(SpmNormalizer { map, options, user })
+        let mut plain = [false; 128];
+        for (b, p) in plain.iter_mut().enumerate() {
+            let b = b as u8;
+            *p = b != b' '
+                && !map.as_ref().is_some_and(|m| m.rewrites_before_ascii(b))
+                && !symbols.iter().any(|s| s.as_bytes()[0] == b);
+        }
+        Ok(SpmNormalizer { map, options, user, plain })
     }
 
     /// The settings.
@@ -76,6 +86,20 @@ impl SpmNormalizer {
         }
         let len = text.chars().next().map_or(0, char::len_utf8);
         (&text[..len], len)
+    }
+
+    /// How many bytes at the start of `text` stay as they are: plain ASCII bytes, each followed by ASCII (or
+    /// the end), so that no rule reaches past them.
+    fn plain_run(&self, text: &[u8]) -> usize {
+        let mut run = 0;
+        while run < text.len()
+            && text[run] < 128
+            && self.plain[text[run] as usize]
+            && text.get(run + 1).is_none_or(|&next| next < 128)
+        {
+            run += 1;
+        }
+        run
     }
 
     /// Appends the normalized form of `text` to `out`.
@@ -101,6 +125,13 @@ impl SpmNormalizer {
         }
         let mut prev_space = o.remove_extra_whitespaces;
         while !text.is_empty() {
+            let run = self.plain_run(text.as_bytes());
+            if run > 0 {
+                out.push_str(&text[..run]);
+                text = &text[run..];
+                prev_space = false;
+                continue;
+            }
             let (mut rep, len) = self.prefix(text);
             if prev_space {
                 rep = rep.trim_start_matches(' ');
