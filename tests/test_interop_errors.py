@@ -83,12 +83,15 @@ def foreign(kind: str) -> HFTokenizer:
     return tok
 
 
-@pytest.mark.parametrize("kind, message", [("Unigram", "Unigram model"), ("BPE", "byte_fallback")])
-def test_foreign_models(tmp_path, kind, message):
+@pytest.mark.parametrize("kind", ["Unigram", "BPE"])
+def test_sentencepiece_style_models_load(tmp_path, kind):
+    """(Once refused; tests/test_hf_sentencepiece.py checks these families in depth.)"""
     path = tmp_path / "tokenizer.json"
-    foreign(kind).save(str(path))
-    with pytest.raises(tf.UnsupportedError, match=f"{path}: not supported yet: .*{message}"):
-        tf.Tokenizer.from_huggingface(path)
+    hf = foreign(kind)
+    hf.save(str(path))
+    ours = tf.Tokenizer.from_huggingface(path)
+    for text in ["a", "ab ba", "A", "Aa"]:  # (tokenizers reorders ids after a missing byte piece: "aaA")
+        assert ours.encode(text) == hf.encode(text).ids
 
 
 def test_whitespace_bpe_is_unsupported(tmp_path):

@@ -30,9 +30,10 @@ from tokenforge.errors import (
     TokenizerFileError,
     UnsupportedError,
 )
+from tokenforge.interop import hf_sentencepiece
 from tokenforge.interop.bytelevel import from_unicode, to_unicode
 from tokenforge.interop.hf_processors import ProcessorReader, template_json
-from tokenforge.models import BpeModel, WordPieceModel
+from tokenforge.models import BpeModel, CharBpeModel, UnigramModel, WordPieceModel
 from tokenforge.normalizers import nmt_nfkc_charsmap
 from tokenforge.processors import ROLES
 from tokenforge.tokenizer import Merge, Tokenizer
@@ -192,6 +193,8 @@ def to_tokenizer_json(tok: Tokenizer) -> dict:
     """The content of a `tokenizer.json` giving the same ids as `tok` (ConfigError if none can)."""
     if isinstance(tok.model, WordPieceModel):
         return wordpiece_json(tok)
+    if isinstance(tok.model, (UnigramModel, CharBpeModel)):
+        return hf_sentencepiece.tokenizer_json(tok, special_added_tokens(tok), post_processor_json(tok))
     if not isinstance(tok.model, BpeModel):
         raise UnsupportedError(f"not supported yet: a Hugging Face tokenizer.json of a {tok.model.type} model")
     ordinary = unique_ordinary(tok)
@@ -440,8 +443,10 @@ class _Reader:
         kind = model.get("type", "BPE")
         if kind == "WordPiece":
             return self.wordpiece(data, model)
+        if kind in ("Unigram", "BPE") and hf_sentencepiece.is_sentencepiece(data, model):
+            return hf_sentencepiece.read(self, data, model)
         if kind != "BPE":
-            raise self.unsupported(f"{kind} model (byte-level BPE and WordPiece are)")
+            raise self.unsupported(f"{kind} model (BPE, Unigram and WordPiece are)")
         self.model(model)
         vocab = self.field(model, "vocab", dict, '"model"')
         normalizer = self.normalizer(data.get("normalizer"))

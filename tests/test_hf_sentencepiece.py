@@ -1,0 +1,129 @@
+"""SentencePiece-style `tokenizer.json` (Llama/Mistral/Gemma byte-fallback BPE, Unigram) against Hugging Face
+`tokenizers`: files made by `transformers`' own converters from models sentencepiece trained here, read by us;
+our export of sentencepiece models read by `tokenizers`. Same ids on multilingual and hypothesis text."""
+
+from __future__ import annotations
+
+import functools
+import json
+import tempfile
+from pathlib import Path
+
+import pytest
+import sentencepiece as spm
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from interop_support import MULTILINGUAL
+from sentencepiece_support import spm_text, trained, training_text
+from tokenizers import Tokenizer as HFTokenizer
+
+import tokenforge as tf
+from tokenforge.errors import UnsupportedError
+
+TEXTS = [*training_text().splitlines()[-3:], *MULTILINGUAL, "", " ", "  two  spaces ", "ünïcödé 😀 \x00 Ω"]
+
+
+def model_file(kind: str, byte_fallback: bool) -> Path:
+    path = Path(tempfile.mkdtemp()) / f"{kind}.model"
+    path.write_bytes(trained(kind, 800 if byte_fallback else 500, byte_fallback=byte_fallback))
+    return path
+
+
+BYTES = [f"<0x{b:02X}>" for b in range(256)]
+
+
+@functools.cache
+def built(name: str) -> Path:
+    """A Llama/Mistral/Gemma-shaped (or Unigram) tokenizer.json assembled from Hugging Face's components and
+    trained by its trainers on `training_text()`."""
+    from tokenizers import decoders, models, normalizers, pre_tokenizers, trainers
+
+    specials = ["<unk>", "<s>", "</s>"]
+    if name == "unigram":
+        hf = HFTokenizer(models.Unigram())
+        trainer = trainers.UnigramTrainer(vocab_size=600, special_tokens=specials, unk_token="<unk>")
+    else:
+        hf = HFTokenizer(models.BPE(unk_token="<unk>", byte_fallback=True, fuse_unk=True))
+        trainer = trainers.BpeTrainer(vocab_size=800, special_tokens=specials + BYTES)
+    decoder = [decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse()]
+    if name == "llama-legacy":
+        hf.normalizer = normalizers.Sequence([normalizers.Prepend("▁"), normalizers.Replace(" ", "▁")])
+    elif name == "gemma":
+        hf.normalizer = normalizers.Replace(" ", "▁")
+        hf.pre_tokenizer = pre_tokenizers.Split(" ", "merged_with_previous")
+    else:
+        split = name != "llama"
+        hf.pre_tokenizer = pre_tokenizers.Metaspace(
+            prepend_scheme="first" if name == "llama" else "always", split=split
+        )
+    hf.decoder = decoders.Sequence(decoder + ([] if name == "gemma" else [decoders.Strip(" ", 1, 0)]))
+    hf.train_from_iterator(training_text().splitlines(), trainer)
+    path = Path(tempfile.mkdtemp()) / "tokenizer.json"
+    hf.save(str(path))
+    return path
+
+
+@functools.cache
+def imported(name: str) -> tuple[tf.Tokenizer, HFTokenizer]:
+    path = built(name)
+    return tf.Tokenizer.from_huggingface(path), HFTokenizer.from_file(str(path))
+
+
+@functools.cache
+def exported(kind: str, byte_fallback: bool) -> tuple[tf.Tokenizer, HFTokenizer, spm.SentencePieceProcessor]:
+    path = model_file(kind, byte_fallback)
+    tok = tf.Tokenizer.from_sentencepiece(path)
+    hf = HFTokenizer.from_file(str(tok.save_huggingface(path.parent / "hf")))
+    return tok, hf, spm.SentencePieceProcessor(model_file=str(path))
+
+
+IMPORTED = ["llama-legacy", "llama", "gemma", "metaspace-split", "unigram"]
+EXPORTED = [("bpe", True), ("bpe", False), ("unigram", True), ("unigram", False)]
+
+
+@pytest.mark.parametrize("name", IMPORTED)
+def test_converted_files_give_hugging_faces_ids(name):
+    ours, hf = imported(name)
+    assert type(ours.model).__name__ == ("UnigramModel" if name == "unigram" else "CharBpeModel")
+    for text in TEXTS:
+        assert ours.encode(text) == hf.encode(text, add_special_tokens=False).ids, text
+    ids = ours.encode(MULTILINGUAL[0])
+    assert ours.decode(ids) == hf.decode(ids) == MULTILINGUAL[0]
+
+
+@settings(max_examples=100)
+@given(st.sampled_from(IMPORTED), spm_text())
+def test_converted_files_on_generated_text(name, text):
+    ours, hf = imported(name)
+    assert ours.encode(text) == hf.encode(text, add_special_tokens=False).ids
+
+
+@pytest.mark.parametrize("case", EXPORTED, ids=lambda c: f"{c[0]}{'-bytes' if c[1] else ''}")
+def test_exported_sentencepiece_models_give_the_same_ids(case):
+    tok, hf, sp = exported(*case)
+    for text in TEXTS:
+        want = sp.encode(text)
+        assert tok.encode(text) == want, text
+        assert hf.encode(text, add_special_tokens=False).ids == want, text
+    again = tf.Tokenizer.from_huggingface(tok.save_huggingface(Path(tempfile.mkdtemp())))
+    assert all(again.encode(t) == tok.encode(t) for t in TEXTS)
+
+
+@settings(max_examples=100)
+@given(st.sampled_from(EXPORTED), spm_text())
+def test_exported_models_on_generated_text(case, text):
+    tok, hf, _ = exported(*case)
+    assert hf.encode(text, add_special_tokens=False).ids == tok.encode(text)
+
+
+def test_shapes_we_cannot_read_say_so(tmp_path):
+    data = json.loads(built("unigram").read_text())
+    path = tmp_path / "tokenizer.json"
+    for key, value, match in [
+        ("pre_tokenizer", {"type": "Sequence", "pretokenizers": [{"type": "WhitespaceSplit"}]}, "WhitespaceSplit"),
+        ("normalizer", {"type": "Lowercase"}, "normalizer Lowercase"),
+    ]:
+        path.write_text(json.dumps({**data, key: value}))
+        with pytest.raises(UnsupportedError, match=match) as e:
+            tf.Tokenizer.from_huggingface(path)
+        assert "\n" not in str(e.value) and str(path) in str(e.value)
