@@ -15,6 +15,7 @@ from tokenforge.cli.main import main
 from tokenforge.errors import ConfigError, TokenizerFileError, UnsupportedError
 from tokenforge.metrics.adapters import load_adapter
 from tokenforge.metrics.evaluate import Lexicon, evaluate
+from tokenforge.metrics.integrity import fold
 
 ROOTS = ["ev", "kitap", "okul", "göz", "insan", "gel", "git", "yap", "kuş", "söz", "hak"]
 AFFIXES = ["ler", "lar", "de", "da", "te", "ta", "i", "ı", "u", "ü", "in", "ın", "un", "ün", "dı", "di", "tı", "ti"]
@@ -86,6 +87,22 @@ def test_round_trip(hybrid, text):
     ids = hybrid.encode(text)
     assert hybrid.decode(ids) == text
     assert hybrid.encode_batch([text, text]) == [ids, ids]
+
+
+@given(st.lists(PARTS).map("".join))
+def test_offsets_cover_the_text_and_roots_spell_their_letters(hybrid, text):
+    encoding = hybrid.encode(text, offsets=True)
+    assert encoding.ids == hybrid.encode(text)
+    covered = 0
+    for i, (start, end) in zip(encoding.ids, encoding.offsets):
+        assert start <= covered <= end or (i == 0 and start == end == covered)  # <uppercase>: empty, before its word
+        covered = end
+        if 2 <= i < 2 + hybrid.model.roots:
+            assert fold(text[start:end], "tr") == hybrid.token_bytes(i).decode()
+    assert covered == len(text)
+    assert [t for t, (a, b) in zip(encoding.tokens, encoding.offsets) if a == b] == ["<uppercase>"] * hybrid.encode(
+        text
+    ).count(0)
 
 
 def test_save_load_cli_and_eval(hybrid, tmp_path):

@@ -135,8 +135,9 @@ impl Model {
         match self {
             Model::Bpe(_) | Model::Lib(_) => consecutive_spans(vocab, ids, at, |_| 0, out),
             Model::WordPiece(m) => m.spans(vocab, piece, ids, at, out),
-            Model::Unigram(_) | Model::CharBpe(_) | Model::Hybrid(_) => Err(Error::InvalidArgument(
-                "offsets are not supported yet for Unigram, SentencePiece-style BPE and hybrid models".into(),
+            Model::Hybrid(m) => m.spans(piece, at, out),
+            Model::Unigram(_) | Model::CharBpe(_) => Err(Error::InvalidArgument(
+                "offsets are not supported yet for Unigram and SentencePiece-style BPE models".into(),
             )),
         }
     }

@@ -34,6 +34,30 @@ impl Casing {
     }
 }
 
+/// Where the bytes of a word's lower case lie in the word itself: only the first character may differ in
+/// length, and a span that ends inside it covers it whole.
+pub struct Recased {
+    at: usize,
+    first: usize,
+    shift: isize,
+}
+
+impl Recased {
+    /// `lower` stands for the bytes `at..end` of the text.
+    pub fn new(lower: &[u8], at: usize, end: usize) -> Self {
+        let first = std::str::from_utf8(lower).ok().and_then(|s| s.chars().next()).map_or(0, char::len_utf8);
+        Recased { at, first, shift: (end - at) as isize - lower.len() as isize }
+    }
+
+    /// The bytes of the text that `lower[a..b]` stands for.
+    pub fn span(&self, a: usize, b: usize) -> (usize, usize) {
+        let place = |p: usize| (self.at + p).saturating_add_signed(self.shift);
+        let start = if a < self.first { self.at } else { place(a) };
+        let end = if b == 0 { self.at } else { place(b.max(self.first)) };
+        (start, end)
+    }
+}
+
 /// What a piece of text becomes: an id of the lexicon, or text for BPE.
 pub enum Part<'a> {
     Id(u32),
@@ -92,8 +116,9 @@ impl Lexicon {
         &self.groups[(id - self.group_base()) as usize]
     }
 
-    /// Hands each part of `text` to `f`, in order.
-    pub fn parts(&self, text: &str, f: &mut impl FnMut(Part<'_>)) {
+    /// Hands each part of `text` to `f`, in order, with the bytes `lo..hi` of `text` it stands for. (A
+    /// `Part::Bpe` of a capitalised word is its lower case, whose first character may differ in length.)
+    pub fn parts(&self, text: &str, f: &mut impl FnMut(Part<'_>, usize, usize)) {
         let mut start = 0;
         while start < text.len() {
             let alpha = text[start..].chars().next().is_some_and(char::is_alphabetic);
@@ -103,37 +128,47 @@ impl Lexicon {
                 .map_or(text.len(), |(k, _)| start + k);
             let run = &text[start..end];
             match (alpha, run) {
-                (false, " ") => f(Part::Id(SPACE)),
-                (false, _) => f(Part::Bpe(run)),
-                (true, _) => self.word(run, f),
+                (false, " ") => f(Part::Id(SPACE), start, end),
+                (false, _) => f(Part::Bpe(run), start, end),
+                (true, _) => self.word(run, start, f),
             }
             start = end;
         }
     }
 
-    /// The parts of one word: lower case as it is, a capital first letter as `<uppercase>` before it, any other
-    /// casing (or a word the lexicon does not cover) to BPE.
-    fn word(&self, word: &str, f: &mut impl FnMut(Part<'_>)) {
+    /// The parts of one word at byte `at`: lower case as it is, a capital first letter as `<uppercase>` before
+    /// it, any other casing (or a word the lexicon does not cover) to BPE.
+    fn word(&self, word: &str, at: usize, f: &mut impl FnMut(Part<'_>, usize, usize)) {
         let lw = self.casing.lower(word);
+        let end = at + word.len();
         if lw != word && self.casing.upper_first(&lw) != word {
-            return f(Part::Bpe(word));
+            return f(Part::Bpe(word), at, end);
         }
         if lw != word {
-            f(Part::Id(UPPER));
+            f(Part::Id(UPPER), at, at);
         }
         match self.segment(&lw) {
-            Some(ids) => ids.into_iter().for_each(|id| f(Part::Id(id))),
-            None => f(Part::Bpe(&lw)),
+            Some(ids) => {
+                let recased = Recased::new(lw.as_bytes(), at, end);
+                let mut prev = 0;
+                for (id, stop) in ids {
+                    let (lo, hi) = recased.span(prev, stop);
+                    f(Part::Id(id), lo, hi);
+                    prev = stop;
+                }
+            }
+            None => f(Part::Bpe(&lw), at, end),
         }
     }
 
-    /// A root and the affix groups that give back the rest exactly: the longest root that allows that.
-    pub fn segment(&self, word: &str) -> Option<Vec<u32>> {
+    /// A root and the affix groups that give back the rest exactly, each with where it ends in `word`: the
+    /// longest root that allows that.
+    pub fn segment(&self, word: &str) -> Option<Vec<(u32, usize)>> {
         let mut failed = vec![false; word.len() + 1];
         let bounds: Vec<usize> = word.char_indices().map(|(i, _)| i).skip(1).chain([word.len()]).collect();
         for &end in bounds[..self.max_root.min(bounds.len())].iter().rev() {
             if let Some(&root) = self.roots.get(&word[..end]) {
-                let mut ids = vec![root];
+                let mut ids = vec![(root, end)];
                 if self.cover(word, end, &mut failed, &mut ids) {
                     return Some(ids);
                 }
@@ -145,7 +180,7 @@ impl Lexicon {
     /// Appends to `ids` the groups covering `word[pos..]`, longest affix first, each realised after the word so
     /// far as its exact surface; false (and `ids` as it was) when none does. `failed` remembers positions that
     /// cannot be covered (what follows a position depends on nothing else).
-    fn cover(&self, word: &str, pos: usize, failed: &mut [bool], ids: &mut Vec<u32>) -> bool {
+    fn cover(&self, word: &str, pos: usize, failed: &mut [bool], ids: &mut Vec<(u32, usize)>) -> bool {
         if pos == word.len() {
             return true;
         }
@@ -161,7 +196,7 @@ impl Lexicon {
             if realise(self.group(gid), &word[..pos]) != affix {
                 continue;
             }
-            ids.push(gid);
+            ids.push((gid, pos + end));
             if self.cover(word, pos + end, failed, ids) {
                 return true;
             }

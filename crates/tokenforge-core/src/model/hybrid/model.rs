@@ -2,7 +2,7 @@
 //! the bytes of a space), the roots, one id per affix group (the bytes of its first allomorph), the BPE part
 //! (its own 256 bytes and merges, run as a byte-level BPE of its own), then any special tokens.
 use super::harmony::upper;
-use super::lexicon::{Casing, Lexicon, Part};
+use super::lexicon::{Casing, Lexicon, Part, Recased};
 use super::{N_SPECIALS, UPPER};
 use crate::error::{Error, Result};
 use crate::model::bpe::{Bpe, Pair};
@@ -64,7 +64,7 @@ impl Hybrid {
             return self.bpe_piece(piece, out);
         };
         let mut failed = Ok(());
-        self.lexicon.parts(text, &mut |part| match part {
+        self.lexicon.parts(text, &mut |part, _, _| match part {
             Part::Id(id) => out.push(id),
             Part::Bpe(s) => {
                 if failed.is_ok() {
@@ -73,6 +73,40 @@ impl Hybrid {
             }
         });
         failed
+    }
+
+    /// The byte span of each id of one pre-token (as [`encode_piece`](Self::encode_piece) gives them) in the
+    /// text where the pre-token starts at byte `at`: a root or an affix spans its letters, `<uppercase>` nothing
+    /// before its word, BPE tokens their bytes (of a lower-cased word, the first token takes its first letter).
+    pub fn spans(&self, piece: &[u8], at: usize, out: &mut Vec<(usize, usize)>) -> Result<()> {
+        let Ok(text) = std::str::from_utf8(piece) else {
+            return self.bpe_spans(piece, at, at + piece.len(), out);
+        };
+        let mut failed = Ok(());
+        self.lexicon.parts(text, &mut |part, lo, hi| match part {
+            Part::Id(_) => out.push((at + lo, at + hi)),
+            Part::Bpe(s) => {
+                if failed.is_ok() {
+                    failed = self.bpe_spans(s.as_bytes(), at + lo, at + hi, out);
+                }
+            }
+        });
+        failed
+    }
+
+    /// The spans of the BPE tokens of `piece`, which stands for the bytes `lo..hi` (its first character may
+    /// have another length there).
+    fn bpe_spans(&self, piece: &[u8], lo: usize, hi: usize, out: &mut Vec<(usize, usize)>) -> Result<()> {
+        let mut ids = Vec::new();
+        self.bpe.encode_piece(&self.bpe_vocab, piece, &mut ids)?;
+        let recased = Recased::new(piece, lo, hi);
+        let mut pos = 0;
+        for id in ids {
+            let next = pos + self.bpe_vocab.token(id)?.len();
+            out.push(recased.span(pos, next));
+            pos = next;
+        }
+        Ok(())
     }
 
     fn bpe_piece(&self, piece: &[u8], out: &mut Vec<u32>) -> Result<()> {

@@ -55,7 +55,7 @@ pub fn train(
     let full = Lexicon::new(&roots, groups.clone(), cfg.casing);
     let mut used: FxHashMap<u32, u64> = FxHashMap::default();
     for &(piece, n) in &pieces {
-        full.parts(piece, &mut |part| {
+        full.parts(piece, &mut |part, _, _| {
             if let Part::Id(id) = part {
                 if (N_SPECIALS..full.group_base()).contains(&id) {
                     *used.entry(id).or_default() += n;
@@ -84,7 +84,7 @@ pub fn train(
     let lexical = Lexicon::new(&kept, groups.clone(), cfg.casing);
     let mut residue = WordCounts::default();
     for &(piece, n) in &pieces {
-        lexical.parts(piece, &mut |part| {
+        lexical.parts(piece, &mut |part, _, _| {
             if let Part::Bpe(s) = part {
                 residue.add(s.as_bytes(), n);
             }
