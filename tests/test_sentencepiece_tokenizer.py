@@ -6,6 +6,7 @@ decoded text through `Tokenizer.from_sentencepiece` and `load_any`, the normaliz
 from __future__ import annotations
 
 import json
+import pickle
 
 import pytest
 import sentencepiece as spm
@@ -77,6 +78,7 @@ def test_saved_models_keep_every_id(case, tmp_path):
     again = tf.Tokenizer.load(tok.save(tmp_path / "tok"))
     assert type(again.model) is type(tok.model) and again.normalizer == tok.normalizer
     assert again.encode_batch(lines) == tok.encode_batch(lines)
+    assert pickle.loads(pickle.dumps(tok)).encode_batch(lines) == tok.encode_batch(lines)
     out = tok.save_sentencepiece(tmp_path / "out.model")
     written = spm.SentencePieceProcessor(model_file=str(out))
     assert [written.encode(t) for t in lines] == [sp.encode(t) for t in lines]
