@@ -131,6 +131,8 @@ def test_save_load_cli_and_eval(hybrid, tmp_path):
     assert metrics["tokens"] == sum(len(hybrid.encode(line)) for d in DOCS[:3] for line in d.splitlines(True))
     assert metrics["pure_tokens"] > result["tokenizers"]["bpe"]["corpora"]["tr"]["pure_tokens"]
     assert metrics["unknown_tokens"] == 0 and not result["tokenizers"]["hybrid"]["lossy"]  # <uppercase> loses nothing
+    spans = adapters[0].tokenize(["İnsanın evleri"])  # from the offsets: the tokens' bytes do not spell the text
+    assert spans.starts.tolist() == [0, 0, 6, 9, 10, 12, 15] and spans.ends.tolist() == [0, 6, 9, 10, 12, 15, 16]
 
 
 def test_errors(hybrid, tmp_path):

@@ -80,6 +80,21 @@ def char_byte_offsets(text: str) -> np.ndarray:
     return out
 
 
+def from_char_offsets(texts: list[str], encodings) -> Tokenized:
+    """Ids and byte spans from encodings with `ids` and character `offsets` into each text."""
+    counts = np.array([len(e.ids) for e in encodings], dtype=SPAN_DTYPE)
+    ids = np.fromiter(chain.from_iterable(e.ids for e in encodings), dtype=SPAN_DTYPE, count=int(counts.sum()))
+    starts, ends, base = [], [], 0
+    for text, e in zip(texts, encodings):
+        offsets = char_byte_offsets(text)
+        chars = np.array(e.offsets, dtype=SPAN_DTYPE).reshape(-1, 2)
+        starts.append(offsets[chars[:, 0]] + base)
+        ends.append(offsets[chars[:, 1]] + base)
+        base += int(offsets[-1])
+    empty = np.zeros(0, dtype=SPAN_DTYPE)
+    return Tokenized(ids, counts, np.concatenate([empty, *starts]), np.concatenate([empty, *ends]))
+
+
 class Adapter(ABC):
     """A tokenizer as the metrics see it (see the module docstring)."""
 
@@ -156,9 +171,12 @@ class OursAdapter(Adapter):
         return self.tok.encode_batch(texts)
 
     def tokenize(self, texts: list[str]) -> Tokenized:
-        """Spans from the token lengths; with a normaliser (the tokens no longer spell the raw text), from the
+        """Spans from the token lengths; for a model with markers (the hybrid: its tokens' bytes need not spell
+        the text), from its own offsets; with a normaliser (the tokens no longer spell the raw text), from the
         offsets that `tokenizers` (or `sentencepiece`, for sentencepiece's normaliser) tracks through the same
         normaliser on our export, whose ids are ours."""
+        if self.tok.normalizer is None and self.tok.model.markers():
+            return from_char_offsets(texts, self.tok.encode_batch(texts, offsets=True))
         if self.tok.normalizer is None:
             return super().tokenize(texts)
         if not hasattr(self, "_offsets"):
@@ -234,18 +252,7 @@ class HuggingFaceAdapter(Adapter):
 
     def tokenize(self, texts: list[str]) -> Tokenized:
         """Ids and spans from the library's offsets (characters of the original text, turned into bytes)."""
-        encodings = self.tok.encode_batch(texts, add_special_tokens=False)
-        counts = np.array([len(e.ids) for e in encodings], dtype=SPAN_DTYPE)
-        ids = np.fromiter(chain.from_iterable(e.ids for e in encodings), dtype=SPAN_DTYPE, count=int(counts.sum()))
-        starts, ends, base = [], [], 0
-        for text, e in zip(texts, encodings):
-            offsets = char_byte_offsets(text)
-            chars = np.array(e.offsets, dtype=SPAN_DTYPE).reshape(-1, 2)
-            starts.append(offsets[chars[:, 0]] + base)
-            ends.append(offsets[chars[:, 1]] + base)
-            base += int(offsets[-1])
-        empty = np.zeros(0, dtype=SPAN_DTYPE)
-        return Tokenized(ids, counts, np.concatenate([empty, *starts]), np.concatenate([empty, *ends]))
+        return from_char_offsets(texts, self.tok.encode_batch(texts, add_special_tokens=False))
 
     def read_entries(self) -> list[VocabEntry]:
         """Every entry: byte-level strings mapped back to bytes, `▁` as a space, `<0xXX>` byte pieces, the
