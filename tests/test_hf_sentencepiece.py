@@ -14,11 +14,12 @@ import sentencepiece as spm
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from interop_support import MULTILINGUAL
-from sentencepiece_support import spm_text, trained, training_text
+from sentencepiece_support import REAL_MODELS, real_model, spm_text, trained, training_text
 from tokenizers import Tokenizer as HFTokenizer
 
 import tokenforge as tf
 from tokenforge.errors import UnsupportedError
+from tokenforge.models.pieces import PieceKind
 
 TEXTS = [*training_text().splitlines()[-3:], *MULTILINGUAL, "", " ", "  two  spaces ", "ünïcödé 😀 \x00 Ω"]
 
@@ -127,3 +128,38 @@ def test_shapes_we_cannot_read_say_so(tmp_path):
         with pytest.raises(UnsupportedError, match=match) as e:
             tf.Tokenizer.from_huggingface(path)
         assert "\n" not in str(e.value) and str(path) in str(e.value)
+
+
+@pytest.mark.parametrize("relative", REAL_MODELS)
+def test_real_models_exported_give_sentencepiece_ids(relative, tmp_path):
+    path = real_model(relative)
+    if not path.is_file():
+        pytest.skip(f"{path} is missing: run scripts/fetch_test_data.sh")
+    tok = tf.Tokenizer.from_sentencepiece(path)
+    if PieceKind.USER_DEFINED in tok.model.kinds():  # Mistral v3's control words
+        with pytest.raises(UnsupportedError, match="user-defined pieces"):
+            tok.save_huggingface(tmp_path)
+        return
+    hf = HFTokenizer.from_file(str(tok.save_huggingface(tmp_path)))
+    sp = spm.SentencePieceProcessor(model_file=str(path))
+    for text in TEXTS:
+        assert hf.encode(text, add_special_tokens=False).ids == sp.encode(text), text
+    again = tf.Tokenizer.from_huggingface(tmp_path)
+    assert all(again.encode(t) == sp.encode(t) for t in TEXTS)
+
+
+@functools.cache
+def real_exported(relative: str) -> tuple[HFTokenizer, spm.SentencePieceProcessor]:
+    path = real_model(relative)
+    if not path.is_file():
+        pytest.skip(f"{path} is missing: run scripts/fetch_test_data.sh")
+    tok = tf.Tokenizer.from_sentencepiece(path)
+    hf = HFTokenizer.from_file(str(tok.save_huggingface(Path(tempfile.mkdtemp()))))
+    return hf, spm.SentencePieceProcessor(model_file=str(path))
+
+
+@settings(max_examples=100)
+@given(st.sampled_from(REAL_MODELS[:5]), spm_text())
+def test_real_models_exported_on_generated_text(relative, text):
+    hf, sp = real_exported(relative)
+    assert hf.encode(text, add_special_tokens=False).ids == sp.encode(text)

@@ -1,8 +1,8 @@
-"""SentencePiece-style `tokenizer.json` (Llama-2, Mistral, Gemma: BPE with `byte_fallback`; T5-like Unigram): our
+r"""SentencePiece-style `tokenizer.json` (Llama-2, Mistral, Gemma: BPE with `byte_fallback`; T5-like Unigram): our
 Unigram and SentencePiece-style BPE models with sentencepiece's normalizer, both ways.
 
 sentencepiece's normalizer becomes Hugging Face's steps: the charsmap `Precompiled`, extra spaces removed by three
-`Replace` regexes (`^ +`, ` +$`, ` {2,}` → ` `), the dummy prefix `Prepend("▁")` and spaces as `Replace(" ", "▁")`;
+`Replace` regexes (`\A +`, ` +\z`, ` {2,}` → ` `), the dummy prefix `Prepend("▁")` and spaces as `Replace(" ", "▁")`;
 or a `Metaspace` pre-tokenizer (`prepend_scheme` always/first: the prefix unless the text starts with a space;
 `split`: our `metaspace` pre-tokenizer). The reader takes those shapes (Llama's legacy normalizers, its newer
 `Metaspace`, Gemma's `Replace` + `Split(" ")`) and refuses the rest with one line. Metaspace's `first` is read
@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from tokenforge.interop.huggingface import _Reader
 
 #: The `Replace` steps that remove extra spaces as sentencepiece's `remove_extra_whitespaces` does.
-EXTRA_SPACES = (("^ +", ""), (" +$", ""), (" {2,}", " "))
+EXTRA_SPACES = ((r"\A +", ""), (r" +\z", ""), (" {2,}", " "))
+# (\A and \z: Hugging Face's regexes are Oniguruma's, where ^ and $ match at every line.)
 
 
 def _regex_replace(pattern: str, content: str) -> dict:
