@@ -378,7 +378,7 @@ impl Encoder {
         cache: &mut PieceCache,
     ) -> Result<()> {
         let Some(key) = piece_cache::key_in(text, start, end) else {
-            return self.encode_piece(&text[start..end], out);
+            return self.encode_long(&text[start..end], out, cache);
         };
         if cache.extend(key, out) {
             return Ok(());
@@ -386,6 +386,18 @@ impl Encoder {
         let at = out.len();
         self.encode_piece(&text[start..end], out)?;
         cache.insert(key, &out[at..]);
+        Ok(())
+    }
+
+    /// The ids of a piece too long for the cache's table, through its map of long pieces.
+    #[inline(never)]
+    fn encode_long(&self, piece: &[u8], out: &mut Vec<u32>, cache: &mut PieceCache) -> Result<()> {
+        if cache.extend_long(piece, out) {
+            return Ok(());
+        }
+        let at = out.len();
+        self.encode_piece(piece, out)?;
+        cache.insert_long(piece, &out[at..]);
         Ok(())
     }
 

@@ -5,13 +5,19 @@
 //! byte, so no key is 0, the empty slot). An entry is 32 bytes — the key and up to three ids inline — so a
 //! probe reads one entry and never follows a pointer. Open addressing with linear probing; the table
 //! doubles at 3/4 load and stops taking entries at its cap (memory stays bounded whatever the input).
-//! Pieces of more than three ids are not cached. One cache belongs to one thread at a time: the
-//! encoder keeps a pool and hands each call (each batch worker) its own.
+//! Pieces of more than three ids are not cached there. Longer pieces (up to [`MAX_LONG_PIECE`] bytes: code,
+//! rules of dashes, long words) go to a hash map beside it, within a byte budget. One cache belongs to one
+//! thread at a time: the encoder keeps a pool and hands each call (each batch worker) its own.
+use rustc_hash::FxHashMap;
 
 /// Longest piece the cache holds, in bytes.
 pub const MAX_PIECE: usize = 15;
 /// Most ids an entry holds.
 const MAX_IDS: usize = 3;
+/// Longest piece the map of long pieces holds, in bytes.
+pub const MAX_LONG_PIECE: usize = 128;
+/// Bytes of pieces and ids the map of long pieces holds at most.
+const LONG_BUDGET: usize = 8 << 20;
 
 #[derive(Clone, Copy, Default)]
 #[repr(C, align(32))]
@@ -30,6 +36,10 @@ pub struct PieceCache {
     len: usize,
     /// Most entries ever held.
     cap: usize,
+    /// Pieces of [`MAX_PIECE`] + 1 to [`MAX_LONG_PIECE`] bytes and their ids.
+    long: FxHashMap<Box<[u8]>, Box<[u32]>>,
+    /// Bytes of pieces and ids in `long`.
+    long_bytes: usize,
 }
 
 /// The key of a piece of 1..=[`MAX_PIECE`] bytes, else `None`.
@@ -82,7 +92,14 @@ impl PieceCache {
     /// An empty cache that will hold at most `cap` entries.
     pub fn new(cap: usize) -> Self {
         let bits = 12;
-        PieceCache { slots: vec![Entry::default(); 1 << bits], bits, len: 0, cap }
+        PieceCache {
+            slots: vec![Entry::default(); 1 << bits],
+            bits,
+            len: 0,
+            cap,
+            long: FxHashMap::default(),
+            long_bytes: 0,
+        }
     }
 
     /// Number of entries.
@@ -144,6 +161,26 @@ impl PieceCache {
         self.len += 1;
     }
 
+    /// Appends the ids of a long piece to `out`; false if it is not cached.
+    #[inline]
+    pub fn extend_long(&self, piece: &[u8], out: &mut Vec<u32>) -> bool {
+        if piece.len() > MAX_LONG_PIECE {
+            return false;
+        }
+        self.long.get(piece).map(|ids| out.extend_from_slice(ids)).is_some()
+    }
+
+    /// Caches the ids of a long piece (not cached: over [`MAX_LONG_PIECE`] bytes, or the budget is spent).
+    pub fn insert_long(&mut self, piece: &[u8], ids: &[u32]) {
+        let size = piece.len() + 4 * ids.len();
+        if piece.len() > MAX_LONG_PIECE || self.long_bytes + size > LONG_BUDGET {
+            return;
+        }
+        if self.long.insert(piece.into(), ids.into()).is_none() {
+            self.long_bytes += size;
+        }
+    }
+
     fn grow(&mut self) {
         let old = std::mem::replace(&mut self.slots, vec![Entry::default(); 2 << self.bits]);
         self.bits += 1;
@@ -181,6 +218,23 @@ mod tests {
     fn get(cache: &PieceCache, key: u128) -> Option<Vec<u32>> {
         let mut out = vec![7];
         cache.extend(key, &mut out).then(|| out[1..].to_vec())
+    }
+
+    #[test]
+    fn long_pieces_are_held_within_the_budget() {
+        let mut cache = PieceCache::new(10);
+        let piece = |i: usize| format!("{i:0>100}").into_bytes();
+        let ids: Vec<u32> = (0..25).collect();
+        let fits = LONG_BUDGET / (100 + 4 * ids.len());
+        for i in 0..fits + 10 {
+            cache.insert_long(&piece(i), &ids);
+        }
+        let mut out = Vec::new();
+        assert!(cache.extend_long(&piece(0), &mut out) && out == ids);
+        assert!(cache.extend_long(&piece(fits - 1), &mut out));
+        assert!(!cache.extend_long(&piece(fits), &mut out), "over the budget");
+        cache.insert_long(&[b'x'; MAX_LONG_PIECE + 1], &ids);
+        assert!(!cache.extend_long(&[b'x'; MAX_LONG_PIECE + 1], &mut out), "too long");
     }
 
     #[test]

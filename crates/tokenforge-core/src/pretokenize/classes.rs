@@ -211,6 +211,11 @@ const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGH: u64 = 0x8080_8080_8080_8080;
 
 impl AsciiRange {
+    /// The range of one ASCII byte.
+    pub(crate) const fn byte(b: u8) -> Self {
+        AsciiRange { lo: b, hi: b, fold: false }
+    }
+
     /// The high bit of each byte of `word` that is in the range (SWAR: a byte below 0x80 plus `0x80 - k`
     /// sets its high bit, without carrying into the next byte, exactly when it is at least `k`).
     #[inline(always)]
@@ -224,7 +229,7 @@ impl AsciiRange {
 
     /// The end of the run of bytes in the range from `i`, eight at a time while eight bytes remain.
     #[inline(always)]
-    fn run(self, bytes: &[u8], mut i: usize) -> usize {
+    pub(crate) fn run(self, bytes: &[u8], mut i: usize) -> usize {
         while let Some(window) = bytes.get(i..i + 8) {
             let word = u64::from_le_bytes(window.try_into().expect("8 bytes"));
             let outside = !self.members(word) & HIGH;

@@ -5,7 +5,7 @@
 //! leftmost-first semantics (the first alternative that matches wins, quantifiers are greedy and give
 //! back characters only as far as the rest of the alternative needs), reading each character a bounded
 //! number of times. The alternatives shared by several presets live here; each preset has its module.
-use super::classes::{Text, LETTER, NUMBER, SPACE};
+use super::classes::{AsciiRange, Text, LETTER, NUMBER, SPACE};
 use super::{bert, cl100k, code, gpt2, o200k, patterns, superbpe};
 
 /// A preset pattern, run by its scanner.
@@ -204,6 +204,9 @@ pub(crate) fn symbols(t: &Text, i: usize, trail: &[u8]) -> Option<usize> {
     Some(end)
 }
 
+/// The space character, as a range.
+const SPACES: AsciiRange = AsciiRange::byte(b' ');
+
 /// The end of the match at `i`, a whitespace character, of `\s*[\r\n]+|\s+(?!\S)|\s+` (with
 /// `newlines`) or of `\s+(?!\S)|\s+`.
 ///
@@ -215,6 +218,12 @@ pub(crate) fn whitespace(t: &Text, i: usize, newlines: bool) -> usize {
     let mut last = i;
     let mut after_newline = None;
     while end < t.len() {
+        if t.bytes[end] == b' ' {
+            // Runs of spaces (indentation) eight at a time.
+            end = SPACES.run(t.bytes, end);
+            last = end - 1;
+            continue;
+        }
         let (f, len) = t.class(end);
         if f & SPACE == 0 {
             break;
