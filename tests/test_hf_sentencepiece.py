@@ -16,10 +16,12 @@ from hypothesis import strategies as st
 from interop_support import MULTILINGUAL
 from sentencepiece_support import REAL_MODELS, real_model, spm_text, trained, training_text
 from tokenizers import Tokenizer as HFTokenizer
+from tokenizers import processors
 
 import tokenforge as tf
 from tokenforge.errors import UnsupportedError
 from tokenforge.models.pieces import PieceKind
+from tokenforge.processors import Template
 
 TEXTS = [*training_text().splitlines()[-3:], *MULTILINGUAL, "", " ", "  two  spaces ", "ünïcödé 😀 \x00 Ω"]
 
@@ -59,6 +61,8 @@ def built(name: str) -> Path:
         )
     hf.decoder = decoders.Sequence(decoder + ([] if name == "gemma" else [decoders.Strip(" ", 1, 0)]))
     hf.train_from_iterator(training_text().splitlines(), trainer)
+    bos = hf.token_to_id("<s>")
+    hf.post_processor = processors.TemplateProcessing("<s> $A", "<s> $A <s>:1 $B:1", special_tokens=[("<s>", bos)])
     path = Path(tempfile.mkdtemp()) / "tokenizer.json"
     hf.save(str(path))
     return path
@@ -88,6 +92,7 @@ def test_converted_files_give_hugging_faces_ids(name):
     assert type(ours.model).__name__ == ("UnigramModel" if name == "unigram" else "CharBpeModel")
     for text in TEXTS:
         assert ours.encode(text) == hf.encode(text, add_special_tokens=False).ids, text
+        assert ours.encode(text, pair=text, add_special_tokens=True) == hf.encode(text, text).ids, text
     ids = ours.encode(MULTILINGUAL[0])
     assert ours.decode(ids) == hf.decode(ids) == MULTILINGUAL[0]
 
@@ -163,3 +168,21 @@ def real_exported(relative: str) -> tuple[HFTokenizer, spm.SentencePieceProcesso
 def test_real_models_exported_on_generated_text(relative, text):
     hf, sp = real_exported(relative)
     assert hf.encode(text, add_special_tokens=False).ids == sp.encode(text)
+
+
+def test_transformers_pads_an_exported_sentencepiece_tokenizer(tmp_path):
+    transformers = pytest.importorskip("transformers")
+    path = model_file("bpe", True)
+    tok = tf.Tokenizer.from_sentencepiece(path)
+    assert tok.roles == {"unk_token": "<unk>", "bos_token": "<s>", "eos_token": "</s>"}
+    tok.post_processor = Template.bos_eos("<s>")
+    tok.roles = {**tok.roles, "pad_token": "</s>"}
+    tok.save_huggingface(tmp_path)
+    fast = transformers.PreTrainedTokenizerFast.from_pretrained(str(tmp_path))
+    texts = ["Hello world", "a longer sentence, with ünïcödé"]
+    batch = fast(texts, padding=True)
+    width = max(len(tok.encode(t, add_special_tokens=True)) for t in texts)
+    for text, ids in zip(texts, batch["input_ids"]):
+        ours = tok.encode(text, add_special_tokens=True)
+        assert ids == ours + [tok.token_id("</s>")] * (width - len(ours))
+        assert ours[1:] == spm.SentencePieceProcessor(model_file=str(path)).encode(text)

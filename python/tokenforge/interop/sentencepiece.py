@@ -189,11 +189,18 @@ def write_model(model: SentencePieceModel, path: str | os.PathLike) -> Path:
     return p
 
 
+#: The roles of sentencepiece's meta pieces under their default names (for `transformers`: padding, bos/eos).
+META_ROLES = {"bos_token": "<s>", "eos_token": "</s>", "pad_token": "<pad>"}
+
+
 def piece_tokenizer(model: PieceModel, vocab: list[bytes], normalizer: SentencePieceNormalizer) -> Tokenizer:
     """A `Tokenizer` in sentencepiece's pipeline: `normalizer`, no pre-tokenizer, the control and unknown
-    pieces as special tokens (never matched in text unless allowed, as in sentencepiece)."""
-    special = {vocab[i].decode(): i for i, k in enumerate(model.kinds()) if k in (PieceKind.CONTROL, PieceKind.UNKNOWN)}
-    return Tokenizer(vocab, (), "none", special, None, normalizer, model=model)
+    pieces as special tokens (never matched in text unless allowed, as in sentencepiece), their roles."""
+    kinds = model.kinds()
+    special = {vocab[i].decode(): i for i, k in enumerate(kinds) if k in (PieceKind.CONTROL, PieceKind.UNKNOWN)}
+    roles = {"unk_token": vocab[i].decode() for i, k in enumerate(kinds) if k == PieceKind.UNKNOWN}
+    roles.update({role: name for role, name in META_ROLES.items() if name in special})
+    return Tokenizer(vocab, (), "none", special, None, normalizer, model=model, roles=roles)
 
 
 def to_tokenizer(model: SentencePieceModel) -> Tokenizer:
