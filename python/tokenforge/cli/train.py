@@ -73,7 +73,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--checkpoint-dir",
         metavar="DIR",
-        help="save progress here (after each file, every --checkpoint-every merges) and resume from it when rerun",
+        help="save progress here (counts every 64 MiB read, merges every --checkpoint-every) and resume when rerun",
     )
     p.add_argument("--checkpoint-every", type=int, default=1000, metavar="N", help="merges between checkpoints")
     p.add_argument("--transition", type=int, metavar="N", help="superbpe: vocabulary size where stage 2 begins")

@@ -113,8 +113,8 @@ def train(
     pre-tokenization like Hugging Face added tokens); `pad_to_power_of_two` (unused special tokens up to the
     next power of two); `max_memory` (`"4GB"`: the counting table spills to sorted runs on disk, in
     `spill_dir` or a temporary directory, and rare pre-tokens are pruned if the merge phase would not fit —
-    see `tokenforge.training.memory`); `checkpoint_dir` / `checkpoint_every` (save progress after each file
-    and every N merges, and resume from there when run again — see `tokenforge.training.checkpoint`);
+    see `tokenforge.training.memory`); `checkpoint_dir` / `checkpoint_every` (save the counts every 64 MiB
+    read and the merges every N merges, and resume from there when run again — see `tokenforge.training.checkpoint`);
     `progress`. `preset` (`legal`, `code`, `kl3m-char-4k/8k/16k`) fills in defaults. `vocab_size` defaults to
     32,000, or to the size a preset names (`kl3m-char-4k`: 4,096).
     `stats`, when given, is filled with what was read. `ray` (`True`, a cluster address or a

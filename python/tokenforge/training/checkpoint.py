@@ -1,8 +1,10 @@
 """Checkpoint and resume for long training runs (classic BPE from files).
 
-A run with `checkpoint_dir` saves its progress there as it goes: after each input file, that file's pre-token
-counts as a sorted run (`counts-NNNNN.bin`); during the merge phase, the merges learned so far, every
-`checkpoint_every` merges. `state.json` says what is done; it and every run are written to a temporary name,
+A run with `checkpoint_dir` saves its progress there as it goes: while counting, at the end of the first file
+after every `SAVE_EVERY_BYTES` of text read (and after the last file), the pre-token counts since the previous
+save as a sorted run (`counts-NNNNN.bin`); during the merge phase, the merges learned so far, every
+`checkpoint_every` merges. Saving by volume, not after each file, keeps a corpus of many small files as fast
+as without checkpoints. `state.json` says what is done; it and every run are written to a temporary name,
 flushed and renamed, so a run killed at any moment leaves the last checkpoint whole. Started again with the same
 corpus and options, training resumes from there and ends with the same merges as an uninterrupted run: the
 merge phase is run in stages at the same boundaries either way, and a stage continues from the merges before
@@ -29,7 +31,9 @@ from tokenforge.training.counting import feed_segments
 from tokenforge.training.options import TrainOptions
 
 STATE = "state.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: Text read between two saves of the counts (a save comes at the end of a file).
+SAVE_EVERY_BYTES = 64 << 20
 #: Test hook: `"counted:K"` or `"merged:N"` kills the process (SIGKILL) right after that checkpoint is saved.
 KILL_ENV = "TOKENFORGE_TEST_KILL_AT"
 
@@ -58,7 +62,13 @@ class Checkpoint:
         self.dir = directory
         self.dir.mkdir(parents=True, exist_ok=True)
         path = self.dir / STATE
-        self.state: dict = {"version": FORMAT_VERSION, "fingerprint": fingerprint, "files_done": 0, "merges": None}
+        self.state: dict = {
+            "version": FORMAT_VERSION,
+            "fingerprint": fingerprint,
+            "files_done": 0,
+            "runs": 0,
+            "merges": None,
+        }
         if path.exists():
             try:
                 state = json.loads(path.read_bytes())
@@ -78,12 +88,13 @@ class Checkpoint:
         self.on_save(event)
 
     def save_counts(self, counter: _core.WordCounter, k: int, stats: CorpusStats) -> None:
-        """Saves file `k`'s counts and marks it done, with what was read so far (for the summary of a resumed
-        run)."""
-        run = self.dir / f"counts-{k:05d}.bin"
+        """Saves the counts since the last save (the counter forgets them) and marks files up to `k` done, with
+        what was read so far (for the summary of a resumed run)."""
+        run = self.dir / f"counts-{self.state['runs']:05d}.bin"
         tmp = run.with_name(run.name + ".tmp")
         counter.save_run(str(tmp))
         os.replace(tmp, run)
+        self.state["runs"] += 1
         self.state["files_done"] = k + 1
         self.state["stats"] = asdict(stats)
         self.save(f"counted:{k}")
@@ -91,7 +102,7 @@ class Checkpoint:
     def counts(self, pretokenizer: str) -> _core.WordCounter:
         """All saved counts in one counter."""
         counter = _core.WordCounter(pretokenizer)
-        for k in range(self.state["files_done"]):
+        for k in range(self.state["runs"]):
             counter.add_run(str(self.dir / f"counts-{k:05d}.bin"))
         return counter
 
@@ -122,8 +133,8 @@ def learn_with_checkpoints(
     directory: str | os.PathLike,
     every: int,
 ) -> tuple[list[bytes], list, str]:
-    """Counts file by file and merges stage by stage, saving each step; returns `(vocab, merges, pretokenizer)`
-    without special tokens."""
+    """Counts the files (saving the counts by volume) and merges stage by stage, saving as it goes; returns
+    `(vocab, merges, pretokenizer)` without special tokens."""
     if opts.forced or opts.normalizer or opts.max_memory is not None:
         raise ConfigError("checkpoints are supported without forced tokens, normaliser or memory cap (yet)")
     if every < 1:
@@ -138,13 +149,16 @@ def learn_with_checkpoints(
             for key, value in ckpt.state.get("stats", {}).items():
                 setattr(stats, key, value)
             stats.resumed = True
+        counter = _core.WordCounter(pretokenizer)
+        saved_at = stats.bytes
         for k, source in enumerate(sources):
             if k < ckpt.state["files_done"]:
                 continue
-            counter = _core.WordCounter(pretokenizer)
             feed_segments([counter], READERS[source.kind](source.path, reading, stats), bar)
-            counter.finish()
-            ckpt.save_counts(counter, k, stats)
+            if stats.bytes - saved_at >= SAVE_EVERY_BYTES or k == len(sources) - 1:
+                counter.finish()
+                ckpt.save_counts(counter, k, stats)
+                saved_at = stats.bytes
         stats.files = len(sources)
         counter = ckpt.counts(pretokenizer)
         if len(counter) == 0:
