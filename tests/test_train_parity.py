@@ -10,7 +10,12 @@ import tokenforge as tf
 from hf_reference import hf_train
 from tokenforge import _core
 
-PRESETS = {"gpt2": _core.GPT2_PATTERN, "gpt4": _core.CL100K_PATTERN, "o200k": _core.O200K_PATTERN}
+PRESETS = {
+    "gpt2": _core.GPT2_PATTERN,
+    "gpt4": _core.CL100K_PATTERN,
+    "qwen2": _core.QWEN2_PATTERN,
+    "o200k": _core.O200K_PATTERN,
+}
 
 
 @pytest.mark.parametrize("preset", sorted(PRESETS))

@@ -1,11 +1,14 @@
 //! The preset scanners against the regex they implement, run by fancy-regex (the pattern wrapped in a
 //! non-capturing group, so that `Pretokenizer::new` does not recognise it as a preset): same pieces on
 //! random strings over a tricky alphabet and on real text.
-use tokenforge_core::pretokenize::{Pretokenizer, BERT, CL100K, CODE, GPT2, O200K, SUPERBPE_STAGE1, SUPERBPE_STAGE2};
+use tokenforge_core::pretokenize::{
+    Pretokenizer, BERT, CL100K, CODE, GPT2, O200K, QWEN2, SUPERBPE_STAGE1, SUPERBPE_STAGE2,
+};
 
-const PRESETS: [(&str, &str); 7] = [
+const PRESETS: [(&str, &str); 8] = [
     ("gpt2", GPT2),
     ("gpt4", CL100K),
+    ("qwen2", QWEN2),
     ("o200k", O200K),
     ("superbpe-stage1", SUPERBPE_STAGE1),
     ("superbpe-stage2", SUPERBPE_STAGE2),

@@ -52,6 +52,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("SUPERBPE_STAGE1_PATTERN", tokenforge_core::pretokenize::SUPERBPE_STAGE1)?;
     m.add("SUPERBPE_STAGE2_PATTERN", tokenforge_core::pretokenize::SUPERBPE_STAGE2)?;
     m.add("CL100K_PATTERN", tokenforge_core::pretokenize::CL100K)?;
+    m.add("QWEN2_PATTERN", tokenforge_core::pretokenize::QWEN2)?;
     m.add("O200K_PATTERN", tokenforge_core::pretokenize::O200K)?;
     m.add("BERT_PATTERN", tokenforge_core::pretokenize::BERT)
 }

@@ -15,7 +15,7 @@ mod patterns;
 mod scan;
 mod superbpe;
 
-pub use patterns::{BERT, CL100K, CODE, GPT2, METASPACE, O200K, SUPERBPE_STAGE1, SUPERBPE_STAGE2};
+pub use patterns::{BERT, CL100K, CODE, GPT2, METASPACE, O200K, QWEN2, SUPERBPE_STAGE1, SUPERBPE_STAGE2};
 
 /// sentencepiece's whitespace symbol, where the metaspace split starts a piece.
 const METASPACE_CHAR: char = '\u{2581}';
@@ -67,6 +67,7 @@ impl Pretokenizer {
             "gpt2" | GPT2 => Ok(Pretokenizer::Preset(Preset::Gpt2)),
             "gpt4" | "cl100k" | CL100K => Ok(Pretokenizer::Preset(Preset::Cl100k)),
             "o200k" | O200K => Ok(Pretokenizer::Preset(Preset::O200k)),
+            "qwen2" | QWEN2 => Ok(Pretokenizer::Preset(Preset::Qwen2)),
             "superbpe-stage1" | SUPERBPE_STAGE1 => Ok(Pretokenizer::Preset(Preset::SuperBpe1)),
             "superbpe-stage2" | SUPERBPE_STAGE2 => Ok(Pretokenizer::Preset(Preset::SuperBpe2)),
             "bert" | BERT => Ok(Pretokenizer::Preset(Preset::Bert)),
@@ -168,8 +169,10 @@ impl Pretokenizer {
     /// at the space depends only on what follows it. Other pre-tokenizers give one part.
     pub fn parts(&self, data: &[u8], part: usize) -> Vec<usize> {
         let mut cuts = vec![0];
-        let cuttable =
-            matches!(self, Pretokenizer::Preset(Preset::Gpt2 | Preset::Cl100k | Preset::O200k | Preset::SuperBpe1));
+        let cuttable = matches!(
+            self,
+            Pretokenizer::Preset(Preset::Gpt2 | Preset::Cl100k | Preset::Qwen2 | Preset::O200k | Preset::SuperBpe1)
+        );
         if cuttable && part > 0 {
             let mut at = part;
             while at + part / 2 < data.len() {

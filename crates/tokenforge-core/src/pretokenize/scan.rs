@@ -17,6 +17,8 @@ pub enum Preset {
     Cl100k,
     /// [`patterns::O200K`].
     O200k,
+    /// [`patterns::QWEN2`].
+    Qwen2,
     /// [`patterns::SUPERBPE_STAGE1`].
     SuperBpe1,
     /// [`patterns::SUPERBPE_STAGE2`] (with gaps: it does not cover all text).
@@ -34,6 +36,7 @@ impl Preset {
             Preset::Gpt2 => "gpt2",
             Preset::Cl100k => "gpt4",
             Preset::O200k => "o200k",
+            Preset::Qwen2 => "qwen2",
             Preset::SuperBpe1 => "superbpe-stage1",
             Preset::SuperBpe2 => "superbpe-stage2",
             Preset::Code => "code",
@@ -47,6 +50,7 @@ impl Preset {
             Preset::Gpt2 => patterns::GPT2,
             Preset::Cl100k => patterns::CL100K,
             Preset::O200k => patterns::O200K,
+            Preset::Qwen2 => patterns::QWEN2,
             Preset::SuperBpe1 => patterns::SUPERBPE_STAGE1,
             Preset::SuperBpe2 => patterns::SUPERBPE_STAGE2,
             Preset::Code => patterns::CODE,
@@ -87,6 +91,7 @@ impl Preset {
             Preset::Gpt2 => scan_with(text, &mut out, |t, i| gpt2::match_end(t, i))?,
             Preset::Cl100k => scan_with(text, &mut out, |t, i| cl100k::match_end(t, i))?,
             Preset::O200k => scan_with(text, &mut out, |t, i| o200k::match_end(t, i))?,
+            Preset::Qwen2 => scan_with(text, &mut out, |t, i| cl100k::qwen2_match_end(t, i))?,
             Preset::SuperBpe1 => scan_with(text, &mut out, |t, i| superbpe::stage1_match_end(t, i))?,
             Preset::SuperBpe2 => superbpe::scan_stage2(text, |_, end| out.push(end))?,
             Preset::Code => scan_with(text, &mut out, |t, i| code::match_end(t, i))?,
@@ -174,8 +179,14 @@ pub(crate) fn contraction(t: &Text, i: usize, fold: bool) -> Option<usize> {
 
 /// `\p{N}{1,3}` at `i`, which holds a number.
 pub(crate) fn up_to_three_numbers(t: &Text, i: usize) -> usize {
+    up_to_numbers(t, i, 3)
+}
+
+/// `\p{N}{1,n}` at `i`, which holds a number.
+#[inline]
+pub(crate) fn up_to_numbers(t: &Text, i: usize, n: usize) -> usize {
     let mut end = i;
-    for _ in 0..3 {
+    for _ in 0..n {
         if !t.is(end, NUMBER) {
             break;
         }
