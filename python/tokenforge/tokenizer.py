@@ -266,8 +266,8 @@ class Tokenizer:
 
         `offsets=True` returns an `Encoding` (ids, tokens, character offsets into `text`, type ids) instead."""
         if sample:
-            if pair is not None or allowed_special is not None:
-                raise ConfigError("sample=True encodes one text, special-token strings as plain text")
+            if pair is not None or allowed_special is not None or offsets:
+                raise ConfigError("sample=True encodes one text, special-token strings as plain text, no offsets")
             ids = self.sample_batch([text], alpha=alpha, nbest_size=nbest_size, seed=seed)[0]
             return self._post_process(ids, None, add_special_tokens)[0]
         if offsets:

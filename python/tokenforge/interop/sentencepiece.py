@@ -198,8 +198,9 @@ def piece_tokenizer(model: PieceModel, vocab: list[bytes], normalizer: SentenceP
     pieces as special tokens (never matched in text unless allowed, as in sentencepiece), their roles."""
     kinds = model.kinds()
     special = {vocab[i].decode(): i for i, k in enumerate(kinds) if k in (PieceKind.CONTROL, PieceKind.UNKNOWN)}
-    roles = {"unk_token": vocab[i].decode() for i, k in enumerate(kinds) if k == PieceKind.UNKNOWN}
-    roles.update({role: name for role, name in META_ROLES.items() if name in special})
+    roles = {role: name for role, name in META_ROLES.items() if name in special}
+    unknown = [vocab[i].decode() for i, k in enumerate(kinds) if k == PieceKind.UNKNOWN]
+    roles.update({"unk_token": unknown[0]} if unknown else {})
     return Tokenizer(vocab, (), "none", special, None, normalizer, model=model, roles=roles)
 
 
