@@ -115,3 +115,13 @@ def test_a_resumed_run_reports_the_whole_corpus_and_says_resumed(tmp_path, capsy
     corpus_line = [line for line in first.splitlines() if line.startswith("corpus:")]
     assert corpus_line == [line for line in second.splitlines() if line.startswith("corpus:")]
     assert "resumed from the checkpoint" in second and "resumed from the checkpoint" not in first
+
+
+def test_mixture_infer_shows_the_replay_and_ctrl_c_stops_it(corpus, tmp_path):
+    """Item 3: the replay of the merges over the samples ran silently (no bar until the solver); it shows merges
+    replayed on a terminal, and Ctrl-C stops it."""
+    tok = tmp_path / "tok"
+    tf.train(corpus, vocab_size=20_000, pretokenizer="none").save(tok)
+    argv = ["mixture", "infer", "-t", str(tok), "-c", f"a={corpus}", "-c", f"b={corpus}", "--merges", "19000"]
+    code, _ = interrupt_at(argv, working("replaying merges over 2 samples"))
+    assert code == EXIT_INTERRUPTED

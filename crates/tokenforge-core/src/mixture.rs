@@ -12,6 +12,7 @@
 //! constraint generation adds to the program.
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -23,6 +24,8 @@ use crate::model::bpe::{BpeModel, Pair};
 
 /// Marks a step whose merged pair never occurs in any sample.
 const ABSENT: u32 = u32::MAX;
+/// Progress reports per category while the merges are replayed.
+const REPORTS: usize = 200;
 
 /// One change of a pair count in one category.
 #[derive(Debug, Clone, Copy)]
@@ -42,8 +45,15 @@ struct Replay {
     merged: Vec<i64>,
 }
 
-/// Applies `merges` in order to every distinct pre-token of `counts`, recording the pair count changes.
-fn replay(merges: &[(Pair, u32)], byte_ids: &[u32; 256], counts: &WordCounts) -> Result<Replay> {
+/// Applies `merges` in order to every distinct pre-token of `counts`, recording the pair count changes; calls
+/// `step(n)` after every `n` merges.
+fn replay(
+    merges: &[(Pair, u32)],
+    byte_ids: &[u32; 256],
+    counts: &WordCounts,
+    step_done: &(dyn Fn(usize) + Sync),
+) -> Result<Replay> {
+    let every = (merges.len() / REPORTS).max(1);
     let mut words: Vec<Vec<u32>> = Vec::with_capacity(counts.len());
     let mut freqs: Vec<i64> = Vec::with_capacity(counts.len());
     for (piece, n) in counts.iter() {
@@ -72,8 +82,11 @@ fn replay(merges: &[(Pair, u32)], byte_ids: &[u32; 256], counts: &WordCounts) ->
     let mut merged = Vec::with_capacity(merges.len());
     let mut changes = Vec::new();
     let mut step: FxHashMap<Pair, i64> = FxHashMap::default();
-    for &(pair, new) in merges {
+    for (t, &(pair, new)) in merges.iter().enumerate() {
         crate::interrupt::check()?;
+        if t > 0 && t % every == 0 {
+            step_done(every);
+        }
         merged.push(pair_counts.get(&pair).copied().unwrap_or(0));
         step.clear();
         if let Some(mut here) = occurrences.remove(&pair) {
@@ -157,6 +170,17 @@ impl History {
     /// Replays the first `steps` merges of `model` over each category's pre-token counts (categories in
     /// parallel).
     pub fn build(model: &BpeModel, samples: &[&WordCounts], steps: usize) -> Result<History> {
+        Self::build_with_progress(model, samples, steps, &|_, _| {})
+    }
+
+    /// [`build`](Self::build), calling `progress(merges, steps)` now and then with the merges replayed so far
+    /// (averaged over the categories).
+    pub fn build_with_progress(
+        model: &BpeModel,
+        samples: &[&WordCounts],
+        steps: usize,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<History> {
         model.validate()?;
         if steps == 0 || steps > model.merges.len() {
             return Err(Error::InvalidArgument(format!(
@@ -173,7 +197,11 @@ impl History {
             byte_ids[b as usize] = model.vocab.iter().position(|t| t.as_slice() == [b]).unwrap_or(0) as u32;
         }
         let merges = &model.merges[..steps];
-        let replays: Vec<Replay> = samples.par_iter().map(|c| replay(merges, &byte_ids, c)).collect::<Result<_>>()?;
+        let done = AtomicUsize::new(0);
+        let step_done = |n: usize| progress((done.fetch_add(n, Relaxed) + n) / samples.len(), steps);
+        let replays: Vec<Replay> =
+            samples.par_iter().map(|c| replay(merges, &byte_ids, c, &step_done)).collect::<Result<_>>()?;
+        progress(steps, steps);
         let categories = samples.len();
         let mut totals = Vec::with_capacity(categories);
         for (i, r) in replays.iter().enumerate() {

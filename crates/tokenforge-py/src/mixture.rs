@@ -6,7 +6,7 @@ use tokenforge_core::model::bpe::BpeModel;
 
 use crate::convert::Merges;
 use crate::counting::WordCounter;
-use crate::interrupt::interruptible;
+use crate::interrupt::{interruptible, Progress};
 
 /// The pair counts of each category sample after every merge step of a target tokenizer (stored as deltas).
 #[pyclass(module = "tokenforge._core", frozen)]
@@ -16,19 +16,24 @@ struct MergeHistory {
 
 #[pymethods]
 impl MergeHistory {
-    /// Replays the first `steps` merges of `(vocab, merges)` over the pre-token counts of each sample.
+    /// Replays the first `steps` merges of `(vocab, merges)` over the pre-token counts of each sample, calling
+    /// `progress(merges replayed, steps)` now and then.
     #[new]
+    #[pyo3(signature = (vocab, merges, samples, steps, progress=None))]
     fn new(
         py: Python<'_>,
         vocab: Vec<Vec<u8>>,
         merges: Merges,
         samples: Vec<PyRef<'_, WordCounter>>,
         steps: usize,
+        progress: Option<PyObject>,
     ) -> PyResult<Self> {
         let model = BpeModel { vocab, merges };
         let counts: Vec<_> = samples.iter().map(|s| s.inner.counts()).collect();
-        let inner = interruptible(py, || History::build(&model, &counts, steps))?;
-        Ok(MergeHistory { inner })
+        let progress = Progress::new(progress);
+        let built =
+            interruptible(py, || History::build_with_progress(&model, &counts, steps, &|d, t| progress.report(d, t)));
+        Ok(MergeHistory { inner: progress.outcome(built)? })
     }
 
     /// Number of categories.

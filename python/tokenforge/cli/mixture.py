@@ -120,12 +120,20 @@ def run_infer(args: argparse.Namespace) -> int:
     available = len(tok.merge_ids) - args.start
     merges = args.merges if args.merges is not None else min(DEFAULT_MERGES, max(available, 1))
     with Progress() as bar:
-        bar.start(f"replaying {merges:,} merges, then solving", unit="rounds")
+        bar.start(f"replaying merges over {len(cats)} samples", total=args.start + merges, unit="merges")
+
+        def replayed(done: int, total: int) -> None:
+            bar.update(done, total)
+            if done == total:
+                bar.start("solving", unit="rounds")
 
         def show(rounds: int, constraints: int, objective: float) -> None:
             bar.describe(f"solving: round {rounds}, {constraints:,} constraints, objective {objective:.6g}")
+            bar.update(rounds)
 
-        est = infer(tok, cats, merges=merges, source=args.tokenizer, start=args.start, on_round=show)
+        est = infer(
+            tok, cats, merges=merges, source=args.tokenizer, start=args.start, on_round=show, on_replay=replayed
+        )
     width = max(len(c.name) for c in cats)
     print(f"{'category':<{width}}  byte share  sample bytes")
     for c in cats:

@@ -8,7 +8,7 @@ changed.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from tokenforge import _core
@@ -86,9 +86,14 @@ def category_from_texts(
 
 
 def build_history(
-    tokenizer: Tokenizer, categories: list[Category], merges: int | None = None, source: str = "the tokenizer"
+    tokenizer: Tokenizer,
+    categories: list[Category],
+    merges: int | None = None,
+    source: str = "the tokenizer",
+    on_replay: Callable[[int, int], None] | None = None,
 ) -> _core.MergeHistory:
-    """Replays the first `merges` merges of `tokenizer` (all by default) over every category sample."""
+    """Replays the first `merges` merges of `tokenizer` (all by default) over every category sample;
+    `on_replay(merges replayed, merges)` follows the replay."""
     available = len(tokenizer.merge_ids)
     if available == 0:
         raise ConfigError(f"{source} has no merges: a merge list is what mixture inference reads")
@@ -100,4 +105,5 @@ def build_history(
     steps = available if merges is None else merges
     if not 1 <= steps <= available:
         raise ConfigError(f"merges must be between 1 and the {available} merges of {source}, not {steps}")
-    return _core.MergeHistory(tokenizer.vocab(), tokenizer.merge_ids, [c.counter for c in categories], steps)
+    samples = [c.counter for c in categories]
+    return _core.MergeHistory(tokenizer.vocab(), tokenizer.merge_ids, samples, steps, progress=on_replay)

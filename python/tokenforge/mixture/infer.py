@@ -38,15 +38,17 @@ def infer(
     source: str = "the tokenizer",
     start: int = 0,
     on_round: Callable[[int, int, float], None] | None = None,
+    on_replay: Callable[[int, int], None] | None = None,
 ) -> Estimate:
     """Estimates the byte shares of `categories` in the training data of `tokenizer` from its first `merges`
     merges (all by default). With `start`, the merges before it are replayed but only `merges` merges from
-    `start` on are used (for a tokenizer that extends another one's merge list). `on_round(rounds, constraints,
-    objective)` follows the solver."""
+    `start` on are used (for a tokenizer that extends another one's merge list). `on_replay(merges replayed,
+    merges)` follows the replay, `on_round(rounds, constraints, objective)` the solver."""
     if start < 0:
         raise ConfigError(f"start must not be negative, not {start}")
     began = time.perf_counter()
-    history = build_history(tokenizer, categories, None if merges is None else start + merges, source)
+    steps = None if merges is None else start + merges
+    history = build_history(tokenizer, categories, steps, source, on_replay)
     if start >= history.steps:
         raise ConfigError(f"start ({start}) must be below the {history.steps} merges of {source}")
     built = time.perf_counter()
