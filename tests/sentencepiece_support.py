@@ -57,3 +57,31 @@ def trained(model_type: str = "bpe", vocab_size: int = 1200, **options) -> bytes
 def real_model(relative: str) -> Path:
     """A fetched real `.model` file (the caller skips when it is missing)."""
     return FETCHED / relative
+
+
+@functools.cache
+def llama_spm():
+    """llama.cpp's Llama-2 vocabulary (`ggml-vocab-llama-spm.gguf`: pieces, scores, types) as a SentencePiece-style
+    BPE tokenizer, and its test file's `(text, ids)` cases (skips when not fetched)."""
+    import json
+
+    import pytest
+
+    import tokenforge as tf
+    from tokenforge.models import CharBpeModel
+    from tokenforge.normalizers import SentencePieceNormalizer
+
+    base = real_model("llama.cpp/ggml-vocab-llama-spm.gguf")
+    if not base.with_suffix(".gguf.json").exists():
+        pytest.skip("llama.cpp vocabularies not fetched (scripts/fetch_test_data.py)")
+    vocab = json.loads(base.with_suffix(".gguf.json").read_text(encoding="utf-8"))
+    kinds = vocab["token_types"]
+    model = CharBpeModel.from_scores(vocab["tokens"], vocab["scores"], kinds, kinds.index(2), True)
+    special = {t: i for i, (t, k) in enumerate(zip(vocab["tokens"], kinds)) if k in (2, 3)}
+    norm = SentencePieceNormalizer(add_dummy_prefix=True, remove_extra_whitespaces=False)
+    tok = tf.Tokenizer([t.encode() for t in vocab["tokens"]], (), "none", special, None, norm, model=model)
+    separator = "\n__ggml_vocab_test__\n"
+    inputs = base.with_suffix(".gguf.inp").read_text(encoding="utf-8").split(separator)
+    outputs = base.with_suffix(".gguf.out").read_text(encoding="utf-8").split("\n")
+    inputs[-1] = inputs[-1].removesuffix("\n")
+    return tok, [(text, [int(i) for i in line.split()]) for text, line in zip(inputs, outputs)]

@@ -14,7 +14,7 @@ import sentencepiece as spm
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from interop_support import MULTILINGUAL
-from sentencepiece_support import REAL_MODELS, real_model, spm_text, trained, training_text
+from sentencepiece_support import REAL_MODELS, llama_spm, real_model, spm_text, trained, training_text
 from tokenizers import Tokenizer as HFTokenizer
 from tokenizers import processors
 
@@ -186,3 +186,11 @@ def test_transformers_pads_an_exported_sentencepiece_tokenizer(tmp_path):
         ours = tok.encode(text, add_special_tokens=True)
         assert ids == ours + [tok.token_id("</s>")] * (width - len(ours))
         assert ours[1:] == spm.SentencePieceProcessor(model_file=str(path)).encode(text)
+
+
+def test_llama2_vocabulary_exported_gives_the_expected_ids(tmp_path):
+    """llama.cpp's Llama-2 vocabulary exported: `tokenizers` gives the ids of llama.cpp's test file."""
+    tok, cases = llama_spm()
+    hf = HFTokenizer.from_file(str(tok.save_huggingface(tmp_path)))
+    for text, ids in cases:
+        assert hf.encode(text, add_special_tokens=False).ids == ids, text

@@ -5,14 +5,13 @@ decoded text through `Tokenizer.from_sentencepiece` and `load_any`, the normaliz
 
 from __future__ import annotations
 
-import json
 import pickle
 
 import pytest
 import sentencepiece as spm
 from hypothesis import given, settings
 from interop_support import MULTILINGUAL
-from sentencepiece_support import REAL_MODELS, real_model, spm_text, trained, training_text
+from sentencepiece_support import REAL_MODELS, llama_spm, real_model, spm_text, trained, training_text
 
 import tokenforge as tf
 from tokenforge.cli.main import main
@@ -139,22 +138,10 @@ def test_llama_spm_gguf_vocabulary_gives_the_expected_ids():
     """llama.cpp's Llama-2 vocabulary (pieces, scores, types) as SentencePiece-style BPE gives the ids its test
     file lists (made by `transformers` from the original model): sentencepiece's dummy prefix, no whitespace
     removal, byte fallback."""
-    base = real_model("llama.cpp/ggml-vocab-llama-spm.gguf")
-    if not base.with_suffix(".gguf.json").exists():
-        pytest.skip("llama.cpp vocabularies not fetched (scripts/fetch_test_data.py)")
-    vocab = json.loads(base.with_suffix(".gguf.json").read_text(encoding="utf-8"))
-    kinds = vocab["token_types"]
-    model = CharBpeModel.from_scores(vocab["tokens"], vocab["scores"], kinds, kinds.index(2), True)
-    special = {t: i for i, (t, k) in enumerate(zip(vocab["tokens"], kinds)) if k in (2, 3)}
-    norm = SentencePieceNormalizer(add_dummy_prefix=True, remove_extra_whitespaces=False)
-    tok = tf.Tokenizer([t.encode() for t in vocab["tokens"]], (), "none", special, None, norm, model=model)
-    separator = "\n__ggml_vocab_test__\n"
-    inputs = base.with_suffix(".gguf.inp").read_text(encoding="utf-8").split(separator)
-    outputs = base.with_suffix(".gguf.out").read_text(encoding="utf-8").split("\n")
-    inputs[-1] = inputs[-1].removesuffix("\n")
-    assert len(inputs) > 30
-    for text, line in zip(inputs, outputs):
-        assert tok.encode(text) == [int(i) for i in line.split()], text
+    tok, cases = llama_spm()
+    assert len(cases) > 30
+    for text, ids in cases:
+        assert tok.encode(text) == ids, text
 
 
 def test_sampling_is_seeded_and_spells_the_text(tmp_path):
