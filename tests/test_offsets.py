@@ -4,6 +4,8 @@ and WordPiece (through the BERT normalizer), with post-processor tokens and pair
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 from api_support import KINDS, pair
 from hypothesis import assume, given, settings
@@ -55,13 +57,28 @@ def test_offsets_on_generated_text(kind, text, add):
     check(tok, hf, text, add=add)
 
 
-def test_real_bert_offsets():
-    path = fetched("bert/tokenizer.json")
-    tok, hf = tf.Tokenizer.from_huggingface(path), HFTokenizer.from_file(str(path))
+@functools.cache
+def real(relative: str) -> tuple[tf.Tokenizer, HFTokenizer]:
+    path = fetched(relative)
+    hf = HFTokenizer.from_file(str(path))
     hf.no_truncation()
     hf.no_padding()
-    for text in TEXTS:
-        check(tok, hf, text, add=True)
+    return tf.Tokenizer.from_huggingface(path), hf
+
+
+REAL = ["bert/tokenizer.json", "deepseek/tokenizer.json", "anthropic/tokenizer.json"]
+
+
+@settings(max_examples=100)
+@given(st.sampled_from(REAL), tricky_text() | st.sampled_from(TEXTS), st.booleans())
+def test_real_files_offsets(relative, text, add):
+    """BERT (BertNormalizer), DeepSeek (a Sequence of Splits), Anthropic's (NFKC: text that composes across
+    characters is refused, the rest matches)."""
+    tok, hf = real(relative)
+    try:
+        check(tok, hf, text, add=add)
+    except UnsupportedError:
+        assume(False)
 
 
 @settings(max_examples=200)
