@@ -37,12 +37,10 @@ from tokenforge.errors import ConfigError, TokenizerFileError, UnsupportedError
 from tokenforge.interop.bytelevel import from_unicode
 from tokenforge.interop.gpt2 import ENCODER_FILE, VERSION_LINE
 from tokenforge.loading import HF_FILE, SENTENCEPIECE_START, load_any, looks_like_tiktoken
-from tokenforge.models.pieces import PieceKind, PieceModel
+from tokenforge.models.pieces import SPACE, PieceKind, PieceModel
 from tokenforge.normalizers import SentencePieceNormalizer
 from tokenforge.tokenizer import MODEL_FILE, Tokenizer
 
-#: sentencepiece's word-boundary mark (U+2581), the space in the text.
-SP_SPACE = "\u2581"
 BYTE_PIECE = re.compile(r"<0x([0-9A-Fa-f]{2})>")
 SPAN_DTYPE = np.int64
 
@@ -335,7 +333,7 @@ def piece_entry(i: int, piece: str, kind: PieceKind | None = None) -> VocabEntry
         return VocabEntry(i, b"", control=True)
     if kind == PieceKind.BYTE:
         return VocabEntry(i, bytes([int(piece[3:5], 16)]), byte_fallback=True)
-    surface = piece.replace(SP_SPACE, " ")
+    surface = piece.replace(SPACE, " ")
     return VocabEntry(i, surface.encode(), word_initial=surface.startswith(" "))
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from tokenforge import _core
 from tokenforge.corpus import CorpusOptions, CorpusStats, Segment, iter_documents, iter_segments
 from tokenforge.errors import ConfigError, CorpusError
+from tokenforge.models.pieces import SPACE
 from tokenforge.models.unigram import UnigramModel
 from tokenforge.normalizers import sentencepiece_default
 from tokenforge.progress import Progress
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 
 WORDS = r"\S+"
 """sentencepiece's training pre-tokens: the text between whitespace (each becomes `▁word`)."""
-SPACE_MARK = "\u2581"
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def learn_pieces(
             split_by_script=options.split_by_unicode_script,
             required_chars=options.required_chars,
             seed_size=options.seed_sentencepiece_size,
-            prefix=SPACE_MARK,
+            prefix=SPACE,
         )
     except ConfigError as e:
         raise ConfigError(f"{source}: {e}") from None
