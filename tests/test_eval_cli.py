@@ -57,6 +57,23 @@ def test_eval_parity_on_a_parallel_directory(files, tmp_path, capsys):
     assert "parity on par" in capsys.readouterr().out
 
 
+def test_eval_parity_line_by_line_where_lines_align(files, tmp_path, capsys):
+    """Item 9: where the files hold as many lines, the premium of each line is summarised too, and the output
+    says which statistics applied."""
+    out = tmp_path / "out.json"
+    assert main(["eval", "-t", f"b={files / 'bytes'}", "--parallel", str(files / "par"), "--json", str(out)]) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "aligned line by line" in printed and "parity per line on par" in printed
+    lines = json.loads(out.read_text(encoding="utf-8"))["tokenizers"]["b"]["corpora"]["par"]["line_parity"]
+    # one token per byte; en lines 8 and 6 bytes, de 10 and 5: premiums 10/8 and 5/6
+    low, high = 5 / 6, 10 / 8
+    assert lines["de"]["lines"] == 2
+    assert lines["de"]["median"] == pytest.approx((low + high) / 2)
+    assert lines["de"]["p10"] == pytest.approx(low + 0.1 * (high - low))
+    assert lines["de"]["p90"] == pytest.approx(low + 0.9 * (high - low))
+    assert lines["en"] == {"median": 1.0, "p10": 1.0, "p90": 1.0, "lines": 2}
+
+
 def test_eval_accepts_document_aligned_parallel_files(files, tmp_path, capsys):
     """Item 9: translations aligned per document (different line counts) are measured as whole files."""
     par = tmp_path / "par"
@@ -69,6 +86,7 @@ def test_eval_accepts_document_aligned_parallel_files(files, tmp_path, capsys):
     result = json.loads(out.read_text(encoding="utf-8"))
     assert result["corpora"]["par"]["alignment"] == "documents"
     assert result["tokenizers"]["bytes"]["corpora"]["par"]["parity"]["de"] == 1.0
+    assert "line_parity" not in result["tokenizers"]["bytes"]["corpora"]["par"]
 
 
 @pytest.mark.parametrize(
@@ -126,9 +144,10 @@ def test_eval_csv_has_one_number_per_row(files, tmp_path):
     assert float(rows[("b", "par", "parity.de")]) == 15 / 14
 
 
-@pytest.mark.parametrize("pivot", ["en", "eng", "eng_Latn", "en-US"])
+@pytest.mark.parametrize("pivot", ["English", "english", "en", "eng", "eng_Latn", "en-US"])
 def test_eval_pivot_matches_iso_639_3_file_names(files, tmp_path, pivot):
-    """Item 9: UDHR-style files named eng.txt, deu.txt, ... and any spelling of English as the pivot."""
+    """Item 9: UDHR-style files named eng.txt, deu.txt, ... and any spelling of English as the pivot, its name
+    included (the issue's default was "English")."""
     par = tmp_path / "udhr"
     par.mkdir()
     (par / "eng.txt").write_text("all human beings are born free\n", encoding="utf-8")

@@ -65,8 +65,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--pivot",
         default=DEFAULT_PIVOT,
-        help=f"pivot language of the parallel corpus (default {DEFAULT_PIVOT}; en, eng, eng_Latn and en-US all match "
-        "the file en.txt or eng.txt)",
+        help=f"pivot language of the parallel corpus (default {DEFAULT_PIVOT}; English, en, eng, eng_Latn and en-US "
+        "all match the file en.txt or eng.txt)",
     )
     p.add_argument("--alpha", type=float, default=DEFAULT_ALPHA, help=f"Rényi order (default {DEFAULT_ALPHA})")
     p.add_argument("--words", metavar="FILE", help="word list (or hunspell .dic) for the integrity metrics")
@@ -148,7 +148,8 @@ def parity_tables(result: dict) -> list[Table]:
     out = []
     for name in parallel_corpora(result):
         langs = list(result["corpora"][name]["languages"])
-        how = "line by line" if result["corpora"][name]["alignment"] == "lines" else "by document (line counts differ)"
+        by_line = result["corpora"][name]["alignment"] == "lines"
+        how = "line by line" if by_line else "by document (line counts differ): whole files only"
         table = Table(
             title=f"parity on {name} (tokens relative to {result['pivot']}; aligned {how})", title_justify="left"
         )
@@ -160,7 +161,31 @@ def parity_tables(result: dict) -> list[Table]:
         for tok, p in premiums.items():
             table.add_row(tok, *(f"[bold green]{fmt(p[g])}[/]" if tok in marked[g] else fmt(p[g]) for g in langs))
         out.append(table)
+        if by_line:
+            out.append(line_parity_table(result, name, langs))
     return out
+
+
+def line_parity_table(result: dict, name: str, langs: list[str]) -> Table:
+    """The premium line by line: median and 10th–90th percentile over the aligned lines, per tokenizer."""
+    table = Table(
+        title=f"parity per line on {name} (median [10th–90th percentile] of each line's tokens relative to "
+        f"{result['pivot']}'s line)",
+        title_justify="left",
+    )
+    table.add_column("tokenizer")
+    for lang in langs:
+        table.add_column(lang, justify="right")
+    for tok, entry in result["tokenizers"].items():
+        spread = entry["corpora"][name]["line_parity"]
+        cells = [
+            f"{fmt(spread[g]['median'])} [{fmt(spread[g]['p10'])}–{fmt(spread[g]['p90'])}]"
+            if spread[g]["lines"]
+            else "–"
+            for g in langs
+        ]
+        table.add_row(tok, *cells)
+    return table
 
 
 def write_json(result: dict, path: str) -> None:

@@ -7,13 +7,15 @@ tokenizer (all cores) and only sums are kept: ids counted per id, words and thei
 
 from __future__ import annotations
 
+import functools
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import langcodes
+import langcodes.registry_parser
 import numpy as np
 
 from tokenforge import __version__
@@ -25,7 +27,7 @@ from tokenforge.metrics.compression import compression, ratio
 from tokenforge.metrics.distribution import DEFAULT_ALPHA, distribution
 from tokenforge.metrics.fertility import WordCounts, align, fertility, find_words, written_without_spaces
 from tokenforge.metrics.integrity import integrity, token_texts
-from tokenforge.metrics.parity import premiums
+from tokenforge.metrics.parity import line_premiums, premiums
 from tokenforge.progress import Progress
 
 BATCH_BYTES = 2 << 20
@@ -52,6 +54,16 @@ class Sums:
     words: WordCounts = field(default_factory=WordCounts)
     spans_known: bool = True
     seconds: float = 0.0
+    #: Tokens of each document, batch by batch (only when asked for: parallel files aligned line by line).
+    documents: list[np.ndarray] | None = None
+
+
+@dataclass
+class Measured:
+    """One corpus measured: `{tokenizer: metrics}`, and when asked for, `{tokenizer: tokens of each document}`."""
+
+    metrics: dict[str, dict]
+    documents: dict[str, np.ndarray]
 
 
 @dataclass
@@ -108,11 +120,18 @@ def corpus_size(path: str | os.PathLike) -> int | None:
 
 
 def measure_corpus(
-    adapters: list[Adapter], path: str | os.PathLike, name: str, progress: Progress, reading: CorpusOptions = READING
+    adapters: list[Adapter],
+    path: str | os.PathLike,
+    name: str,
+    progress: Progress,
+    reading: CorpusOptions = READING,
+    per_document: bool = False,
 ) -> tuple[TextSums, dict[str, Sums]]:
-    """Tokenizes a corpus with every adapter, keeping only sums."""
+    """Tokenizes a corpus with every adapter, keeping only sums (and, `per_document`, each document's tokens)."""
     text = TextSums()
-    sums = {a.name: Sums(np.zeros(a.vocab_size, dtype=np.int64)) for a in adapters}
+    sums = {
+        a.name: Sums(np.zeros(a.vocab_size, dtype=np.int64), documents=[] if per_document else None) for a in adapters
+    }
     progress.start(f"measuring {name}", corpus_size(path), "bytes")
     for batch in batches(documents(path, reading)):
         joined = "".join(batch)
@@ -133,6 +152,8 @@ def measure_corpus(
                 raise PretokenizerError(f"{path}: {e}") from None
             s.seconds += time.perf_counter() - start
             s.tokens += len(tok.ids)
+            if s.documents is not None:
+                s.documents.append(tok.counts)
             s.counts += np.bincount(tok.ids, minlength=adapter.vocab_size)[: adapter.vocab_size]
             if tok.starts is None:
                 s.spans_known = False
@@ -219,15 +240,16 @@ def evaluate(
         "tokenizers": {a.name: {"kind": a.kind, "vocab_size": a.vocab_size, "corpora": {}} for a in adapters},
     }
 
-    def measure(path: str | os.PathLike, label: str, language: str | None) -> dict[str, dict]:
-        text, sums = measure_corpus(adapters, path, label, progress, reading)
+    def measure(path: str | os.PathLike, label: str, language: str | None, per_document: bool = False) -> Measured:
+        text, sums = measure_corpus(adapters, path, label, progress, reading, per_document)
         result["corpora"][label] = text_facts(path, text, language)
-        return {
+        metrics = {
             a.name: corpus_metrics(a, text, sums[a.name], language, alpha, lexicon, entries[a.name]) for a in adapters
         }
+        return Measured(metrics, {t: np.concatenate(s.documents) for t, s in sums.items() if s.documents})
 
     for name, path in corpora:
-        for tok_name, metrics in measure(path, name, None).items():
+        for tok_name, metrics in measure(path, name, None).metrics.items():
             result["tokenizers"][tok_name]["corpora"][name] = metrics
     if parallel is not None:
         add_parallel(result, parallel, pivot, measure)
@@ -242,13 +264,33 @@ def evaluate(
     return result
 
 
+@functools.cache
+def _registry() -> tuple[dict[str, str], dict[str, str]]:
+    """From the IANA registry that langcodes ships: `{language subtag: its macrolanguage or itself}` and
+    `{English name, lower-cased: subtag}` (`german`: `de`, `castilian`: `es`; a name shared by several subtags
+    keeps the first, the two-letter one)."""
+    subtags: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for item in langcodes.registry_parser.parse_registry():
+        if item.get("Type") == "language" and "Deprecated" not in item:
+            subtags[item["Subtag"]] = item.get("Macrolanguage", item["Subtag"])
+            for name in item.get("Description", []):
+                names.setdefault(name.lower(), item["Subtag"])
+    return subtags, names
+
+
 def language(code: str) -> str:
-    """The language a code names, so that `en`, `eng`, `eng_Latn` (FLORES) and `en-US` compare equal (langcodes);
-    a name that is not a language tag stays as it is, lower-cased."""
+    """The language a code or English name names, so that `English`, `en`, `eng`, `eng_Latn` (FLORES), `en-US`
+    compare equal, and so do a macrolanguage and its members (`ar`, `arb_Arab`); anything else stays as it is,
+    lower-cased."""
+    subtags, names = _registry()
     try:
-        return langcodes.Language.get(code.replace("_", "-")).language or code.lower()
+        tag = langcodes.Language.get(code.replace("_", "-")).language
     except (langcodes.tag_parser.LanguageTagError, ValueError):
-        return code.lower()
+        tag = None
+    if tag not in subtags:
+        tag = names.get(code.strip().lower())
+    return subtags[tag] if tag is not None else code.lower()
 
 
 def pivot_file(files: dict[str, Path], pivot: str, directory: str) -> str:
@@ -261,14 +303,14 @@ def pivot_file(files: dict[str, Path], pivot: str, directory: str) -> str:
     return matches[0]
 
 
-def add_parallel(result: dict, directory: str, pivot: str, measure) -> None:
+def add_parallel(result: dict, directory: str, pivot: str, measure: Callable[..., Measured]) -> None:
     """Measures every language of a parallel corpus and adds `parity` (and per-language metrics) under the
-    directory's name."""
+    directory's name; when the files hold as many documents (lines), also the premium line by line."""
     files = parallel_files(directory)
     pivot = pivot_file(files, pivot, directory)
     result["pivot"] = pivot
     label = Path(directory).resolve().name
-    per_language = {lang: measure(path, f"{label}/{lang}", lang) for lang, path in files.items()}
+    per_language = {lang: measure(path, f"{label}/{lang}", lang, True) for lang, path in files.items()}
     facts = {lang: result["corpora"].pop(f"{label}/{lang}") for lang in files}
     docs = {lang: f["documents"] for lang, f in facts.items()}
     # Files with as many lines are taken as aligned line by line; otherwise as translations of the same
@@ -282,9 +324,12 @@ def add_parallel(result: dict, directory: str, pivot: str, measure) -> None:
         "languages": facts,
     }
     for tok_name, entry in result["tokenizers"].items():
-        tokens = {lang: per_language[lang][tok_name]["tokens"] for lang in files}
+        tokens = {lang: per_language[lang].metrics[tok_name]["tokens"] for lang in files}
         entry["corpora"][label] = {
             "parity": premiums(tokens, pivot),
             "tokens": tokens,
-            "languages": {lang: per_language[lang][tok_name] for lang in files},
+            "languages": {lang: per_language[lang].metrics[tok_name] for lang in files},
         }
+        if alignment == "lines":
+            lines = {lang: per_language[lang].documents[tok_name] for lang in files}
+            entry["corpora"][label]["line_parity"] = line_premiums(lines, pivot)

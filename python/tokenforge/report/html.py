@@ -87,7 +87,8 @@ def parity_section(result: dict) -> str:
             [f'<td class="name">{esc(t)}</td>'] + [cell(p[lang], t in marked[lang]) for lang in langs]
             for t, p in premiums.items()
         ]
-        out.append(f"<h3>{esc(name)} (pivot: {esc(facts['pivot'])})</h3>")
+        how = "aligned line by line" if facts.get("alignment") == "lines" else "aligned by document: whole files only"
+        out.append(f"<h3>{esc(name)} (pivot: {esc(facts['pivot'])}; {how})</h3>")
         out.append(table(["tokenizer"] + langs, rows, raw=True).replace("<table>", '<table class="parity">', 1))
         series = {t: [p[lang] for lang in langs] for t, p in premiums.items()}
         svg = plots.grouped_bars(langs, series, f"tokens relative to {facts['pivot']}", line=1.0)

@@ -66,14 +66,16 @@ def _learn(
     source: str,
     vocab_size: int,
     opts: TrainOptions,
-    cap: int | str | None,
+    local: bool,
     total: int | None = None,
 ) -> Tokenizer:
     """Counts with the learner's pre-tokenizers (the bar shows bytes read of `total` when it is known), then
-    runs the learner on the counts; under `cap`, counting spills and prunes (`tokenforge.training.memory`)."""
+    runs the learner on the counts; under a memory cap (`_cap`: a default one when counting is `local`),
+    counting spills and prunes (`tokenforge.training.memory`)."""
     patterns = learner.patterns(opts, vocab_size)
     for p in patterns:
         check_pretokenizer(p)
+    cap = _cap(opts, learner, local)
     with Progress(enabled=opts.progress) as bar, _memory_plan(cap, opts, len(patterns)) as memory:
         bar.start("counting pre-tokens", total, unit="bytes", position=(lambda: stats.bytes) if total else None)
         try:
@@ -137,17 +139,17 @@ def train(
     source = ", ".join(str(p) for p in paths[:3]) + (" ..." if len(paths) > 3 else "")
     if cluster is not None:
         counting = ray_counting(paths, corpus, stats, opts, cluster)
-        return _learn(learner, counting, stats, source, vocab_size, opts, _cap(opts, learner, local=False))
+        return _learn(learner, counting, stats, source, vocab_size, opts, local=False)
     if opts.checkpoint_dir is not None:
         vocab, merges, pre = learn_with_checkpoints(
             paths, vocab_size, opts, corpus, stats, opts.checkpoint_dir, opts.checkpoint_every
         )
         return assemble(vocab, merges, pre, opts)
-    cap = _cap(opts, learner, local=True)
-    corpus.block_size = min(corpus.block_size, batch_bytes(cap))  # a block is read whole: no more than a batch
+    if opts.max_memory is not None:  # a block is read whole: no more than a batch
+        corpus.block_size = min(corpus.block_size, batch_bytes(opts.max_memory))
     sources = discover(paths, stats)
     segments = source_segments(sources, corpus, stats)
-    return _learn(learner, _local(segments, opts), stats, source, vocab_size, opts, cap, plain_size(sources))
+    return _learn(learner, _local(segments, opts), stats, source, vocab_size, opts, True, plain_size(sources))
 
 
 def train_from_iterator(
@@ -161,7 +163,7 @@ def train_from_iterator(
     learner.check(opts, iterator=True)
     stats = CorpusStats()
     segments = iter_documents(texts, stats)
-    return _learn(learner, _local(segments, opts), stats, "<iterator>", vocab_size, opts, _cap(opts, learner, True))
+    return _learn(learner, _local(segments, opts), stats, "<iterator>", vocab_size, opts, local=True)
 
 
 def extend(
