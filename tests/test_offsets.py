@@ -114,3 +114,23 @@ def test_composing_normalizer_says_so(text):
         assume(False)
     assert enc.ids == tok.encode(text)
     assert all(0 <= s <= e <= len(text) for s, e in enc.offsets)
+
+
+@functools.cache
+def lib() -> tf.Tokenizer:
+    return tf.train_from_iterator(MULTILINGUAL * 5, vocab_size=400, algorithm="lib")
+
+
+@settings(max_examples=100)
+@given(tricky_text())
+def test_lib_offsets_spell_each_token(text):
+    """LiB has no reference library: each token's bytes lie in the characters its offsets give, in order."""
+    tok = lib()
+    enc = tok.encode(text, offsets=True)
+    assert enc.ids == tok.encode(text)
+    end = 0
+    for i, (s, e) in zip(enc.ids, enc.offsets):
+        assert end - 1 <= s <= e <= len(text)
+        assert tok.token_bytes(i) in text[s:e].encode("utf-8", "surrogatepass")
+        end = e
+    assert end == len(text)
