@@ -129,8 +129,8 @@ def test_training_on_ray_matches_local(ray_cluster, corpus, split_lines, options
 
 
 def test_training_on_ray_under_a_memory_cap_matches_local(ray_cluster, corpus, tmp_path):
-    local = tf.train([corpus], 600, split_lines=True, max_memory="2GB", spill_dir=tmp_path)
-    remote = tf.train([corpus], 600, split_lines=True, max_memory="2GB", spill_dir=tmp_path, ray=ray_cluster)
+    local = tf.train([corpus], 600, split_lines=True, max_memory="8GB", spill_dir=tmp_path)
+    remote = tf.train([corpus], 600, split_lines=True, max_memory="8GB", spill_dir=tmp_path, ray=ray_cluster)
     assert remote.merges == local.merges
 
 
