@@ -138,14 +138,24 @@ def test_a_file_of_distinct_words_stays_under_the_cap(tmp_path):
 
 def test_training_without_a_cap_gets_one_from_the_available_memory(monkeypatch, caplog, english_docs):
     """Issue 13 item 2: with no max_memory, counting on this machine is capped at half the available memory,
-    and the log says so."""
+    and the log says so (at INFO: most runs never come near it; `train`'s summary prints it)."""
     from tokenforge.training import api, memory
 
     monkeypatch.setattr(memory, "available_memory", lambda: 6 << 30)
     caps = []
     real_plan = api.plan
     monkeypatch.setattr(api, "plan", lambda cap, *rest: caps.append(cap) or real_plan(cap, *rest))
-    with caplog.at_level("WARNING", logger="tokenforge"):
+    with caplog.at_level("INFO", logger="tokenforge"):
         tf.train_from_iterator(english_docs, vocab_size=300)
     assert caps == [3 << 30]
     assert "no --max-memory: bpe is capped at 3.0 GiB, half the available memory" in caplog.text
+
+
+def test_train_summary_names_the_default_cap(monkeypatch, tmp_path, capsys):
+    from tokenforge.cli.main import main
+    from tokenforge.training import memory
+
+    monkeypatch.setattr(memory, "available_memory", lambda: 5 << 30)
+    (tmp_path / "a.txt").write_text("some words and some more words\n" * 20, encoding="utf-8")
+    assert main(["train", str(tmp_path / "a.txt"), "--vocab-size", "280", "-o", str(tmp_path / "t")]) == 0
+    assert "memory cap: 2.5 GiB, half the available memory (--max-memory sets it)" in capsys.readouterr().out

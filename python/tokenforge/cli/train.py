@@ -206,6 +206,8 @@ def run(args: argparse.Namespace) -> int:
         f"corpus: {plural(stats.files, 'file')}, {plural(stats.documents, 'document')}, "
         f"{stats.bytes / 1e6:,.1f} MB{skipped}"
     )
+    if stats.default_cap is not None:
+        print(f"memory cap: {stats.default_cap / 2**30:.1f} GiB, half the available memory (--max-memory sets it)")
     if stats.learned_share < 1:
         print(
             f"learned from {100 * stats.learned_share:.1f}% of the chunks "

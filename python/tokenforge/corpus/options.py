@@ -51,5 +51,7 @@ class CorpusStats:
     skipped_files: int = 0
     #: The share of the corpus learned from (Binary BPE under a memory cap learns from a sample of its chunks).
     learned_share: float = 1.0
+    #: The memory cap training ran under when none was given (half the available memory), in bytes.
+    default_cap: int | None = None
     #: Whether training resumed from a checkpoint (the figures above still cover the whole run).
     resumed: bool = False

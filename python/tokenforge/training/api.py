@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -31,13 +32,16 @@ Counting = Callable[[Sequence[str], Progress, "MemoryPlan | None"], list[_core.W
 pre-tokenizer: on this machine (`_local`) or on a Ray cluster (`tokenforge.distributed`)."""
 
 
-def _cap(opts: TrainOptions, learner: Learner, local: bool) -> int | str | None:
+def _cap(opts: TrainOptions, learner: Learner, local: bool, stats: CorpusStats) -> int | str | None:
     """The memory cap: `max_memory`, or when counting on this machine, a default derived from the available
-    memory (logged)."""
+    memory (logged at INFO, and kept in `stats.default_cap` for the summary: most runs never come near it)."""
     if opts.max_memory is not None:
         return_large_blocks()
         return opts.max_memory
-    return default_cap(learner.name) if local else None
+    if not local:
+        return None
+    stats.default_cap = default_cap(learner.name, logging.INFO)
+    return stats.default_cap
 
 
 @contextmanager
@@ -75,7 +79,7 @@ def _learn(
     patterns = learner.patterns(opts, vocab_size)
     for p in patterns:
         check_pretokenizer(p)
-    cap = _cap(opts, learner, local)
+    cap = _cap(opts, learner, local, stats)
     with Progress(enabled=opts.progress) as bar, _memory_plan(cap, opts, len(patterns)) as memory:
         bar.start("counting pre-tokens", total, unit="bytes", position=(lambda: stats.bytes) if total else None)
         try:

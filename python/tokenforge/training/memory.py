@@ -83,10 +83,11 @@ def available_memory() -> int:
     return available if available is not None else os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
 
 
-def default_cap(learner: str) -> int:
-    """The memory cap of a run not given one: half the available memory (at least what a plan needs), logged."""
+def default_cap(learner: str, level: int = logging.WARNING) -> int:
+    """The memory cap of a run not given one: half the available memory (at least what a plan needs), logged at
+    `level`."""
     cap = max(available_memory() // 2, resident_bytes() + 2 * MIN_WORKING + BATCH_OVERHEAD * (1 << 20))
-    log.warning("no --max-memory: %s is capped at %.1f GiB, half the available memory", learner, cap / 2**30)
+    log.log(level, "no --max-memory: %s is capped at %.1f GiB, half the available memory", learner, cap / 2**30)
     return cap
 
 
