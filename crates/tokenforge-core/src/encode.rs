@@ -383,13 +383,11 @@ impl Encoder {
         if cache.extend(key, out) {
             return Ok(());
         }
-        let at = out.len();
-        self.encode_piece(&text[start..end], out)?;
-        cache.insert(key, &out[at..]);
-        Ok(())
+        self.encode_long(&text[start..end], out, cache)
     }
 
-    /// The ids of a piece too long for the cache's table, through its map of long pieces.
+    /// The ids of a piece not in the cache's table, through its map of the rest (long pieces, pieces of many
+    /// ids); BPE on a miss.
     #[inline(never)]
     fn encode_long(&self, piece: &[u8], out: &mut Vec<u32>, cache: &mut PieceCache) -> Result<()> {
         if cache.extend_long(piece, out) {
@@ -397,7 +395,7 @@ impl Encoder {
         }
         let at = out.len();
         self.encode_piece(piece, out)?;
-        cache.insert_long(piece, &out[at..]);
+        cache.insert_piece(piece, &out[at..]);
         Ok(())
     }
 

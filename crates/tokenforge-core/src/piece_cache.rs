@@ -5,8 +5,8 @@
 //! byte, so no key is 0, the empty slot). An entry is 32 bytes — the key and up to three ids inline — so a
 //! probe reads one entry and never follows a pointer. Open addressing with linear probing; the table
 //! doubles at 3/4 load and stops taking entries at its cap (memory stays bounded whatever the input).
-//! Pieces of more than three ids are not cached there. Longer pieces (up to [`MAX_LONG_PIECE`] bytes: code,
-//! rules of dashes, long words) go to a hash map beside it, within a byte budget. One cache belongs to one
+//! Pieces of more than three ids, and longer pieces (up to [`MAX_LONG_PIECE`] bytes: code, rules of dashes,
+//! long words), go to a hash map beside it, within a byte budget. One cache belongs to one
 //! thread at a time: the encoder keeps a pool and hands each call (each batch worker) its own.
 use rustc_hash::FxHashMap;
 
@@ -161,7 +161,15 @@ impl PieceCache {
         self.len += 1;
     }
 
-    /// Appends the ids of a long piece to `out`; false if it is not cached.
+    /// Caches the ids of a piece: in the table if it fits there, else in the map.
+    pub fn insert_piece(&mut self, piece: &[u8], ids: &[u32]) {
+        match key(piece) {
+            Some(k) if ids.len() <= MAX_IDS => self.insert(k, ids),
+            _ => self.insert_long(piece, ids),
+        }
+    }
+
+    /// Appends the ids of a piece in the map to `out`; false if it is not there.
     #[inline]
     pub fn extend_long(&self, piece: &[u8], out: &mut Vec<u32>) -> bool {
         if piece.len() > MAX_LONG_PIECE {
@@ -170,8 +178,8 @@ impl PieceCache {
         self.long.get(piece).map(|ids| out.extend_from_slice(ids)).is_some()
     }
 
-    /// Caches the ids of a long piece (not cached: over [`MAX_LONG_PIECE`] bytes, or the budget is spent).
-    pub fn insert_long(&mut self, piece: &[u8], ids: &[u32]) {
+    /// Caches the ids of a piece in the map (not cached: over [`MAX_LONG_PIECE`] bytes, or the budget is spent).
+    fn insert_long(&mut self, piece: &[u8], ids: &[u32]) {
         let size = piece.len() + 4 * ids.len();
         if piece.len() > MAX_LONG_PIECE || self.long_bytes + size > LONG_BUDGET {
             return;
@@ -235,6 +243,11 @@ mod tests {
         assert!(!cache.extend_long(&piece(fits), &mut out), "over the budget");
         cache.insert_long(&[b'x'; MAX_LONG_PIECE + 1], &ids);
         assert!(!cache.extend_long(&[b'x'; MAX_LONG_PIECE + 1], &mut out), "too long");
+        let mut cache = PieceCache::new(10);
+        cache.insert_piece(b"short", &[1, 2, 3, 4]);
+        cache.insert_piece(b"fits", &[1, 2, 3]);
+        assert!(cache.extend_long(b"short", &mut out), "four ids: in the map");
+        assert!(!cache.extend_long(b"fits", &mut out) && get(&cache, key(b"fits").unwrap()) == Some(vec![1, 2, 3]));
     }
 
     #[test]
