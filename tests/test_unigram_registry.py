@@ -138,8 +138,10 @@ def test_bad_options_say_what_is_wrong(corpus, options, message):
 
 
 def test_unigram_options_belong_to_unigram(corpus):
+    with pytest.raises(ConfigError, match="shrinking_factor is a unigram option"):
+        tf.train([corpus], vocab_size=500, shrinking_factor=0.5)
     with pytest.raises(ConfigError, match="byte_fallback is a unigram option"):
-        tf.train([corpus], vocab_size=500, byte_fallback=True)
+        tf.train([corpus], vocab_size=500, algorithm="wordpiece", byte_fallback=True)
 
 
 def test_a_corpus_too_small_says_so():

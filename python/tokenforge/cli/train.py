@@ -84,7 +84,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-piece-length", type=int, metavar="N", help="unigram: longest piece in characters (16)")
     p.add_argument("--character-coverage", type=float, metavar="F", help="unigram: share of characters kept (0.9995)")
     p.add_argument("--split-digits", action="store_true", default=None, help="unigram: every digit its own piece")
-    p.add_argument("--byte-fallback", action="store_true", default=None, help="unigram: unknown text as byte pieces")
+    p.add_argument(
+        "--byte-fallback",
+        action="store_true",
+        default=None,
+        help="unigram; bpe with --pretokenizer metaspace: unknown text as byte pieces",
+    )
     p.add_argument("--required-chars", metavar="CHARS", help="unigram: characters always in the vocabulary")
     p.add_argument("--roots", metavar="FILE", help="hybrid: word list of roots (one per line; a hunspell .dic works)")
     p.add_argument("--affixes", metavar="FILE", help="hybrid: word list of affixes (one per line)")

@@ -23,7 +23,7 @@ from tokenforge.training.checkpoint import learn_with_checkpoints
 from tokenforge.training.counting import count_pretokens, prepared
 from tokenforge.training.memory import MemoryPlan, batch_bytes, default_cap, plan, return_large_blocks
 from tokenforge.training.options import TrainOptions, make_options, vocab_size_of
-from tokenforge.training.registry import LEARNERS, Learner
+from tokenforge.training.registry import LEARNERS, Learner, chosen
 
 __all__ = ["LEARNERS", "extend", "train", "train_from_iterator"]
 
@@ -132,7 +132,7 @@ def train(
     opts = make_options(preset, options)
     vocab_size = vocab_size_of(vocab_size, preset)
     cluster = ray_options(ray)
-    learner = LEARNERS[opts.algorithm]
+    learner = chosen(opts)
     learner.check(opts, ray=cluster is not None)
     if cluster is not None and opts.checkpoint_dir is not None:
         raise ConfigError("checkpoints run locally: train without Ray to use them")
@@ -163,7 +163,7 @@ def train_from_iterator(
     (learners that read files themselves, such as binary BPE, need `train`)."""
     opts = make_options(preset, options)
     vocab_size = vocab_size_of(vocab_size, preset)
-    learner = LEARNERS[opts.algorithm]
+    learner = chosen(opts)
     learner.check(opts, iterator=True)
     stats = CorpusStats()
     segments = iter_documents(texts, stats)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from tokenforge.errors import ConfigError
 from tokenforge.normalizers import NORMALIZERS
 from tokenforge.training.bpe import TokenRules
-from tokenforge.training.registry import foreign_options, learner
+from tokenforge.training.registry import chosen, foreign_options, learner
 
 DEFAULT_VOCAB_SIZE = 32000
 
@@ -59,7 +59,7 @@ class TrainOptions:
     forced: list[str] = field(init=False)
 
     def __post_init__(self) -> None:
-        chosen = learner(self.algorithm)
+        learner(self.algorithm)
         if self.normalizer is not None and self.normalizer not in NORMALIZERS:
             raise ConfigError(f"unknown normalizer {self.normalizer!r}: use {', '.join(NORMALIZERS)} or none")
         if self.pretokenizer == "":
@@ -71,7 +71,7 @@ class TrainOptions:
         if any(not t for t in [*self.specials, *self.forced]):
             raise ConfigError("special and forced tokens must not be empty")
         foreign_options(self)
-        chosen.check(self)
+        chosen(self).check(self)
 
     @property
     def rules(self) -> TokenRules:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tokenforge.errors import ConfigError
-from tokenforge.training import binary, bpe, hybrid, lib, superbpe, unigram, wordpiece
+from tokenforge.training import binary, bpe, char_bpe, hybrid, lib, superbpe, unigram, wordpiece
 
 if TYPE_CHECKING:
     from tokenforge.training.options import TrainOptions
@@ -42,6 +42,8 @@ class Learner:
     patterns: Callable[[TrainOptions, int], list[str]] | None = None
     learn: Callable[[Sequence, int, TrainOptions, object], object] | None = None
     read_files: Callable[[list, int, TrainOptions, object], object] | None = None
+    #: Learners that take over when an option is set (true): `{"byte_fallback": <SentencePiece-style BPE>}`.
+    variants: Mapping[str, Learner] = field(default_factory=dict)
 
     def check(self, opts: TrainOptions, *, ray: bool = False, iterator: bool = False) -> None:
         """ConfigError naming what the options ask for that this learner does not support."""
@@ -53,6 +55,15 @@ class Learner:
 
 
 ALL = frozenset(FEATURES)
+#: `algorithm="bpe", byte_fallback=True, pretokenizer="metaspace"`.
+CHAR_BPE = Learner(
+    "bpe",
+    "with byte_fallback: SentencePiece-style BPE, merge-identical to HF's BpeTrainer on Metaspace words",
+    frozenset({"pretokenizer", "max_memory", "iterator"}),
+    options=("byte_fallback",),
+    patterns=char_bpe.patterns,
+    learn=char_bpe.learn,
+)
 LEARNERS: dict[str, Learner] = {
     learner.name: learner
     for learner in (
@@ -62,6 +73,7 @@ LEARNERS: dict[str, Learner] = {
             ALL,
             patterns=bpe.patterns,
             learn=bpe.learn,
+            variants={"byte_fallback": CHAR_BPE},
         ),
         Learner(
             "superbpe",
@@ -126,11 +138,19 @@ def learner(name: str) -> Learner:
     return LEARNERS[name]
 
 
+def chosen(opts: TrainOptions) -> Learner:
+    """The learner the options ask for: the algorithm's, or the variant an option set to true selects."""
+    base = learner(opts.algorithm)
+    return next((v for option, v in base.variants.items() if getattr(opts, option)), base)
+
+
 def foreign_options(opts: TrainOptions) -> None:
     """ConfigError when an option that belongs to another learner is set."""
+    base = learner(opts.algorithm)
+    own = set(base.options).union(*(v.options for v in base.variants.values()))
     for other in LEARNERS.values():
         if other.name == opts.algorithm:
             continue
         for name in other.options:
-            if getattr(opts, name) is not None:
+            if name not in own and getattr(opts, name) is not None:
                 raise ConfigError(f"{name} is a {other.name} option (use algorithm='{other.name}')")

@@ -24,7 +24,7 @@ pub struct SpmOptions {
     pub remove_extra_whitespaces: bool,
     pub escape_whitespaces: bool,
     pub treat_whitespace_as_suffix: bool,
-    /// The dummy prefix only goes in front of text that does not start with a space (Hugging Face's
+    /// The dummy prefix only goes in front of text that does not start with a space or `▁` (Hugging Face's
     /// `Metaspace`; sentencepiece adds it to every text).
     pub prefix_unless_space: bool,
 }
@@ -119,7 +119,7 @@ impl SpmNormalizer {
             return;
         }
         let start = out.len();
-        let starts_with_space = o.prefix_unless_space && self.prefix(text).0.starts_with(' ');
+        let starts_with_space = o.prefix_unless_space && self.prefix(text).0.starts_with([' ', '\u{2581}']);
         if o.add_dummy_prefix && !o.treat_whitespace_as_suffix && !starts_with_space {
             out.push_str(space);
         }
@@ -198,6 +198,7 @@ mod tests {
         let metaspace = SpmNormalizer::new(&[], metaspace, &[]).unwrap();
         assert_eq!(metaspace.normalize(" a"), "▁a");
         assert_eq!(metaspace.normalize("a "), "▁a▁");
+        assert_eq!(metaspace.normalize("▁a"), "▁a", "a text that starts with ▁ gets none in front");
     }
 
     #[test]

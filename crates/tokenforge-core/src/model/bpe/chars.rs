@@ -14,9 +14,11 @@
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchKind, StartKind};
 use rustc_hash::FxHashMap;
 
+use crate::count::WordCounts;
 use crate::error::{Error, Result};
 use crate::model::bpe::apply::{apply_merges, Ranks};
 use crate::model::bpe::Pair;
+use crate::normalize::SPACE;
 
 /// Symbols from this id on stand for characters that are no piece (index into the piece's unknown list).
 const UNKNOWN_BASE: u32 = 1 << 31;
@@ -41,6 +43,22 @@ pub struct CharBpe {
     fallback: Fallback,
     /// User-defined pieces, matched before splitting into characters, and their ids.
     user: Option<(AhoCorasick, Vec<u32>)>,
+}
+
+/// The words of Hugging Face's `Metaspace` (`prepend_scheme: always`) from the counts of the `metaspace`
+/// pre-tokenizer on raw text: a piece's leading space or `▁` becomes `▁`, and a piece starting with neither
+/// (the first of its text) gets one in front.
+pub fn metaspace_words(counts: &WordCounts) -> WordCounts {
+    let mut out = WordCounts::default();
+    let mut word = Vec::new();
+    for (piece, n) in counts.iter() {
+        word.clear();
+        word.extend_from_slice(SPACE.as_bytes());
+        let rest = piece.strip_prefix(b" ").or_else(|| piece.strip_prefix(SPACE.as_bytes())).unwrap_or(piece);
+        word.extend_from_slice(rest);
+        out.add(&word, n);
+    }
+    out
 }
 
 /// sentencepiece's merges of a BPE `.model`: every split of a piece of `mergeable` into two pieces at a
@@ -216,6 +234,16 @@ mod tests {
     fn unknown_characters_fall_back_to_bytes_or_one_unknown() {
         assert_eq!(encode(&model(true), "aé"), vec![1, 6 + 0xC3, 6 + 0xA9]);
         assert_eq!(encode(&model(false), "aéé b"), vec![1, 0, 2]);
+    }
+
+    #[test]
+    fn metaspace_words_start_with_one_mark() {
+        let counts = WordCounts::of(&[("Hello", 1), (" world", 2), ("▁x", 3), (" ", 4), ("\u{2581}world", 5)]);
+        let mut got: Vec<(String, u64)> =
+            metaspace_words(&counts).iter().map(|(w, n)| (String::from_utf8(w.to_vec()).unwrap(), n)).collect();
+        got.sort();
+        let want = [("▁", 4), ("▁Hello", 1), ("▁world", 7), ("▁x", 3)].map(|(w, n)| (w.to_owned(), n));
+        assert_eq!(got, want);
     }
 
     #[test]

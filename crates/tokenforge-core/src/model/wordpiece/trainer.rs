@@ -36,6 +36,16 @@ pub fn train(
     cfg: &WordPieceConfig,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Vec<Vec<u8>>> {
+    Ok(train_model(counts, cfg, progress)?.vocab)
+}
+
+/// The vocabulary and its merges (in order). With an empty prefix this is Hugging Face's `BpeTrainer` over the
+/// characters of the words (SentencePiece-style BPE).
+pub fn train_model(
+    counts: &WordCounts,
+    cfg: &WordPieceConfig,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<BpeModel> {
     let words: Vec<(&str, u64)> = counts
         .iter()
         .filter_map(|(w, n)| std::str::from_utf8(w).ok().map(|w| (w, n)))
@@ -85,7 +95,7 @@ pub fn train(
     let model = BpeModel { vocab, merges: Vec::new() };
     let syms = Symbols::new(&symbols);
     drop(symbols);
-    Ok(merge_loop(model, syms, freqs, cfg.vocab_size, &bpe, Some(cfg.prefix.as_bytes()), progress)?.vocab)
+    merge_loop(model, syms, freqs, cfg.vocab_size, &bpe, Some(cfg.prefix.as_bytes()), progress)
 }
 
 /// The id of `token`, added to the vocabulary if new.
