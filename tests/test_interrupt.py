@@ -125,3 +125,30 @@ def test_mixture_infer_shows_the_replay_and_ctrl_c_stops_it(corpus, tmp_path):
     argv = ["mixture", "infer", "-t", str(tok), "-c", f"a={corpus}", "-c", f"b={corpus}", "--merges", "19000"]
     code, _ = interrupt_at(argv, working("replaying merges over 2 samples"))
     assert code == EXIT_INTERRUPTED
+
+
+def test_ctrl_c_stops_counting_part_way_through_a_batch():
+    """Item 1: a batch handed to the counter (up to 16 MB in a run) was counted to its end before Ctrl-C was
+    seen; now the core stops part-way. The signal is sent by a thread that can run only once the feed has
+    released the interpreter (a long switch interval keeps it waiting until then), and
+    the batch (6 MB through a backtracking pattern) lasts far longer than the signal takes to arrive."""
+    import threading
+    import time
+
+    from tokenforge import _core
+
+    words = 1_000_000
+    text = b" words" * words
+    counter = _core.WordCounter(r"\w+(?=\s|$)|\s+")
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(60)
+    try:
+        # It sleeps first, so that this thread takes the interpreter back and holds it until the feed lets go.
+        sender = threading.Thread(target=lambda: (time.sleep(0.01), os.kill(os.getpid(), signal.SIGINT)))
+        sender.start()
+        with pytest.raises(KeyboardInterrupt):
+            counter.feed([text], [True])
+            sender.join()  # only if the batch ended first: the signal then comes here
+    finally:
+        sys.setswitchinterval(interval)
+    assert counter.total() < 2 * words

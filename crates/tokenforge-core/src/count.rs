@@ -216,6 +216,7 @@ impl Counter {
             })
             .collect();
         for local in locals {
+            crate::interrupt::check()?;
             if self.spill.is_none() {
                 self.counts.map.reserve(local.len() / 2);
             }
@@ -240,6 +241,7 @@ impl Counter {
         let starts: Vec<Result<Vec<usize>>> = parts
             .par_iter()
             .map(|&(k, lo, hi)| {
+                crate::interrupt::check()?;
                 let mut starts = piece_starts(&self.pre, &segments[k].data[lo..hi])?;
                 starts.iter_mut().for_each(|s| *s += lo);
                 Ok(starts)

@@ -105,13 +105,13 @@ fn feed_counters(
     for (s, &e) in segments.iter().zip(ends) {
         segs.push(Segment { data: as_bytes(s)?, ends_document: e });
     }
-    // One counter is fed on this thread: its table's keys then always come from the same allocator arena, so
-    // memory freed when it spills is reused by the next keys instead of piling up in other threads' arenas.
-    py.allow_threads(|| match counters.as_mut_slice() {
+    // Ctrl-C stops a batch part-way. One counter is fed on the helper thread itself, not on a pool thread:
+    // its table's keys then come from one allocator arena, so memory freed when it spills is reused by the next
+    // keys instead of piling up in other threads' arenas.
+    interruptible(py, || match counters.as_mut_slice() {
         [one] => one.feed(&segs),
         all => all.par_iter_mut().try_for_each(|c| c.feed(&segs)),
     })
-    .map_err(to_py)
 }
 
 /// Adds `WordCounter` and `feed_all` to the module.
