@@ -12,6 +12,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 
 use crate::model::bpe::Pair;
 
@@ -23,12 +24,17 @@ const SHORT_PIECE: usize = 256;
 
 /// Applies the merges of `ranks` to `syms` in place.
 pub fn apply_merges(ranks: &Ranks, syms: &mut Vec<u32>) {
-    if syms.len() <= SHORT_PIECE {
-        merge_short(ranks, syms);
+    apply_merges_from(ranks, syms, 0);
+}
+
+/// Applies the merges of `ranks` to `syms[from..]` in place (the encoder merges a piece at the end of its
+/// output, so a short piece allocates nothing).
+pub fn apply_merges_from(ranks: &Ranks, syms: &mut Vec<u32>, from: usize) {
+    if syms.len() - from <= SHORT_PIECE {
+        merge_short(ranks, syms, from);
     } else {
-        let mut out = Vec::with_capacity(syms.len() / 2);
-        merge_long(ranks, syms, &mut out);
-        *syms = out;
+        let piece = syms.split_off(from);
+        merge_long(ranks, &piece, syms);
     }
 }
 
@@ -36,12 +42,13 @@ fn rank(ranks: &Ranks, a: u32, b: u32) -> Option<(u32, u32)> {
     ranks.get(&(a, b)).copied()
 }
 
-/// Repeatedly merges the lowest-ranked adjacent pair (leftmost among equals). The rank of every adjacent pair
-/// is kept beside the symbols, so a merge looks up only the two pairs it changes.
-fn merge_short(ranks: &Ranks, syms: &mut Vec<u32>) {
+/// Repeatedly merges the lowest-ranked adjacent pair (leftmost among equals) of `syms[from..]`. The rank of
+/// every adjacent pair is kept beside the symbols (on the stack for pieces of up to 33 symbols), so a merge
+/// looks up only the two pairs it changes.
+fn merge_short(ranks: &Ranks, all: &mut Vec<u32>, from: usize) {
     const NONE: (u32, u32) = (u32::MAX, 0);
     let pair_rank = |a: u32, b: u32| rank(ranks, a, b).unwrap_or(NONE);
-    let mut pairs: Vec<(u32, u32)> = syms.windows(2).map(|w| pair_rank(w[0], w[1])).collect();
+    let mut pairs: SmallVec<[(u32, u32); 32]> = all[from..].windows(2).map(|w| pair_rank(w[0], w[1])).collect();
     loop {
         let mut at = usize::MAX;
         let mut best = u32::MAX;
@@ -54,9 +61,10 @@ fn merge_short(ranks: &Ranks, syms: &mut Vec<u32>) {
         if at == usize::MAX {
             return;
         }
-        syms[at] = pairs[at].1;
-        syms.remove(at + 1);
+        all[from + at] = pairs[at].1;
+        all.remove(from + at + 1);
         pairs.remove(at);
+        let syms = &all[from..];
         if at < pairs.len() {
             pairs[at] = pair_rank(syms[at], syms[at + 1]);
         }
@@ -213,7 +221,7 @@ mod tests {
                     })
                     .collect();
                 let mut short = piece.clone();
-                merge_short(&ranks, &mut short);
+                merge_short(&ranks, &mut short, 0);
                 let (mut long, mut heap) = (Vec::new(), Vec::new());
                 merge_long(&ranks, &piece, &mut long);
                 merge_heap(&ranks, &piece, &mut heap);
@@ -227,7 +235,7 @@ mod tests {
     fn a_long_run_merges_like_a_short_one() {
         let ranks = ranks();
         let mut short = vec![0u32; 64];
-        merge_short(&ranks, &mut short);
+        merge_short(&ranks, &mut short, 0);
         let mut long = vec![0u32; 64 * 100];
         apply_merges(&ranks, &mut long);
         assert_eq!(long, short.repeat(100));
@@ -240,7 +248,7 @@ mod tests {
         let ranks: Ranks = merges.iter().enumerate().map(|(r, &(pair, new))| (pair, (r as u32, new))).collect();
         let piece: Vec<u32> = [1u32, 1, 1, 1].repeat(20);
         let mut short = piece.clone();
-        merge_short(&ranks, &mut short);
+        merge_short(&ranks, &mut short, 0);
         let mut long = Vec::new();
         merge_long(&ranks, &piece, &mut long);
         assert_eq!(long, short);

@@ -2,7 +2,7 @@
 //! merge list; [`Bpe`], the model the encoder runs on each pre-token.
 use crate::bytes::BYTE_RANK;
 use crate::error::{Error, Result};
-use crate::model::bpe::apply::{apply_merges, Ranks};
+use crate::model::bpe::apply::{apply_merges_from, Ranks};
 use crate::model::Vocab;
 
 /// A pair of token ids, left then right.
@@ -63,7 +63,7 @@ const NO_ID: u32 = u32::MAX;
 
 /// Rank-ordered BPE on one pre-token (tiktoken's semantics, Hugging Face's BPE with `ignore_merges`): a
 /// pre-token that is itself a token is emitted whole; otherwise its bytes are merged pair by pair, always the
-/// adjacent pair with the lowest merge rank (leftmost among equals), by [`apply_merges`].
+/// adjacent pair with the lowest merge rank (leftmost among equals), by [`apply_merges_from`].
 pub struct Bpe {
     byte_ids: [u32; 256],
     ranks: Ranks,
@@ -99,16 +99,16 @@ impl Bpe {
                 return Ok(());
             }
         }
-        let mut syms = Vec::with_capacity(piece.len());
+        let at = out.len();
         for &b in piece {
             let id = self.byte_ids[b as usize];
             if id == NO_ID {
+                out.truncate(at);
                 return Err(Error::InvalidModel(format!("byte 0x{b:02x} has no token in this vocabulary")));
             }
-            syms.push(id);
+            out.push(id);
         }
-        apply_merges(&self.ranks, &mut syms);
-        out.extend_from_slice(&syms);
+        apply_merges_from(&self.ranks, out, at);
         Ok(())
     }
 }
