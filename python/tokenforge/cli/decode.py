@@ -8,6 +8,9 @@ import sys
 from tokenforge.cli.common import STDIN, add_tokenizer_args, input_name, line_batches, load_tokenizer, open_input
 from tokenforge.errors import ConfigError, TokenforgeError
 
+#: Bytes that are not UTF-8 go through decoding unchanged.
+RAW = "surrogateescape"
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Adds the `decode` subcommand."""
@@ -23,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Decodes every line with `Tokenizer.decode_bytes`; a bad id is an error naming the input and line."""
+    """Decodes every line with the model's decoder (bytes that are not UTF-8 written as they are); a bad id is
+    an error naming the input and line."""
     tok = load_tokenizer(args)
     name = input_name(args.file)
     out = sys.stdout.buffer
@@ -36,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
                 except ValueError:
                     raise ConfigError(f"{name}: line {n}: expected token ids separated by spaces") from None
                 try:
-                    texts.append(tok.decode_bytes(ids) + b"\n")
+                    texts.append(tok.decode(ids, RAW).encode("utf-8", RAW) + b"\n")
                 except TokenforgeError as e:
                     raise type(e)(f"{name}: line {n}: {e}") from None
             out.write(b"".join(texts))

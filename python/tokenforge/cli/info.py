@@ -28,7 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "info",
         help="show what a tokenizer holds",
-        description="Print a tokenizer's vocabulary size, merges, pre-tokenizer and pattern, special tokens, "
+        description="Print a tokenizer's family and what is particular to it (merges, byte fallback, "
+        "continuation prefix, ...), vocabulary size, pre-tokenizer and pattern, special tokens, "
         "its longest tokens and a histogram of token lengths in bytes.",
     )
     add_tokenizer_args(p)
@@ -44,11 +45,10 @@ def facts(tok: Tokenizer, source: str) -> list[tuple[str, str]]:
         ("tokenizer", source),
         ("model", tok.model.type),
         ("vocab size", f"{tok.vocab_size:,}"),
-        ("merges", f"{len(tok.merges):,}"),
+        *tok.model.facts(),
         ("pre-tokenizer", pretokenizer_name(tok)),
         ("pattern", tok.pattern or "(none: no splitting)"),
         ("normalizer", str(tok.normalizer or "none")),
-        ("ignore merges", "yes" if tok.ignore_merges else "no"),
         ("special tokens", specials or "none"),
         ("added tokens", added or "none"),
     ]

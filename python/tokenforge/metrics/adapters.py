@@ -169,21 +169,35 @@ class OursAdapter(Adapter):
         return self.tok.encode_batch(texts)
 
     def tokenize(self, texts: list[str]) -> Tokenized:
-        """Spans from the token lengths; for a model with markers (the hybrid: its tokens' bytes need not spell
-        the text), from its own offsets; with a normaliser (the tokens no longer spell the raw text), from the
-        offsets that `tokenizers` (or `sentencepiece`, for sentencepiece's normaliser) tracks through the same
-        normaliser on our export, whose ids are ours."""
-        if self.tok.normalizer is None and self.tok.model.markers():
-            return from_char_offsets(texts, self.tok.encode_batch(texts, offsets=True))
-        if self.tok.normalizer is None:
+        """Spans from the token lengths when the tokens spell the raw text (no normaliser, no markers such as
+        the hybrid's); else from our own offsets. Where we track none yet (sentencepiece's normaliser), from the
+        offsets `sentencepiece` (or, for a model it cannot hold, `tokenizers`) tracks on our export, whose ids
+        are ours; no spans when neither can hold it."""
+        if self.tok.normalizer is None and not self.tok.model.markers():
             return super().tokenize(texts)
+        try:
+            return from_char_offsets(texts, self.tok.encode_batch(texts, offsets=True))
+        except ConfigError:
+            pass
         if not hasattr(self, "_offsets"):
-            with tempfile.TemporaryDirectory() as d:
-                if isinstance(self.tok.normalizer, SentencePieceNormalizer):
-                    self._offsets = SentencePieceAdapter(self.tok.save_sentencepiece(Path(d) / "x.model"), self.name)
-                else:
-                    self._offsets = HuggingFaceAdapter(self.tok.save_huggingface(d), self.name)
+            self._offsets = self._exported()
+        if self._offsets is None:
+            plain = super().tokenize(texts)
+            return Tokenized(plain.ids, plain.counts, None, None)
         return self._offsets.tokenize(texts)
+
+    def _exported(self) -> Adapter | None:
+        """Our tokenizer exported to the library that tracks offsets through its normaliser (None: none can)."""
+        with tempfile.TemporaryDirectory() as d:
+            if isinstance(self.tok.normalizer, SentencePieceNormalizer):
+                try:
+                    return SentencePieceAdapter(self.tok.save_sentencepiece(Path(d) / "x.model"), self.name)
+                except (ConfigError, UnsupportedError):
+                    pass
+            try:
+                return HuggingFaceAdapter(self.tok.save_huggingface(d), self.name)
+            except (ConfigError, UnsupportedError):
+                return None
 
     def read_entries(self) -> list[VocabEntry]:
         """Every token; special tokens are control tokens; empty placeholders (ids a tiktoken file skips) are left

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from tokenforge import _core
 from tokenforge.corpus import CorpusOptions, CorpusStats, Segment, iter_documents, iter_segments, normalized
 from tokenforge.errors import ConfigError, CorpusError
+from tokenforge.models import BpeModel
 from tokenforge.progress import Progress
 from tokenforge.tokenizer import Tokenizer
 from tokenforge.training.counting import count_pretokens
@@ -94,6 +95,11 @@ def build_history(
 ) -> _core.MergeHistory:
     """Replays the first `merges` merges of `tokenizer` (all by default) over every category sample;
     `on_replay(merges replayed, merges)` follows the replay."""
+    if not isinstance(tokenizer.model, BpeModel):
+        raise ConfigError(
+            f"{source}: mixture inference replays a byte-level BPE merge list; this tokenizer's model is "
+            f"{tokenizer.model.type}"
+        )
     available = len(tokenizer.merge_ids)
     if available == 0:
         raise ConfigError(f"{source} has no merges: a merge list is what mixture inference reads")

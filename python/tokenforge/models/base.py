@@ -11,6 +11,11 @@ if TYPE_CHECKING:
     from tokenforge.tokenizer import Tokenizer
 
 
+def yes_no(flag: bool) -> str:
+    """A flag as `tokenforge info` shows it."""
+    return "yes" if flag else "no"
+
+
 class Model:
     """A model family's data: built into the core's model, saved in tokenforge.json, decoded back to text."""
 
@@ -31,6 +36,10 @@ class Model:
 
     def user_defined(self, vocab: Sequence[bytes]) -> list[str]:
         """Pieces sentencepiece's normalizer keeps whole (none but in the sentencepiece families)."""
+        return []
+
+    def facts(self) -> list[tuple[str, str]]:
+        """What is particular to the family, as `(name, value)` pairs (`tokenforge info` shows them)."""
         return []
 
     def markers(self) -> frozenset[int]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from tokenforge import _core
 from tokenforge.errors import TokenizerFileError
-from tokenforge.models.base import Model
+from tokenforge.models.base import Model, yes_no
 
 Merge = tuple[tuple[int, int], int]
 
@@ -29,6 +29,9 @@ class BpeModel(Model):
 
     def core(self, vocab: Sequence[bytes], special_tokens: dict[str, int]) -> _core.BpeModel:
         return _core.BpeModel(self.merges, self.ignore_merges)
+
+    def facts(self) -> list[tuple[str, str]]:
+        return [("merges", f"{len(self.merges):,}"), ("ignore merges", yes_no(self.ignore_merges))]
 
     def to_dict(self) -> dict:
         return {

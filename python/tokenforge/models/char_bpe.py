@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from tokenforge import _core
 from tokenforge.errors import ConfigError, TokenizerFileError
+from tokenforge.models.base import yes_no
 from tokenforge.models.pieces import BYTE_PIECE, PieceKind, PieceModel
 
 #: A merge: `((left id, right id), new id, rank)`.
@@ -38,6 +39,15 @@ class CharBpeModel(PieceModel):
         self.merges = [((int(a), int(b)), int(n), int(r)) for (a, b), n, r in self.merges]
         self.piece_kinds = [PieceKind(k) for k in self.piece_kinds]
         self._surface = None
+
+    def facts(self) -> list[tuple[str, str]]:
+        unk = "none" if self.unk_id is None else f"id {self.unk_id}"
+        return [
+            ("merges", f"{len(self.merges):,}"),
+            ("byte fallback", yes_no(self.byte_fallback)),
+            ("unknown piece", unk),
+            ("fuse unknown", yes_no(self.fuse_unk)),
+        ]
 
     @classmethod
     def from_scores(

@@ -43,6 +43,14 @@ class HybridModel(Model):
         groups = [list(g) for g in self.groups]
         return _core.HybridModel(self.roots, groups, self.bpe_size, self.merges, turkish(self.language))
 
+    def facts(self) -> list[tuple[str, str]]:
+        return [
+            ("roots", f"{self.roots:,}"),
+            ("affix groups", f"{len(self.groups):,}"),
+            ("BPE tokens", f"{self.bpe_size:,} ({len(self.merges):,} merges)"),
+            ("language", self.language or "none"),
+        ]
+
     def markers(self) -> frozenset[int]:
         """`<uppercase>`: it changes the case of what follows, no text is lost."""
         return frozenset({0})

@@ -29,6 +29,9 @@ class LibModel(Model):
     def core(self, vocab: Sequence[bytes], special_tokens: dict[str, int]) -> _core.LibModel:
         return _core.LibModel(self.max_len)
 
+    def facts(self) -> list[tuple[str, str]]:
+        return [("longest unit", f"{self.max_len} characters")]
+
     def to_dict(self) -> dict:
         return {"type": self.type, "max_len": self.max_len}
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from tokenforge import _core
 from tokenforge.errors import ConfigError, TokenizerFileError
+from tokenforge.models.base import yes_no
 from tokenforge.models.pieces import BOS, EOS, UNK, PieceKind, PieceModel, byte_piece
 
 MAX_NBEST = 512
@@ -75,6 +76,14 @@ class UnigramModel(PieceModel):
     @property
     def byte_fallback(self) -> bool:
         return self._core.byte_fallback
+
+    def facts(self) -> list[tuple[str, str]]:
+        user = sum(k == PieceKind.USER_DEFINED for k in self._kinds)
+        return [
+            ("byte fallback", yes_no(self.byte_fallback)),
+            ("unknown piece", f"id {self.unk_id}"),
+            ("user-defined pieces", f"{user:,}"),
+        ]
 
     def pieces(self) -> list[tuple[str, float, PieceKind]]:
         """`(piece, score, kind)` of every id."""

@@ -57,6 +57,13 @@ class WordPieceModel(Model):
             raise ConfigError(f"the unknown token {self.unk_token!r} is not a special token of this tokenizer")
         return _core.WordPieceModel(unk, self.prefix, self.max_input_chars_per_word)
 
+    def facts(self) -> list[tuple[str, str]]:
+        return [
+            ("continuation prefix", repr(self.prefix)),
+            ("unknown token", self.unk_token),
+            ("longest word", f"{self.max_input_chars_per_word:,} characters (longer: unknown)"),
+        ]
+
     def to_dict(self) -> dict:
         return {
             "type": self.type,
