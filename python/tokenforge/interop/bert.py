@@ -15,6 +15,8 @@ from tokenforge.models.wordpiece import BERT_SPECIALS, bert_extras
 from tokenforge.tokenizer import Tokenizer
 
 VOCAB_FILE = "vocab.txt"
+#: The largest vocab.txt read (real ones are a few MB; this bounds the memory a hostile file takes).
+MAX_VOCAB_BYTES = 64 << 20
 
 
 def load_bert_vocab(path: str | os.PathLike, lowercase: bool = True) -> Tokenizer:
@@ -22,6 +24,8 @@ def load_bert_vocab(path: str | os.PathLike, lowercase: bool = True) -> Tokenize
     p = Path(path)
     if p.is_dir():
         p = p / VOCAB_FILE
+    if p.is_file() and p.stat().st_size > MAX_VOCAB_BYTES:
+        raise TokenizerFileError(f"{p}: {p.stat().st_size:,} bytes is too large for a BERT vocab.txt")
     try:
         text = read_file(p).decode("utf-8")
     except UnicodeDecodeError as e:

@@ -102,6 +102,8 @@ def _checked(proto, raw: bytes, source: str) -> SentencePieceModel:
         piece, score, kind_name = p.piece, p.score, _TYPE_NAMES.get(p.type, "NORMAL")
         if not piece:
             raise bad(f"piece {i} is empty")
+        if not isinstance(piece, str):  # protobuf hands a string field that is not UTF-8 over as bytes
+            raise bad(f"piece {i} is not UTF-8")
         if not math.isfinite(score):
             raise bad(f"piece {i} ({piece!r}) has the score {score}")
         if piece in seen:
