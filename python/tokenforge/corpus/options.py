@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Union
 
 from tokenforge.errors import ConfigError
@@ -51,7 +51,8 @@ class CorpusStats:
     skipped_files: int = 0
     #: The share of the corpus learned from (Binary BPE under a memory cap learns from a sample of its chunks).
     learned_share: float = 1.0
-    #: The memory cap training ran under when none was given (half the available memory), in bytes.
-    default_cap: int | None = None
+    #: The memory cap training ran under when none was given (half the available memory), in bytes; not part of
+    #: what was read, so stats compare equal without it.
+    default_cap: int | None = field(default=None, compare=False)
     #: Whether training resumed from a checkpoint (the figures above still cover the whole run).
     resumed: bool = False
