@@ -161,7 +161,7 @@ def test_sampling_is_seeded_and_spells_the_text(tmp_path):
     with pytest.raises(ConfigError, match="nbest_size must be at most 512"):
         tok.encode(text, sample=True, nbest_size=513)
     bpe, _ = trained_pair("bpe", False, tmp_path)
-    with pytest.raises(ConfigError, match="sampling needs a Unigram model"):
+    with pytest.raises(ConfigError, match="needs dropout=p"):
         bpe.encode(text, sample=True)
 
 

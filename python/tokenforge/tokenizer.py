@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Literal, Union
 from tokenforge import _core
 from tokenforge.encoding import Encoding, Span, align, to_source
 from tokenforge.errors import ConfigError, CorpusError, InputFileError, TokenizerFileError
-from tokenforge.models import BpeModel, Model, UnigramModel, model_from_dict
+from tokenforge.models import BpeModel, Model, model_from_dict
 from tokenforge.models.bpe import Merge
 from tokenforge.models.unigram import check_nbest, random_seed
 from tokenforge.normalizers import (
@@ -252,6 +252,7 @@ class Tokenizer:
         sample: bool = False,
         alpha: float = 0.1,
         nbest_size: int = -1,
+        dropout: float | None = None,
         seed: int | None = None,
         offsets: bool = False,
     ) -> list[int] | Encoding:
@@ -262,14 +263,18 @@ class Tokenizer:
 
         `sample=True` (Unigram models): sentencepiece's subword regularization, a segmentation drawn with
         probability ∝ exp(alpha · score) from the whole lattice (`nbest_size=-1`) or from the `nbest_size` best;
-        the same `seed` gives the same draw (none: a fresh one each call).
+        the same `seed` gives the same draw (none: a fresh one each call). BPE models (byte-level and
+        SentencePiece-style) sample with `dropout=p` instead: BPE-dropout as Hugging Face's `BPE(dropout=p)`,
+        each candidate merge skipped with probability p at each step (p=0: plain `encode`; p=1: no merges).
 
         `offsets=True` returns an `Encoding` (ids, tokens, character offsets into `text`, type ids) instead."""
         if sample:
             if pair is not None or allowed_special is not None or offsets:
                 raise ConfigError("sample=True encodes one text, special-token strings as plain text, no offsets")
-            ids = self.sample_batch([text], alpha=alpha, nbest_size=nbest_size, seed=seed)[0]
+            ids = self.sample_batch([text], alpha=alpha, nbest_size=nbest_size, dropout=dropout, seed=seed)[0]
             return self._post_process(ids, None, add_special_tokens)[0]
+        if dropout is not None:
+            raise ConfigError("dropout samples a segmentation: pass sample=True with it")
         if offsets:
             spans = self._spans([text] if pair is None else [text, pair], allowed_special)
             return self._encoding(spans[0], spans[1] if pair is not None else None, add_special_tokens)
@@ -296,14 +301,29 @@ class Tokenizer:
         return a + (b or []), [0] * len(a) + [1] * len(b or [])
 
     def sample_batch(
-        self, texts: Iterable[str], *, alpha: float = 0.1, nbest_size: int = -1, seed: int | None = None
+        self,
+        texts: Iterable[str],
+        *,
+        alpha: float = 0.1,
+        nbest_size: int = -1,
+        dropout: float | None = None,
+        seed: int | None = None,
     ) -> list[list[int]]:
         """A sampled segmentation of each text (see `encode(..., sample=True)`), on all cores; special-token
         strings are plain text. Text `i` of a batch sampled with `seed` gets the same draw whatever the batch."""
-        if not isinstance(self.model, UnigramModel):
-            raise ConfigError(f"sampling needs a Unigram model; this tokenizer's model is {self.model.type}")
-        check_nbest(nbest_size)
+        how, family = self.model.sampling, self.model.type
+        if how == "dropout":
+            if dropout is None or not 0.0 <= dropout <= 1.0:
+                raise ConfigError(f"sample=True on a {family} model needs dropout=p with 0 <= p <= 1, got {dropout}")
+        elif dropout is not None:
+            instead = "; it samples with alpha and nbest_size" if how == "lattice" else ""
+            raise ConfigError(f"dropout (BPE-dropout) needs a BPE model; this tokenizer's model is {family}{instead}")
+        elif how is None:
+            raise ConfigError(f"sampling needs a Unigram or BPE model; this tokenizer's model is {family}")
         texts = [self._replace_surrogates(self._normalize(t)) for t in texts]
+        if how == "dropout":
+            return self._encoder.dropout_batch(texts, float(dropout), random_seed(seed))
+        check_nbest(nbest_size)
         return self._encoder.sample_batch(texts, float(alpha), int(nbest_size), random_seed(seed))
 
     def _spans(self, texts: list[str], allowed_special: AllowedSpecial) -> list[tuple[list[int], list[Span]]]:

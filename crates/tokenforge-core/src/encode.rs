@@ -16,6 +16,15 @@ use crate::normalize::SpmNormalizer;
 use crate::piece_cache::{self, PieceCache};
 use crate::pretokenize::Pretokenizer;
 
+/// How [`Encoder::sample`] draws a segmentation.
+#[derive(Debug, Clone, Copy)]
+pub enum Sampling {
+    /// Unigram models: sentencepiece's `SampleEncode` (see [`Unigram::sample`](crate::model::unigram::Unigram::sample)).
+    Lattice { alpha: f64, nbest_size: i64 },
+    /// BPE models: BPE-dropout with this probability (see [`merge_with_dropout`](crate::model::bpe::dropout::merge_with_dropout)).
+    Dropout(f64),
+}
+
 /// An encoder: vocabulary, model, normalizer, pre-tokenizer and the special and added tokens.
 pub struct Encoder {
     vocab: Vocab,
@@ -115,13 +124,10 @@ impl Encoder {
         Ok(out)
     }
 
-    /// A sampled segmentation of `text` (subword regularization, sentencepiece's `SampleEncode`): normalized
-    /// and pre-tokenized as by [`encode_ordinary`](Self::encode_ordinary), each pre-token sampled by a Unigram
-    /// model (see [`Unigram::sample`](crate::model::unigram::Unigram::sample)).
-    pub fn sample(&self, text: &str, alpha: f64, nbest_size: i64, rng: &mut Sampler) -> Result<Vec<u32>> {
-        let Model::Unigram(model) = &self.model else {
-            return Err(Error::InvalidArgument("sampling needs a Unigram model".into()));
-        };
+    /// A sampled segmentation of `text` (subword regularization): normalized and pre-tokenized as by
+    /// [`encode_ordinary`](Self::encode_ordinary) (special and added token strings as plain text), each
+    /// pre-token drawn as `how` says, which the model's family must offer.
+    pub fn sample(&self, text: &str, how: Sampling, rng: &mut Sampler) -> Result<Vec<u32>> {
         let normalized;
         let text = match &self.normalizer {
             Some(n) => {
@@ -134,7 +140,25 @@ impl Encoder {
         self.pre.split(text, &mut pieces)?;
         let mut out = Vec::with_capacity(text.len() / 3);
         for piece in pieces {
-            model.sample(piece, alpha, nbest_size, rng, &mut out)?;
+            match (&self.model, how) {
+                (Model::Unigram(m), Sampling::Lattice { alpha, nbest_size }) => {
+                    m.sample(piece, alpha, nbest_size, rng, &mut out)?
+                }
+                (Model::Bpe(m), Sampling::Dropout(p)) => {
+                    m.encode_piece_dropout(&self.vocab, piece.as_bytes(), p, rng, &mut out)?
+                }
+                (Model::CharBpe(m), Sampling::Dropout(p)) => {
+                    m.encode_piece_dropout(piece.as_bytes(), p, rng, &mut out)?
+                }
+                (_, Sampling::Lattice { .. }) => {
+                    return Err(Error::InvalidArgument(
+                        "sampling with alpha and nbest_size needs a Unigram model".into(),
+                    ))
+                }
+                (_, Sampling::Dropout(_)) => {
+                    return Err(Error::InvalidArgument("BPE-dropout needs a BPE model".into()))
+                }
+            }
         }
         Ok(out)
     }

@@ -4,7 +4,7 @@ use pyo3::types::{PyBytes, PyList, PyString};
 
 use numpy::{IntoPyArray, PyArray1};
 use rayon::prelude::*;
-use tokenforge_core::encode::{split_documents, Encoder as CoreEncoder, Flat, Spans, SpecialMatcher};
+use tokenforge_core::encode::{split_documents, Encoder as CoreEncoder, Flat, Sampling, Spans, SpecialMatcher};
 use tokenforge_core::model::Vocab;
 use tokenforge_core::pretokenize::Pretokenizer as CorePretokenizer;
 
@@ -170,7 +170,12 @@ impl Encoder {
         nbest_size: i64,
         seed: u64,
     ) -> PyResult<Vec<Vec<u32>>> {
-        sample_each(py, &texts, seed, |t, rng| self.inner.sample(t, alpha, nbest_size, rng))
+        sample_each(py, &texts, seed, |t, rng| self.inner.sample(t, Sampling::Lattice { alpha, nbest_size }, rng))
+    }
+
+    /// Each text with BPE-dropout `p` (BPE models), on all cores; the same `seed` gives the same draws.
+    fn dropout_batch(&self, py: Python<'_>, texts: Vec<String>, p: f64, seed: u64) -> PyResult<Vec<Vec<u32>>> {
+        sample_each(py, &texts, seed, |t, rng| self.inner.sample(t, Sampling::Dropout(p), rng))
     }
 
     /// Ids of each text and each token's `(start, end)` character offsets into it, on all cores.

@@ -20,6 +20,9 @@ class Model:
     """A model family's data: built into the core's model, saved in tokenforge.json, decoded back to text."""
 
     type: ClassVar[str]
+    #: How `encode(sample=True)` draws a segmentation: "lattice" (alpha, nbest_size), "dropout" (BPE-dropout) or
+    #: None (the family does not sample).
+    sampling: ClassVar[str | None] = None
 
     def core(self, vocab: Sequence[bytes], special_tokens: dict[str, int]) -> object:
         """The `_core` model spec the encoder runs (`_core.BpeModel`, `_core.WordPieceModel`, ...)."""

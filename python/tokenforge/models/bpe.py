@@ -23,6 +23,7 @@ class BpeModel(Model):
     merges: list[Merge] = field(default_factory=list)
     ignore_merges: bool = True
     type = "bpe"
+    sampling = "dropout"
 
     def __post_init__(self) -> None:
         self.merges = [((int(a), int(b)), int(n)) for (a, b), n in self.merges]

@@ -34,6 +34,7 @@ class CharBpeModel(PieceModel):
     fuse_unk: bool = True
     scores: list[float] | None = None
     type = "char_bpe"
+    sampling = "dropout"
 
     def __post_init__(self) -> None:
         self.merges = [((int(a), int(b)), int(n), int(r)) for (a, b), n, r in self.merges]

@@ -32,6 +32,7 @@ class UnigramModel(PieceModel):
     vocabulary."""
 
     type = "unigram"
+    sampling = "lattice"
 
     def __init__(
         self,

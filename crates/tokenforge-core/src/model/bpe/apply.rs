@@ -38,7 +38,7 @@ pub fn apply_merges_from(ranks: &Ranks, syms: &mut Vec<u32>, from: usize) {
     }
 }
 
-fn rank(ranks: &Ranks, a: u32, b: u32) -> Option<(u32, u32)> {
+pub(super) fn rank(ranks: &Ranks, a: u32, b: u32) -> Option<(u32, u32)> {
     ranks.get(&(a, b)).copied()
 }
 
@@ -121,35 +121,42 @@ fn merge_long(ranks: &Ranks, syms: &[u32], out: &mut Vec<u32>) {
 /// A heap of `(rank, position)`: any merge list, O(n log n).
 fn merge_heap(ranks: &Ranks, syms: &[u32], out: &mut Vec<u32>) {
     let mut list = Linked::new(syms);
-    let mut heap = BinaryHeap::new();
+    let mut heap = MergeHeap::new();
     for i in 0..syms.len() - 1 {
         if let Some((r, _)) = rank(ranks, syms[i], syms[i + 1]) {
             heap.push(Reverse(((r as u64) << 32) | i as u64));
         }
     }
     while let Some(Reverse(key)) = heap.pop() {
-        let (r, i) = ((key >> 32) as u32, (key & 0xFFFF_FFFF) as usize);
-        let Some((a, b)) = list.pair_at(i) else { continue };
-        match rank(ranks, a, b) {
-            Some((pair_rank, new)) if pair_rank == r => {
-                let (left, right) = list.merge(i, new);
-                for (at, pair) in [left, right].into_iter().flatten() {
-                    if let Some((r2, _)) = rank(ranks, pair.0, pair.1) {
-                        heap.push(Reverse(((r2 as u64) << 32) | at as u64));
-                    }
-                }
-            }
-            _ => continue,
-        }
+        merge_entry(ranks, &mut list, key, &mut heap);
     }
     list.emit(out);
 }
 
-/// A pair a merge formed, with the position where it starts.
-type Formed = Option<(usize, Pair)>;
+/// A heap of merges: `(rank << 32) | position`, lowest first.
+pub(super) type MergeHeap = BinaryHeap<Reverse<u64>>;
 
-/// The symbols of one piece as a linked list, for the long-piece merge loops.
-struct Linked {
+/// Applies the heap entry `key` if its pair is still there with that rank, and pushes the pairs it forms.
+pub(super) fn merge_entry(ranks: &Ranks, list: &mut Linked, key: u64, heap: &mut MergeHeap) {
+    let (r, i) = ((key >> 32) as u32, (key & 0xFFFF_FFFF) as usize);
+    let Some((a, b)) = list.pair_at(i) else { return };
+    if let Some((pair_rank, new)) = rank(ranks, a, b) {
+        if pair_rank == r {
+            let (left, right) = list.merge(i, new);
+            for (at, pair) in [left, right].into_iter().flatten() {
+                if let Some((r2, _)) = rank(ranks, pair.0, pair.1) {
+                    heap.push(Reverse(((r2 as u64) << 32) | at as u64));
+                }
+            }
+        }
+    }
+}
+
+/// A pair a merge formed, with the position where it starts.
+pub(super) type Formed = Option<(usize, Pair)>;
+
+/// The symbols of one piece as a linked list, for the long-piece merge loops (and BPE-dropout's).
+pub(super) struct Linked {
     id: Vec<u32>,
     next: Vec<usize>,
     prev: Vec<usize>,
@@ -157,7 +164,7 @@ struct Linked {
 }
 
 impl Linked {
-    fn new(syms: &[u32]) -> Self {
+    pub(super) fn new(syms: &[u32]) -> Self {
         let n = syms.len();
         Linked {
             id: syms.to_vec(),
@@ -168,13 +175,13 @@ impl Linked {
     }
 
     /// The pair that starts at live position `i`, if any.
-    fn pair_at(&self, i: usize) -> Option<Pair> {
+    pub(super) fn pair_at(&self, i: usize) -> Option<Pair> {
         let j = self.next[i];
         (self.alive[i] && j < self.id.len()).then(|| (self.id[i], self.id[j]))
     }
 
     /// Merges the pair at `i` into `new`; returns the pairs it forms on the left and on the right.
-    fn merge(&mut self, i: usize, new: u32) -> (Formed, Formed) {
+    pub(super) fn merge(&mut self, i: usize, new: u32) -> (Formed, Formed) {
         let n = self.id.len();
         let j = self.next[i];
         self.id[i] = new;
@@ -189,7 +196,7 @@ impl Linked {
         (left, right)
     }
 
-    fn emit(&self, out: &mut Vec<u32>) {
+    pub(super) fn emit(&self, out: &mut Vec<u32>) {
         let mut i = 0;
         while i < self.id.len() {
             out.push(self.id[i]);

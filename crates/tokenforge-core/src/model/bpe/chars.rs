@@ -12,11 +12,13 @@
 //! User-defined pieces are matched first, longest at each position, and never merged.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchKind, StartKind};
+use rand_xoshiro::rand_core::Rng;
 use rustc_hash::FxHashMap;
 
 use crate::count::WordCounts;
 use crate::error::{Error, Result};
 use crate::model::bpe::apply::{apply_merges, Ranks};
+use crate::model::bpe::dropout::merge_with_dropout;
 use crate::model::bpe::Pair;
 use crate::normalize::SPACE;
 
@@ -142,13 +144,25 @@ impl CharBpe {
 
     /// Appends the ids of one pre-token to `out` (bytes that are not UTF-8 are read as U+FFFD).
     pub fn encode_piece(&self, piece: &[u8], out: &mut Vec<u32>) -> Result<()> {
+        self.encode_with(piece, out, apply_merges)
+    }
+
+    /// Appends the ids of one pre-token with BPE-dropout `p` (see [`merge_with_dropout`]).
+    pub fn encode_piece_dropout(&self, piece: &[u8], p: f64, rng: &mut impl Rng, out: &mut Vec<u32>) -> Result<()> {
+        self.encode_with(piece, out, |ranks, syms| merge_with_dropout(ranks, syms, 0, p, rng))
+    }
+
+    /// Splits `piece` into symbols, merges them with `merge`, and appends their ids with byte fallback.
+    #[inline]
+    fn encode_with(&self, piece: &[u8], out: &mut Vec<u32>, merge: impl FnOnce(&Ranks, &mut Vec<u32>)) -> Result<()> {
         match std::str::from_utf8(piece) {
-            Ok(text) => self.encode_text(text, out),
-            Err(_) => self.encode_text(&String::from_utf8_lossy(piece), out),
+            Ok(text) => self.encode_text(text, out, merge),
+            Err(_) => self.encode_text(&String::from_utf8_lossy(piece), out, merge),
         }
     }
 
-    fn encode_text(&self, text: &str, out: &mut Vec<u32>) -> Result<()> {
+    #[inline]
+    fn encode_text(&self, text: &str, out: &mut Vec<u32>, merge: impl FnOnce(&Ranks, &mut Vec<u32>)) -> Result<()> {
         let mut syms = Vec::with_capacity(text.len());
         let mut unknown: Vec<char> = Vec::new();
         let mut rest = text;
@@ -169,7 +183,7 @@ impl CharBpe {
             }
             rest = &rest[c.len_utf8()..];
         }
-        apply_merges(&self.ranks, &mut syms);
+        merge(&self.ranks, &mut syms);
         let mut last_unk = false;
         for s in syms {
             if s < UNKNOWN_BASE {

@@ -2,7 +2,10 @@
 //! merge list; [`Bpe`], the model the encoder runs on each pre-token.
 use crate::bytes::BYTE_RANK;
 use crate::error::{Error, Result};
+use rand_xoshiro::rand_core::Rng;
+
 use crate::model::bpe::apply::{apply_merges_from, Ranks};
+use crate::model::bpe::dropout::merge_with_dropout;
 use crate::model::Vocab;
 
 /// A pair of token ids, left then right.
@@ -99,6 +102,32 @@ impl Bpe {
                 return Ok(());
             }
         }
+        self.push_bytes(piece, out)?;
+        apply_merges_from(&self.ranks, out, out.len() - piece.len());
+        Ok(())
+    }
+
+    /// Appends the ids of one pre-token with BPE-dropout `p` (Hugging Face's `BPE(dropout=p)`): with `p` > 0
+    /// no token is emitted whole, as there; `p` = 0 is [`encode_piece`](Self::encode_piece).
+    pub fn encode_piece_dropout(
+        &self,
+        vocab: &Vocab,
+        piece: &[u8],
+        p: f64,
+        rng: &mut impl Rng,
+        out: &mut Vec<u32>,
+    ) -> Result<()> {
+        if p <= 0.0 {
+            return self.encode_piece(vocab, piece, out);
+        }
+        self.push_bytes(piece, out)?;
+        merge_with_dropout(&self.ranks, out, out.len() - piece.len(), p, rng);
+        Ok(())
+    }
+
+    /// Appends the id of every byte of `piece`.
+    #[inline]
+    fn push_bytes(&self, piece: &[u8], out: &mut Vec<u32>) -> Result<()> {
         let at = out.len();
         for &b in piece {
             let id = self.byte_ids[b as usize];
@@ -108,7 +137,6 @@ impl Bpe {
             }
             out.push(id);
         }
-        apply_merges_from(&self.ranks, out, at);
         Ok(())
     }
 }

@@ -129,7 +129,7 @@ pub(crate) fn marginals(nodes: &[Node], len: usize, out: &mut Vec<f64>) -> f64 {
 }
 
 /// A uniform draw in `[0, 1)`.
-fn uniform(rng: &mut impl Rng) -> f64 {
+pub(crate) fn uniform(rng: &mut impl Rng) -> f64 {
     (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 

@@ -3,4 +3,5 @@ mod lattice;
 pub mod model;
 pub mod trainer;
 
+pub(crate) use lattice::uniform;
 pub use model::{PieceKind, Unigram};
