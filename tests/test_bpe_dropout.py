@@ -49,7 +49,7 @@ def test_no_dropout_is_plain_encoding(small_tokenizer, text):
 @given(text=st.text(max_size=80), p=st.floats(0.0, 1.0), seed=st.integers(0, 2**64 - 1))
 def test_every_draw_decodes_to_the_text(small_tokenizer, char_bpe, text, p, seed):
     ids = small_tokenizer.encode(text, sample=True, dropout=p, seed=seed)
-    assert small_tokenizer.decode_bytes(ids) == small_tokenizer.decode_bytes(small_tokenizer.encode(text))
+    assert small_tokenizer.decode_bytes(ids) == text.encode()
     ids = char_bpe.encode(text, sample=True, dropout=p, seed=seed)
     assert char_bpe.decode(ids) == char_bpe.decode(char_bpe.encode(text))
 
