@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import io
+import tempfile
 from pathlib import Path
 
 import sentencepiece as spm
@@ -27,6 +28,20 @@ ODD = st.sampled_from(
     list(" \t\n\r\x0b\x0c\x00\x01\x1f\x7f\u00a0\u1680\u2000\u2009\u200b\u200d\u2028\u3000\ufeff")
     + list("ＡＢｚ１２！？ｱｲｳﾞ①②Ⅻﬁﬂ㍿½²µÅΩé\u0301\u0308ǅİıß")
 )
+
+
+#: sentencepiece trainer options for each of its normalization rule sets and whitespace options.
+NORMALIZER_OPTIONS = {
+    "nmt_nfkc": {},
+    "nfkc": {"normalization_rule_name": "nfkc"},
+    "nmt_nfkc_cf": {"normalization_rule_name": "nmt_nfkc_cf"},
+    "nfkc_cf": {"normalization_rule_name": "nfkc_cf"},
+    "identity": {"normalization_rule_name": "identity"},
+    "keep-whitespace": {"remove_extra_whitespaces": False},
+    "no-prefix": {"add_dummy_prefix": False},
+    "suffix": {"treat_whitespace_as_suffix": True},
+    "user-defined": {"user_defined_symbols": "<x>,ＡＢ, y "},
+}
 
 
 def spm_text() -> st.SearchStrategy[str]:
@@ -85,3 +100,14 @@ def llama_spm():
     outputs = base.with_suffix(".gguf.out").read_text(encoding="utf-8").split("\n")
     inputs[-1] = inputs[-1].removesuffix("\n")
     return tok, [(text, [int(i) for i in line.split()]) for text, line in zip(inputs, outputs)]
+
+
+@functools.cache
+def loaded(raw: bytes):
+    """`(Tokenizer.from_sentencepiece, sentencepiece's processor)` of the `.model` bytes `raw` (cached)."""
+    import tokenforge as tf
+
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "m.model"
+        path.write_bytes(raw)
+        return tf.Tokenizer.from_sentencepiece(path), spm.SentencePieceProcessor(model_proto=raw)

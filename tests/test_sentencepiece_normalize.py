@@ -10,21 +10,11 @@ import pytest
 import sentencepiece as spm
 from hypothesis import given
 from interop_support import MULTILINGUAL, fetched
-from sentencepiece_support import REAL_MODELS, spm_text, trained
+from sentencepiece_support import NORMALIZER_OPTIONS, REAL_MODELS, spm_text, trained
 
 from tokenforge.interop.sentencepiece import parse_model, read_model
 
-TRAINED = {
-    "nmt_nfkc": {},
-    "nfkc": {"normalization_rule_name": "nfkc"},
-    "nmt_nfkc_cf": {"normalization_rule_name": "nmt_nfkc_cf"},
-    "nfkc_cf": {"normalization_rule_name": "nfkc_cf"},
-    "identity": {"normalization_rule_name": "identity"},
-    "keep-whitespace": {"remove_extra_whitespaces": False},
-    "no-prefix": {"add_dummy_prefix": False},
-    "suffix": {"treat_whitespace_as_suffix": True},
-    "user-defined": {"user_defined_symbols": "<x>,ＡＢ, y "},
-}
+TRAINED = NORMALIZER_OPTIONS
 
 
 @functools.cache

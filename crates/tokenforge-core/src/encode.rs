@@ -437,46 +437,48 @@ impl Encoder {
     }
 
     /// Encodes `text` as [`encode`](Self::encode) does, with the span of each token as character offsets into
-    /// `text`: a token holding part of a character spans all of it, a special or added token its match. A walk
+    /// `text`: a token holding part of a character spans all of it, a special or added token its match; through
+    /// sentencepiece's normalizer, sentencepiece's offsets (see [`segment_spans`](Self::segment_spans)). A walk
     /// of its own (no piece cache), so that plain encoding pays nothing for offsets.
     pub fn encode_with_offsets(&self, text: &str, allowed: &SpecialMatcher) -> Result<(Vec<u32>, Spans)> {
-        if self.normalizer.is_some() {
-            return Err(Error::InvalidArgument(
-                "offsets through sentencepiece's normalizer are not supported yet".into(),
-            ));
-        }
         let mut ids = Vec::with_capacity(text.len() / 3);
         let mut spans = Vec::with_capacity(text.len() / 3);
-        let mut pieces = Vec::new();
         let mut last = 0;
         for m in allowed.ac.iter().flat_map(|ac| ac.find_iter(text)) {
-            self.segment_spans(text, last, m.start(), &mut pieces, &mut ids, &mut spans)?;
+            self.segment_spans(&text[last..m.start()], last, &mut ids, &mut spans)?;
             ids.push(allowed.ids[m.pattern().as_usize()]);
             spans.push((m.start(), m.end()));
             last = m.end();
         }
-        self.segment_spans(text, last, text.len(), &mut pieces, &mut ids, &mut spans)?;
+        self.segment_spans(&text[last..], last, &mut ids, &mut spans)?;
         char_spans(text, &mut spans);
         Ok((ids, spans))
     }
 
-    /// The ids of `text[lo..hi]` (no special tokens in it) and their byte spans in `text`.
-    fn segment_spans<'a>(
-        &self,
-        text: &'a str,
-        lo: usize,
-        hi: usize,
-        pieces: &mut Vec<&'a str>,
-        ids: &mut Vec<u32>,
-        spans: &mut Vec<(usize, usize)>,
-    ) -> Result<()> {
-        pieces.clear();
-        self.pre.split(&text[lo..hi], pieces)?;
-        for piece in pieces.iter() {
-            let at = ids.len();
-            self.encode_piece(piece.as_bytes(), ids)?;
-            let start = piece.as_ptr() as usize - text.as_ptr() as usize;
-            self.model.spans(&self.vocab, piece.as_bytes(), &ids[at..], start, spans)?;
+    /// The ids of `segment` (text between special tokens, at byte `at` of its text) and their byte spans in
+    /// that text. Through sentencepiece's normalizer a token spanning normalized bytes `s..e` spans
+    /// `align[s]..align[e]` (sentencepiece's `norm_to_orig`): the dummy prefix and a piece ending inside a
+    /// character's replacement point where the character starts, so they may be empty.
+    fn segment_spans(&self, segment: &str, at: usize, ids: &mut Vec<u32>, spans: &mut Spans) -> Result<()> {
+        let Some(normalizer) = &self.normalizer else {
+            return self.pieces_spans(segment, at, ids, spans);
+        };
+        let (normalized, align) = normalizer.normalize_with_alignment(segment);
+        let first = spans.len();
+        self.pieces_spans(&normalized, 0, ids, spans)?;
+        for (start, end) in &mut spans[first..] {
+            (*start, *end) = (at + align[*start], at + align[*end]);
+        }
+        Ok(())
+    }
+
+    /// The ids of `text` (pre-tokenized, then the model) and their byte spans, `text` starting at byte `at`.
+    fn pieces_spans(&self, text: &str, at: usize, ids: &mut Vec<u32>, spans: &mut Spans) -> Result<()> {
+        let mut pieces = Vec::new();
+        self.pre.split(text, &mut pieces)?;
+        for piece in pieces {
+            let start = at + (piece.as_ptr() as usize - text.as_ptr() as usize);
+            self.model.encode_spans(&self.vocab, piece, start, ids, spans)?;
         }
         Ok(())
     }

@@ -122,23 +122,30 @@ impl Model {
         Ok(out)
     }
 
-    /// The byte span of each of `ids` (what [`encode_piece`](Self::encode_piece) gave `piece`) in the text
-    /// where `piece` starts at byte `at`, appended to `out`.
-    pub fn spans(
+    /// Appends the ids of one pre-token to `ids` (as [`encode_piece`](Self::encode_piece)) and the byte span of
+    /// each in the text where `piece` starts at byte `at` to `spans`.
+    pub fn encode_spans(
         &self,
         vocab: &Vocab,
-        piece: &[u8],
-        ids: &[u32],
+        piece: &str,
         at: usize,
-        out: &mut Vec<(usize, usize)>,
+        ids: &mut Vec<u32>,
+        spans: &mut Vec<(usize, usize)>,
     ) -> Result<()> {
+        let first = ids.len();
         match self {
-            Model::Bpe(_) | Model::Lib(_) => consecutive_spans(vocab, ids, at, |_| 0, out),
-            Model::WordPiece(m) => m.spans(vocab, piece, ids, at, out),
-            Model::Hybrid(m) => m.spans(piece, at, out),
-            Model::Unigram(_) | Model::CharBpe(_) => Err(Error::InvalidArgument(
-                "offsets are not supported yet for Unigram and SentencePiece-style BPE models".into(),
-            )),
+            Model::Unigram(m) => {
+                m.encode_spans(piece, at, ids, spans);
+                return Ok(());
+            }
+            Model::CharBpe(m) => return m.encode_spans(vocab, piece, at, ids, spans),
+            _ => self.encode_piece(vocab, piece.as_bytes(), ids)?,
+        }
+        let (piece, ids) = (piece.as_bytes(), &ids[first..]);
+        match self {
+            Model::WordPiece(m) => m.spans(vocab, piece, ids, at, spans),
+            Model::Hybrid(m) => m.spans(piece, at, spans),
+            _ => consecutive_spans(vocab, ids, at, |_| 0, spans),
         }
     }
 }

@@ -103,8 +103,26 @@ impl SpmNormalizer {
     }
 
     /// Appends the normalized form of `text` to `out`.
-    pub fn normalize_into(&self, mut text: &str, out: &mut String) {
+    pub fn normalize_into(&self, text: &str, out: &mut String) {
+        self.normalize_aligned(text, out, &mut NoAlignment);
+    }
+
+    /// The normalized form of `text` and, for each of its bytes and then its end, the byte of `text` it came
+    /// from (sentencepiece's `norm_to_orig`: every byte of a replacement and the dummy prefix point where their
+    /// characters start, the end where removed trailing spaces start).
+    pub fn normalize_with_alignment(&self, text: &str) -> (String, Vec<usize>) {
+        let mut out = String::with_capacity(text.len() + 3);
+        let mut align = Vec::with_capacity(text.len() + 4);
+        self.normalize_aligned(text, &mut out, &mut align);
+        (out, align)
+    }
+
+    /// The normalization, recording where each output byte came from in `align` (nothing, for plain encoding:
+    /// compiled apart for each, so that plain normalization pays nothing).
+    #[inline(always)]
+    fn normalize_aligned(&self, mut text: &str, out: &mut String, align: &mut impl Alignment) {
         let o = self.options;
+        let total = text.len();
         let space = if o.escape_whitespaces { SPACE } else { " " };
         if o.remove_extra_whitespaces {
             while !text.is_empty() {
@@ -116,18 +134,21 @@ impl SpmNormalizer {
             }
         }
         if text.is_empty() {
+            align.same(total, 1);
             return;
         }
         let start = out.len();
         let starts_with_space = o.prefix_unless_space && self.prefix(text).0.starts_with([' ', '\u{2581}']);
         if o.add_dummy_prefix && !o.treat_whitespace_as_suffix && !starts_with_space {
             out.push_str(space);
+            align.same(total - text.len(), space.len());
         }
         let mut prev_space = o.remove_extra_whitespaces;
         while !text.is_empty() {
             let run = self.plain_run(text.as_bytes());
             if run > 0 {
                 out.push_str(&text[..run]);
+                align.run(total - text.len(), run);
                 text = &text[run..];
                 prev_space = false;
                 continue;
@@ -138,16 +159,21 @@ impl SpmNormalizer {
             }
             // Byte tests, not `str` methods: this runs once per character.
             if let Some(&last) = rep.as_bytes().last() {
+                let before = out.len();
                 if o.escape_whitespaces && rep.as_bytes().contains(&b' ') {
-                    for (i, piece) in rep.split(' ').enumerate() {
-                        if i > 0 {
+                    let mut from = 0;
+                    for (i, &b) in rep.as_bytes().iter().enumerate() {
+                        if b == b' ' {
+                            out.push_str(&rep[from..i]);
                             out.push_str(SPACE);
+                            from = i + 1;
                         }
-                        out.push_str(piece);
                     }
+                    out.push_str(&rep[from..]);
                 } else {
                     out.push_str(rep);
                 }
+                align.same(total - text.len(), out.len() - before);
                 prev_space = last == b' ';
             }
             text = &text[len..];
@@ -155,14 +181,18 @@ impl SpmNormalizer {
                 prev_space = false;
             }
         }
+        let mut end = total;
         if o.remove_extra_whitespaces {
             while out.len() > start && out.ends_with(space) {
                 out.truncate(out.len() - space.len());
+                end = align.cut(out.len() - start).unwrap_or(end);
             }
         }
         if o.add_dummy_prefix && o.treat_whitespace_as_suffix {
             out.push_str(space);
+            align.same(end, space.len());
         }
+        align.same(end, 1);
     }
 
     /// The normalized form of `text`.
@@ -170,6 +200,45 @@ impl SpmNormalizer {
         let mut out = String::with_capacity(text.len() + 3);
         self.normalize_into(text, &mut out);
         out
+    }
+}
+
+/// Where the bytes a normalization appends came from (see [`SpmNormalizer::normalize_with_alignment`]); a
+/// `Vec` starts empty with the output.
+trait Alignment {
+    /// `n` bytes came from the characters at byte `origin`.
+    fn same(&mut self, origin: usize, n: usize);
+    /// `n` bytes were copied from bytes `origin..origin + n`.
+    fn run(&mut self, origin: usize, n: usize);
+    /// The output was cut to `len` bytes (since this normalization began): where the first byte cut came from.
+    fn cut(&mut self, len: usize) -> Option<usize>;
+}
+
+/// Plain normalization: records nothing.
+struct NoAlignment;
+
+impl Alignment for NoAlignment {
+    #[inline(always)]
+    fn same(&mut self, _: usize, _: usize) {}
+    #[inline(always)]
+    fn run(&mut self, _: usize, _: usize) {}
+    #[inline(always)]
+    fn cut(&mut self, _: usize) -> Option<usize> {
+        None
+    }
+}
+
+impl Alignment for Vec<usize> {
+    fn same(&mut self, origin: usize, n: usize) {
+        self.extend(std::iter::repeat_n(origin, n));
+    }
+    fn run(&mut self, origin: usize, n: usize) {
+        self.extend(origin..origin + n);
+    }
+    fn cut(&mut self, len: usize) -> Option<usize> {
+        let origin = self.get(len).copied();
+        self.truncate(len);
+        origin
     }
 }
 
@@ -199,6 +268,16 @@ mod tests {
         assert_eq!(metaspace.normalize(" a"), "▁a");
         assert_eq!(metaspace.normalize("a "), "▁a▁");
         assert_eq!(metaspace.normalize("▁a"), "▁a", "a text that starts with ▁ gets none in front");
+    }
+
+    #[test]
+    fn alignment_points_where_each_byte_came_from() {
+        let (out, align) = plain(true, true).normalize_with_alignment("  ab  c  ");
+        assert_eq!(out, "▁ab▁c");
+        // ▁ (the dummy prefix) where "a" starts, a, b, ▁ (the first space kept), c, then the end where the
+        // trailing spaces start.
+        assert_eq!(align, [2, 2, 2, 2, 3, 4, 4, 4, 6, 7]);
+        assert_eq!(plain(true, true).normalize_with_alignment("  ").1, [2]);
     }
 
     #[test]

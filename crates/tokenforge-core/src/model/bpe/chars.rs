@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::model::bpe::apply::{apply_merges, Ranks};
 use crate::model::bpe::dropout::merge_with_dropout;
 use crate::model::bpe::Pair;
+use crate::model::Vocab;
 use crate::normalize::SPACE;
 
 /// Symbols from this id on stand for characters that are no piece (index into the piece's unknown list).
@@ -163,6 +164,36 @@ impl CharBpe {
 
     #[inline]
     fn encode_text(&self, text: &str, out: &mut Vec<u32>, merge: impl FnOnce(&Ranks, &mut Vec<u32>)) -> Result<()> {
+        self.emit(text, merge, |_| 0, |id, _, _| out.push(id))
+    }
+
+    /// Appends the ids of one pre-token to `ids` and their byte spans, where `text` starts at byte `at`, to
+    /// `spans` (a byte-fallback piece spans its byte, a fused unknown its characters); `vocab` spells the pieces.
+    pub fn encode_spans(
+        &self,
+        vocab: &Vocab,
+        text: &str,
+        at: usize,
+        ids: &mut Vec<u32>,
+        spans: &mut Vec<(usize, usize)>,
+    ) -> Result<()> {
+        let len = |id| vocab.token(id).map_or(0, <[u8]>::len);
+        self.emit(text, apply_merges, len, |id, start, end| {
+            ids.push(id);
+            spans.push((at + start, at + end));
+        })
+    }
+
+    /// Splits `text` into symbols, merges them with `merge`, and hands `push` each token with its byte span
+    /// (`len` gives a piece's length in bytes; plain encoding, which needs no spans, may give 0).
+    #[inline]
+    fn emit(
+        &self,
+        text: &str,
+        merge: impl FnOnce(&Ranks, &mut Vec<u32>),
+        len: impl Fn(u32) -> usize,
+        mut push: impl FnMut(u32, usize, usize),
+    ) -> Result<()> {
         let mut syms = Vec::with_capacity(text.len());
         let mut unknown: Vec<char> = Vec::new();
         let mut rest = text;
@@ -184,11 +215,17 @@ impl CharBpe {
             rest = &rest[c.len_utf8()..];
         }
         merge(&self.ranks, &mut syms);
-        let mut last_unk = false;
+        let mut pos = 0;
+        // The unknown token last pushed and where it starts, while more unknown characters may fuse into it.
+        let mut open_unk: Option<(u32, usize)> = None;
         for s in syms {
             if s < UNKNOWN_BASE {
-                out.push(s);
-                last_unk = false;
+                if let Some((unk, start)) = open_unk.take() {
+                    push(unk, start, pos);
+                }
+                let end = pos + len(s);
+                push(s, pos, end);
+                pos = end;
                 continue;
             }
             let c = unknown[(s - UNKNOWN_BASE) as usize];
@@ -196,8 +233,13 @@ impl CharBpe {
             let bytes = c.encode_utf8(&mut buf).as_bytes();
             if let Some(table) = &self.fallback.bytes {
                 if bytes.iter().all(|&b| table[b as usize] != NO_ID) {
-                    out.extend(bytes.iter().map(|&b| table[b as usize]));
-                    last_unk = false;
+                    if let Some((unk, start)) = open_unk.take() {
+                        push(unk, start, pos);
+                    }
+                    for (i, &b) in bytes.iter().enumerate() {
+                        push(table[b as usize], pos + i, pos + i + 1);
+                    }
+                    pos += bytes.len();
                     continue;
                 }
             }
@@ -205,10 +247,18 @@ impl CharBpe {
                 .fallback
                 .unk
                 .ok_or_else(|| Error::InvalidModel(format!("{c:?} has no piece and the model has no unknown piece")))?;
-            if !(last_unk && self.fallback.fuse_unk) {
-                out.push(unk);
+            match open_unk {
+                Some(_) if self.fallback.fuse_unk => {}
+                _ => {
+                    if let Some((prev, start)) = open_unk.replace((unk, pos)) {
+                        push(prev, start, pos);
+                    }
+                }
             }
-            last_unk = true;
+            pos += bytes.len();
+        }
+        if let Some((unk, start)) = open_unk {
+            push(unk, start, pos);
         }
         Ok(())
     }

@@ -153,21 +153,30 @@ impl Unigram {
         })
     }
 
-    /// Appends the ids of a path: runs of unknown characters fused into one unknown token, or with byte
-    /// fallback replaced by their bytes' pieces.
-    fn emit(&self, text: &str, nodes: &[Node], path: &[usize], out: &mut Vec<u32>) {
-        let mut prev_unk = false;
-        for &k in path {
-            let n = &nodes[k];
-            let unk = n.id == self.unk_id;
-            if unk && self.byte_fallback {
-                out.extend(
-                    text.as_bytes()[n.start as usize..n.end as usize].iter().map(|&b| self.byte_ids[b as usize]),
-                );
-            } else if !(unk && prev_unk) {
-                out.push(n.id);
+    /// Hands `push` each token of a path with its byte span in `text`: a run of unknown characters is one
+    /// unknown token, or with byte fallback the pieces of its bytes, one byte each.
+    #[inline]
+    fn emit(&self, text: &str, nodes: &[Node], path: &[usize], mut push: impl FnMut(u32, usize, usize)) {
+        let mut k = 0;
+        while k < path.len() {
+            let n = &nodes[path[k]];
+            let (start, mut end) = (n.start as usize, n.end as usize);
+            k += 1;
+            if n.id != self.unk_id {
+                push(n.id, start, end);
+                continue;
             }
-            prev_unk = unk;
+            while let Some(next) = path.get(k).map(|&j| &nodes[j]).filter(|m| m.id == self.unk_id) {
+                end = next.end as usize;
+                k += 1;
+            }
+            if self.byte_fallback {
+                for (i, &b) in text.as_bytes()[start..end].iter().enumerate() {
+                    push(self.byte_ids[b as usize], start + i, start + i + 1);
+                }
+            } else {
+                push(self.unk_id, start, end);
+            }
         }
     }
 
@@ -178,7 +187,22 @@ impl Unigram {
         }
         self.with_lattice(text, |nodes, best| {
             let path = lattice::viterbi(nodes, text.len(), best);
-            self.emit(text, nodes, &path, out);
+            self.emit(text, nodes, &path, |id, _, _| out.push(id));
+        })
+    }
+
+    /// Appends the ids of the best segmentation of `text` to `ids` and their byte spans, where `text` starts at
+    /// byte `at`, to `spans` (a byte-fallback piece spans its byte).
+    pub fn encode_spans(&self, text: &str, at: usize, ids: &mut Vec<u32>, spans: &mut Vec<(usize, usize)>) {
+        if text.is_empty() {
+            return;
+        }
+        self.with_lattice(text, |nodes, best| {
+            let path = lattice::viterbi(nodes, text.len(), best);
+            self.emit(text, nodes, &path, |id, start, end| {
+                ids.push(id);
+                spans.push((at + start, at + end));
+            });
         })
     }
 
@@ -205,7 +229,7 @@ impl Unigram {
                 .into_iter()
                 .map(|(path, score)| {
                     let mut ids = Vec::new();
-                    self.emit(text, nodes, &path, &mut ids);
+                    self.emit(text, nodes, &path, |id, _, _| ids.push(id));
                     (ids, score)
                 })
                 .collect()
@@ -232,7 +256,7 @@ impl Unigram {
                 if !text.is_empty() {
                     self.with_lattice(text, |nodes, _| {
                         let path = lattice::sample(nodes, text.len(), alpha, rng);
-                        self.emit(text, nodes, &path, out);
+                        self.emit(text, nodes, &path, |id, _, _| out.push(id));
                     })
                 }
             }
