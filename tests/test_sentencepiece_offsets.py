@@ -2,9 +2,12 @@
 models, through sentencepiece's normalizer) against sentencepiece's own: each piece's `begin`/`end` bytes in the
 original text (`encode(..., return_type="proto")`), on models sentencepiece trains here (unigram and bpe, with and
 without byte fallback, every normalizer rule set and whitespace option) and the real `.model` files, on
-multilingual and hypothesis text (space runs, forms the charsmap rewrites, unknown characters, bytes)."""
+multilingual and hypothesis text (space runs, forms the charsmap rewrites, unknown characters, bytes); and
+against Hugging Face `tokenizers` on the exported tokenizer.json of Mistral v1 where the two conventions agree."""
 
 from __future__ import annotations
+
+import functools
 
 import pytest
 import sentencepiece as spm
@@ -13,6 +16,8 @@ from interop_support import MULTILINGUAL
 from sentencepiece_support import NORMALIZER_OPTIONS, REAL_MODELS, loaded, real_model, spm_text, trained
 
 import tokenforge as tf
+
+MISTRAL = "mistral/tokenizer.model.v1"
 
 #: Model files sentencepiece trains: the four families' cases, then unigram with each normalizer option.
 TRAINED = {
@@ -76,7 +81,7 @@ def test_offsets_on_generated_text(name, text):
     check(tok, sp, text.encode("utf-8", "replace").decode("utf-8"))
 
 
-@pytest.mark.parametrize("name", ["mistral/tokenizer.model.v1", "sentencepiece/kyoto_ja_unigram_8000.model"])
+@pytest.mark.parametrize("name", [MISTRAL, "sentencepiece/kyoto_ja_unigram_8000.model"])
 @settings(max_examples=60, deadline=None)
 @given(text=spm_text())
 def test_real_models_offsets_on_generated_text(name, text):
@@ -98,3 +103,26 @@ def test_conventions_of_sentencepiece():
     assert enc.tokens[-3:] == ["</s>", "▁", "b"] or enc.tokens[-2:] == ["</s>", "▁b"]
     assert enc.offsets[enc.tokens.index("</s>")] == (1, 5)
     assert enc.offsets[-1][1] == 6
+
+
+@functools.cache
+def exported(tmp: str):
+    """Mistral v1 and its tokenizer.json export read by Hugging Face `tokenizers`."""
+    from tokenizers import Tokenizer as HFTokenizer
+
+    tok, _ = tokenizer(MISTRAL)
+    return tok, HFTokenizer.from_file(str(tok.save_huggingface(tmp)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=spm_text())
+def test_hugging_face_offsets_where_the_conventions_agree(text, tmp_path_factory):
+    """Mistral v1 (no charsmap, spaces kept) exported: Hugging Face's offsets start where ours do, and equal
+    ours wherever sentencepiece's are not empty (Hugging Face gives the lone dummy prefix its first character
+    and every byte piece the whole character)."""
+    tok, hf = exported(str(tmp_path_factory.getbasetemp() / "mistral-hf"))
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    ours, theirs = tok.encode(text, offsets=True), hf.encode(text, add_special_tokens=False)
+    assert ours.ids == theirs.ids
+    assert [s for s, _ in ours.offsets] == [s for s, _ in theirs.offsets]
+    assert [o for o in ours.offsets if o[0] < o[1]] == [t for o, t in zip(ours.offsets, theirs.offsets) if o[0] < o[1]]
