@@ -1,14 +1,12 @@
-"""Normalizers: what text becomes before pre-tokenization, in training and in encoding. A named one (NFC,
-NFKC, bert, nmt_nfkc...) runs in Python; sentencepiece's (a `SentencePieceNormalizer`: precompiled charsmap and
-whitespace rules) runs in the Rust core, inside the encoder, on all cores."""
+"""Normalizers: what text becomes before pre-tokenization, in training and in encoding. NFC and NFKC run in
+Python; bert, bert-cased and sentencepiece's (a `SentencePieceNormalizer`: precompiled charsmap and whitespace
+rules) run in the Rust core, inside the encoder, on all cores."""
 
 from __future__ import annotations
 
 import base64
 import functools
 import lzma
-import re
-import sys
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
@@ -18,52 +16,27 @@ from typing import Union
 from tokenforge import _core
 from tokenforge.errors import ConfigError, TokenizerFileError
 
-#: Hugging Face's `BertNormalizer` counts these code points as Chinese characters (CJK ideographs).
-CJK_RANGES = (
-    (0x4E00, 0x9FFF),
-    (0x3400, 0x4DBF),
-    (0x20000, 0x2A6DF),
-    (0x2A700, 0x2B73F),
-    (0x2B740, 0x2B81F),
-    (0x2B920, 0x2CEAF),
-    (0xF900, 0xFAFF),
-    (0x2F800, 0x2FA1F),
-)
-
-
-def _char_class(ranges: list[tuple[int, int]]) -> str:
-    return "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
+#: The named normalizers the Rust core runs (inside the encoder, on all cores): Hugging Face's `BertNormalizer`
+#: and whether it lowercases (and strips accents).
+CORE_NAMED = {"bert": True, "bert-cased": False}
 
 
 @functools.cache
-def _bert_patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
-    """Control characters to drop (categories C* but tab, newline, return; NUL and U+FFFD), whitespace to make
-    a space, Chinese characters to pad."""
-    drop: list[tuple[int, int]] = []
-    for cp in range(sys.maxunicode + 1):
-        c = chr(cp)
-        if (unicodedata.category(c)[0] == "C" and c not in "\t\n\r") or cp == 0xFFFD:
-            if drop and drop[-1][1] == cp - 1:
-                drop[-1] = (drop[-1][0], cp)
-            else:
-                drop.append((cp, cp))
-    space = re.compile(r"[\t\n\r\s]")
-    return re.compile(f"[{_char_class(drop)}]+"), space, re.compile(f"([{_char_class(list(CJK_RANGES))}])")
+def core_named(name: str) -> _core.BertNormalizer | None:
+    """The Rust core's normalizer for a named one it runs (`CORE_NAMED`), None for the others."""
+    return _core.BertNormalizer(CORE_NAMED[name]) if name in CORE_NAMED else None
 
 
 def bert_cased(text: str) -> str:
     """Hugging Face's `BertNormalizer(lowercase=False)`: drop control characters, white space to spaces, spaces
     around Chinese characters."""
-    drop, space, cjk = _bert_patterns()
-    return cjk.sub(r" \1 ", space.sub(" ", drop.sub("", text)))
+    return core_named("bert-cased").normalize(text)
 
 
 def bert(text: str) -> str:
     """Hugging Face's `BertNormalizer` with BERT's (uncased) defaults: `bert_cased`, then accents stripped (NFD
-    without nonspacing marks) and lowercase."""
-    text = unicodedata.normalize("NFD", bert_cased(text))
-    # one character at a time, as Rust's `char::to_lowercase` (str.lower() makes a final sigma 'ς')
-    return "".join(c.lower() for c in text if unicodedata.category(c) != "Mn")
+    without nonspacing marks) and each character lowercased."""
+    return core_named("bert").normalize(text)
 
 
 #: sentencepiece's default normalization rule: its precompiled charsmap (bundled, see data/NOTICE).

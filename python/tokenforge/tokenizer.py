@@ -22,6 +22,7 @@ from tokenforge.normalizers import (
     Normalizer,
     SentencePieceNormalizer,
     check_normalizer,
+    core_named,
     normalize,
     normalizer_from_json,
     normalizer_to_json,
@@ -75,10 +76,11 @@ class Tokenizer:
                     raise ConfigError(f"{name} token {text!r} does not match vocabulary id {i}")
         self.pretokenizer = pretokenizer
         self.normalizer = normalizer
-        # A named normalizer runs here, in Python; sentencepiece's runs in the core's encoder.
-        self._py_normalizer = normalizer if isinstance(normalizer, str) else None
+        # NFC and NFKC run here, in Python; bert, bert-cased and sentencepiece's in the core's encoder.
+        named = normalizer if isinstance(normalizer, str) else None
+        core_normalizer = named and core_named(named)
+        self._py_normalizer = None if core_normalizer else named
         try:
-            core_normalizer = None
             if isinstance(normalizer, SentencePieceNormalizer):
                 core_normalizer = normalizer.core(self.model.user_defined(self._vocab))
             self._encoder = _core.Encoder(
@@ -330,9 +332,10 @@ class Tokenizer:
         """The ids and character offsets of each text (on all cores; see `encode(offsets=True)`)."""
         texts = [t if self._has_utf8(t) else self._replace_surrogates(t) for t in texts]
         allowed = self._allowed(allowed_special)
-        if self._py_normalizer is None:
+        # A named normalizer is aligned here, character by character (the core aligns sentencepiece's only).
+        if not isinstance(self.normalizer, str):
             return self._encoder.encode_offsets_batch(texts, **allowed)
-        aligned = [align(self._py_normalizer, t) for t in texts]
+        aligned = [align(self.normalizer, t) for t in texts]
         done = self._encoder.encode_offsets_batch([n for n, _ in aligned], **allowed)
         return [(ids, to_source(spans, src, len(t))) for (ids, spans), (_, src), t in zip(done, aligned, texts)]
 

@@ -1,5 +1,5 @@
 //! The encoding pipeline, the same for every model family: special and added tokens are matched in the raw
-//! text, the text between them is normalized (sentencepiece's normalizer, when the encoder has one) and
+//! text, the text between them is normalized (sentencepiece's or BERT's normalizer, when the encoder has one) and
 //! pre-tokenized, and the [`Model`] turns each pre-token into ids (where that happens:
 //! `model/<family>/model.rs`), through a cache of short pieces. Batches run on all cores; decoding
 //! concatenates token bytes.
@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use crate::error::{Error, Result};
 use crate::model::unigram::model::Sampler;
 use crate::model::{Model, Vocab};
-use crate::normalize::SpmNormalizer;
+use crate::normalize::Normalizer;
 use crate::piece_cache::{self, PieceCache};
 use crate::pretokenize::Pretokenizer;
 
@@ -30,7 +30,7 @@ pub struct Encoder {
     vocab: Vocab,
     model: Model,
     /// Runs on the text between special and added tokens, before pre-tokenization.
-    normalizer: Option<SpmNormalizer>,
+    normalizer: Option<Normalizer>,
     pre: Pretokenizer,
     /// Special tokens, matched in raw text before pre-tokenization when allowed: `(text, id)`.
     specials: Vec<(String, u32)>,
@@ -56,7 +56,7 @@ impl Encoder {
     pub fn new(
         vocab: Vocab,
         model: Model,
-        normalizer: Option<SpmNormalizer>,
+        normalizer: Option<Normalizer>,
         pre: Pretokenizer,
         specials: &[u32],
         added: &[u32],
@@ -459,8 +459,10 @@ impl Encoder {
     /// that text. Through sentencepiece's normalizer a token spanning normalized bytes `s..e` spans
     /// `align[s]..align[e]` (sentencepiece's `norm_to_orig`): the dummy prefix and a piece ending inside a
     /// character's replacement point where the character starts, so they may be empty.
+    /// `BertNormalizer` records no alignment: its text comes normalized (the caller aligns it character by
+    /// character).
     fn segment_spans(&self, segment: &str, at: usize, ids: &mut Vec<u32>, spans: &mut Spans) -> Result<()> {
-        let Some(normalizer) = &self.normalizer else {
+        let Some(Normalizer::Spm(normalizer)) = &self.normalizer else {
             return self.pieces_spans(segment, at, ids, spans);
         };
         let (normalized, align) = normalizer.normalize_with_alignment(segment);

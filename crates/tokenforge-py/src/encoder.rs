@@ -10,7 +10,7 @@ use tokenforge_core::pretokenize::Pretokenizer as CorePretokenizer;
 
 use crate::convert::{as_bytes, to_py, utf8};
 use crate::model::ModelSpec;
-use crate::normalize::SpmNormalizer;
+use crate::normalize::NormalizerSpec;
 use crate::unigram::sample_each;
 
 /// Keeps Python's cyclic garbage collector off while a batch of id lists is built, and turns it back on (if it
@@ -116,13 +116,13 @@ impl Encoder {
         pretokenizer: &str,
         specials: Vec<u32>,
         added: Vec<u32>,
-        normalizer: Option<PyRef<'_, SpmNormalizer>>,
+        normalizer: Option<NormalizerSpec<'_>>,
     ) -> PyResult<Self> {
         let pre = CorePretokenizer::new(pretokenizer).map_err(to_py)?;
         let reserved: Vec<u32> = specials.iter().chain(&added).copied().collect();
         let vocab = Vocab::new(vocab, &reserved);
         let model = model.build(&vocab).map_err(to_py)?;
-        let normalizer = normalizer.map(|n| n.inner.clone());
+        let normalizer = normalizer.map(|n| n.build());
         let inner = CoreEncoder::new(vocab, model, normalizer, pre, &specials, &added).map_err(to_py)?;
         let all_specials = inner.special_matcher(None).map_err(to_py)?;
         let ordinary = inner.special_matcher(Some(&[])).map_err(to_py)?;

@@ -1,8 +1,10 @@
-//! Binding of `tokenforge_core::normalize`: sentencepiece's normalizer.
+//! Binding of `tokenforge_core::normalize`: sentencepiece's normalizer and BERT's.
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
-use tokenforge_core::normalize::{SpmNormalizer as CoreSpmNormalizer, SpmOptions};
+use tokenforge_core::normalize::{
+    BertNormalizer as CoreBertNormalizer, Normalizer, SpmNormalizer as CoreSpmNormalizer, SpmOptions,
+};
 
 use crate::convert::{to_py, utf8};
 
@@ -42,7 +44,45 @@ impl SpmNormalizer {
     }
 }
 
+/// Hugging Face's `BertNormalizer` (`lowercase`: accents stripped and lowercased too).
+#[pyclass(module = "tokenforge._core", frozen)]
+pub(crate) struct BertNormalizer {
+    inner: CoreBertNormalizer,
+}
+
+#[pymethods]
+impl BertNormalizer {
+    #[new]
+    fn new(lowercase: bool) -> Self {
+        BertNormalizer { inner: CoreBertNormalizer { lowercase } }
+    }
+
+    /// The normalized form of `text`.
+    fn normalize(&self, py: Python<'_>, text: &Bound<'_, PyString>) -> PyResult<String> {
+        let text = utf8(text)?;
+        Ok(py.allow_threads(|| self.inner.normalize(text)))
+    }
+}
+
+/// A normalizer of either kind, as `Encoder` takes it.
+#[derive(FromPyObject)]
+pub(crate) enum NormalizerSpec<'py> {
+    Spm(PyRef<'py, SpmNormalizer>),
+    Bert(PyRef<'py, BertNormalizer>),
+}
+
+impl NormalizerSpec<'_> {
+    /// The core's normalizer.
+    pub(crate) fn build(&self) -> Normalizer {
+        match self {
+            NormalizerSpec::Spm(n) => Normalizer::Spm(Box::new(n.inner.clone())),
+            NormalizerSpec::Bert(n) => Normalizer::Bert(n.inner),
+        }
+    }
+}
+
 /// Adds the normalizer classes to the module.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<SpmNormalizer>()
+    m.add_class::<SpmNormalizer>()?;
+    m.add_class::<BertNormalizer>()
 }

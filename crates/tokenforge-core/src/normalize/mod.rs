@@ -1,4 +1,4 @@
-//! Normalization before pre-tokenization: sentencepiece's normalizer.
+//! Normalization before pre-tokenization: sentencepiece's normalizer and Hugging Face's `BertNormalizer`.
 //!
 //! sentencepiece rewrites text with its precompiled character map (NFKC-like rules: full-width forms, odd
 //! whitespace, control characters), then applies its whitespace rules: drop leading, trailing and repeated
@@ -6,8 +6,10 @@
 //! `treat_whitespace_as_suffix`), and write every space as `▁` (`escape_whitespaces`). User-defined symbols
 //! are matched first, longest at each position, and kept as they are.
 
+mod bert;
 mod charsmap;
 
+pub use bert::BertNormalizer;
 pub use charsmap::Charsmap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchKind, StartKind};
@@ -198,6 +200,30 @@ impl SpmNormalizer {
     /// The normalized form of `text`.
     pub fn normalize(&self, text: &str) -> String {
         let mut out = String::with_capacity(text.len() + 3);
+        self.normalize_into(text, &mut out);
+        out
+    }
+}
+
+/// A normalizer the encoder runs before pre-tokenization.
+#[derive(Clone)]
+pub enum Normalizer {
+    Spm(Box<SpmNormalizer>),
+    Bert(BertNormalizer),
+}
+
+impl Normalizer {
+    /// Appends the normalized form of `text` to `out`.
+    pub fn normalize_into(&self, text: &str, out: &mut String) {
+        match self {
+            Normalizer::Spm(n) => n.normalize_into(text, out),
+            Normalizer::Bert(n) => n.normalize_into(text, out),
+        }
+    }
+
+    /// The normalized form of `text`.
+    pub fn normalize(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len() + 8);
         self.normalize_into(text, &mut out);
         out
     }
