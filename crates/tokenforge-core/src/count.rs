@@ -230,14 +230,15 @@ impl Counter {
     /// The piece starts of each segment, split on all cores: long segments in parts of [`PART_BYTES`]
     /// (see [`Pretokenizer::parts`]).
     fn split_parallel(&self, segments: &[Segment<'_>]) -> Result<Vec<Vec<usize>>> {
-        let parts: Vec<(usize, usize, usize)> = segments
-            .iter()
-            .enumerate()
-            .flat_map(|(k, s)| {
-                let cuts = self.pre.parts(s.data, PART_BYTES);
-                (0..cuts.len() - 1).map(move |i| (k, cuts[i], cuts[i + 1])).collect::<Vec<_>>()
-            })
-            .collect();
+        let mut parts: Vec<(usize, usize, usize)> = Vec::with_capacity(segments.len());
+        for (k, s) in segments.iter().enumerate() {
+            if s.data.len() <= PART_BYTES {
+                // One part (what `parts` gives), without a vector per segment.
+                parts.push((k, 0, s.data.len()));
+            } else {
+                parts.extend(self.pre.parts(s.data, PART_BYTES).windows(2).map(|w| (k, w[0], w[1])));
+            }
+        }
         let starts: Vec<Result<Vec<usize>>> = parts
             .par_iter()
             .map(|&(k, lo, hi)| {
@@ -249,7 +250,12 @@ impl Counter {
             .collect();
         let mut splits = vec![Vec::new(); segments.len()];
         for (&(k, _, _), s) in parts.iter().zip(starts) {
-            splits[k].extend(s?);
+            // A segment's first part is moved, not copied (most segments have one part).
+            if splits[k].is_empty() {
+                splits[k] = s?;
+            } else {
+                splits[k].extend(s?);
+            }
         }
         Ok(splits)
     }
@@ -353,19 +359,18 @@ impl Counter {
     }
 }
 
-/// Byte offsets at which the pieces of `data` start.
+/// Byte offsets at which the pieces of `data` start, with room for one more (`feed` appends the end).
 fn piece_starts(pre: &Pretokenizer, data: &[u8]) -> Result<Vec<usize>> {
     let mut pieces = Vec::new();
     pre.split_bytes(data, &mut pieces)?;
+    let mut starts = Vec::with_capacity(pieces.len() + 1);
     let mut off = 0;
-    Ok(pieces
-        .iter()
-        .map(|p| {
-            let s = off;
-            off += p.len();
-            s
-        })
-        .collect())
+    starts.extend(pieces.iter().map(|p| {
+        let s = off;
+        off += p.len();
+        s
+    }));
+    Ok(starts)
 }
 
 /// Counts the pieces of `data` (assumed to start at a piece start).
