@@ -104,6 +104,34 @@ def test_converted_files_on_generated_text(name, text):
     assert ours.encode(text) == hf.encode(text, add_special_tokens=False).ids
 
 
+WITH_SPECIALS = ["<s>Hello world</s> again", "Hello</s>world", " a<s> b", "</s>", "x</s></s> y <s>", "ä<unk>ö"]
+
+
+@pytest.mark.parametrize("name", ["llama", "metaspace-split", "unigram"])
+def test_text_after_a_special_token_gets_the_prefix_as_in_hugging_face(name, tmp_path):
+    # Metaspace's prepend_scheme: `first` (llama) puts ▁ only at the start, `always` after each special token
+    ours, hf = imported(name)
+    again = tf.Tokenizer.load(ours.save(tmp_path / "tf"))
+    exported = HFTokenizer.from_file(str(ours.save_huggingface(tmp_path / "hf")))
+    for text in WITH_SPECIALS:
+        want = hf.encode(text, add_special_tokens=False).ids
+        assert ours.encode(text, allowed_special="all") == want, text
+        assert again.encode(text, allowed_special="all") == want, text
+        assert exported.encode(text, add_special_tokens=False).ids == want, text
+        assert ours.encode_batch([text], allowed_special="all") == [want]
+
+
+@settings(max_examples=100)
+@given(
+    st.sampled_from(["llama", "metaspace-split"]),
+    st.lists(st.tuples(spm_text(), st.sampled_from(["<s>", "</s>", ""])), max_size=4),
+)
+def test_special_tokens_in_generated_text(name, parts):
+    ours, hf = imported(name)
+    text = "".join(a + b for a, b in parts)
+    assert ours.encode(text, allowed_special="all") == hf.encode(text, add_special_tokens=False).ids
+
+
 @pytest.mark.parametrize("case", EXPORTED, ids=lambda c: f"{c[0]}{'-bytes' if c[1] else ''}")
 def test_exported_sentencepiece_models_give_the_same_ids(case):
     tok, hf, sp = exported(*case)

@@ -77,7 +77,8 @@ NORMALIZERS: dict[str, Callable[[str], str]] = {
 class SentencePieceNormalizer:
     """sentencepiece's normalizer spec (`NormalizerSpec`): a precompiled character map (empty: identity) and the
     whitespace rules; spaces become `▁`. `prefix_unless_space`: the dummy prefix only in front of text that does
-    not start with a space (Hugging Face's `Metaspace`)."""
+    not start with a space (Hugging Face's `Metaspace`); `prefix_first_only`: only in front of the text at the
+    start of a document, not after a special or added token (`Metaspace`'s `prepend_scheme: first`)."""
 
     name: str = "identity"
     precompiled_charsmap: bytes = b""
@@ -86,6 +87,7 @@ class SentencePieceNormalizer:
     escape_whitespaces: bool = True
     treat_whitespace_as_suffix: bool = False
     prefix_unless_space: bool = False
+    prefix_first_only: bool = False
     type = "sentencepiece"
 
     def core(self, user_defined: Sequence[str] = ()) -> _core.SpmNormalizer:
@@ -98,6 +100,7 @@ class SentencePieceNormalizer:
             self.treat_whitespace_as_suffix,
             list(user_defined),
             self.prefix_unless_space,
+            self.prefix_first_only,
         )
 
     def __call__(self, text: str) -> str:

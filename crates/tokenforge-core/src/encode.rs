@@ -248,25 +248,32 @@ impl Encoder {
         scratch: &mut Scratch<'a, '_>,
     ) -> Result<()> {
         let Some(ac) = &allowed.ac else {
-            return self.encode_segment(text, out, scratch);
+            return self.encode_segment(text, true, out, scratch);
         };
         let mut last = 0;
         for m in ac.find_iter(text) {
-            self.encode_segment(&text[last..m.start()], out, scratch)?;
+            self.encode_segment(&text[last..m.start()], last == 0, out, scratch)?;
             out.push(allowed.ids[m.pattern().as_usize()]);
             last = m.end();
         }
-        self.encode_segment(&text[last..], out, scratch)
+        self.encode_segment(&text[last..], last == 0, out, scratch)
     }
 
-    /// Appends the ids of text between special tokens: normalized (with a normalizer), then pre-tokenized.
-    fn encode_segment<'a>(&self, text: &'a str, out: &mut Vec<u32>, scratch: &mut Scratch<'a, '_>) -> Result<()> {
+    /// Appends the ids of text between special tokens (`at_start`: the first, at the start of its document):
+    /// normalized (with a normalizer), then pre-tokenized.
+    fn encode_segment<'a>(
+        &self,
+        text: &'a str,
+        at_start: bool,
+        out: &mut Vec<u32>,
+        scratch: &mut Scratch<'a, '_>,
+    ) -> Result<()> {
         let Some(normalizer) = &self.normalizer else {
             return self.encode_text_into(text, out, scratch);
         };
         let mut normalized = std::mem::take(&mut scratch.normalized);
         normalized.clear();
-        normalizer.normalize_into(text, &mut normalized);
+        normalizer.normalize_into(text, at_start, &mut normalized);
         let done = self.encode_text_into(&normalized, out, &mut Scratch::new(scratch.cache));
         scratch.normalized = normalized;
         done
@@ -426,7 +433,7 @@ impl Encoder {
     fn encode_into(&self, data: &[u8], out: &mut Vec<u32>) -> Result<()> {
         if self.normalizer.is_some() {
             let text = String::from_utf8_lossy(data);
-            return self.with_cache(|cache| self.encode_segment(&text, out, &mut Scratch::new(cache)));
+            return self.with_cache(|cache| self.encode_segment(&text, true, out, &mut Scratch::new(cache)));
         }
         let mut pieces = Vec::new();
         self.pre.split_bytes(data, &mut pieces)?;
@@ -465,7 +472,7 @@ impl Encoder {
         let Some(Normalizer::Spm(normalizer)) = &self.normalizer else {
             return self.pieces_spans(segment, at, ids, spans);
         };
-        let (normalized, align) = normalizer.normalize_with_alignment(segment);
+        let (normalized, align) = normalizer.normalize_with_alignment(segment, at == 0);
         let first = spans.len();
         self.pieces_spans(&normalized, 0, ids, spans)?;
         for (start, end) in &mut spans[first..] {

@@ -17,7 +17,8 @@ pub(crate) struct SpmNormalizer {
 #[pymethods]
 impl SpmNormalizer {
     #[new]
-    #[pyo3(signature = (charsmap, add_dummy_prefix=true, remove_extra_whitespaces=true, escape_whitespaces=true, treat_whitespace_as_suffix=false, user_defined=Vec::new(), prefix_unless_space=false))]
+    #[allow(clippy::too_many_arguments)] // sentencepiece's NormalizerSpec, field by field, as Python keywords
+    #[pyo3(signature = (charsmap, add_dummy_prefix=true, remove_extra_whitespaces=true, escape_whitespaces=true, treat_whitespace_as_suffix=false, user_defined=Vec::new(), prefix_unless_space=false, prefix_first_only=false))]
     fn new(
         charsmap: &[u8],
         add_dummy_prefix: bool,
@@ -26,6 +27,7 @@ impl SpmNormalizer {
         treat_whitespace_as_suffix: bool,
         user_defined: Vec<String>,
         prefix_unless_space: bool,
+        prefix_first_only: bool,
     ) -> PyResult<Self> {
         let options = SpmOptions {
             add_dummy_prefix,
@@ -33,6 +35,7 @@ impl SpmNormalizer {
             escape_whitespaces,
             treat_whitespace_as_suffix,
             prefix_unless_space,
+            prefix_first_only,
         };
         Ok(SpmNormalizer { inner: CoreSpmNormalizer::new(charsmap, options, &user_defined).map_err(to_py)? })
     }

@@ -5,8 +5,8 @@ sentencepiece's normalizer becomes Hugging Face's steps: the charsmap `Precompil
 `Replace` regexes (`\A +`, ` +\z`, ` {2,}` → ` `), the dummy prefix `Prepend("▁")` and spaces as `Replace(" ", "▁")`;
 or a `Metaspace` pre-tokenizer (`prepend_scheme` always/first: the prefix unless the text starts with a space;
 `split`: our `metaspace` pre-tokenizer). The reader takes those shapes (Llama's legacy normalizers, its newer
-`Metaspace`, Gemma's `Replace` + `Split(" ")`) and refuses the rest with one line. Metaspace's `first` is read
-as `always`: they differ only after a special token matched in the text."""
+`Metaspace`, Gemma's `Replace` + `Split(" ")`) and refuses the rest with one line. Metaspace's `first` puts
+the prefix only in front of the text at the start, not after a special or added token (`prefix_first_only`)."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def normalizer_steps(norm: SentencePieceNormalizer, pretokenizer: str) -> tuple[
             raise ValueError("a Metaspace split without spaces as ▁")
         if norm.add_dummy_prefix and not norm.prefix_unless_space:
             steps.append({"type": "Prepend", "prepend": SPACE})
-        scheme = "always" if norm.prefix_unless_space else "never"
+        scheme = ("first" if norm.prefix_first_only else "always") if norm.prefix_unless_space else "never"
         pre = {"type": "Metaspace", "replacement": SPACE, "prepend_scheme": scheme, "split": split}
     else:
         pre = None
@@ -191,7 +191,9 @@ def normalizer(reader: _Reader, spec: object, pre: object) -> tuple[SentencePiec
         scheme = pre.get("prepend_scheme", "always" if pre.get("add_prefix_space", True) else "never")
         if scheme not in ("always", "first", "never"):
             raise reader.unsupported(f"Metaspace prepend_scheme {scheme!r}")
-        fields.update(escape_whitespaces=True, prefix_unless_space=scheme != "never")
+        fields.update(
+            escape_whitespaces=True, prefix_unless_space=scheme != "never", prefix_first_only=scheme == "first"
+        )
         fields["add_dummy_prefix"] = fields["add_dummy_prefix"] or scheme != "never"
         pretokenizer = "metaspace" if pre.get("split", True) else "none"
     elif kind == "Split" and fields["escape_whitespaces"] and pre.get("pattern") == {"String": " "}:

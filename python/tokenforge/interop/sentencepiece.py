@@ -243,7 +243,7 @@ def from_tokenizer(tok: Tokenizer, target: str) -> SentencePieceModel:
     norm = tok.normalizer
     if norm is None:
         norm = SentencePieceNormalizer(add_dummy_prefix=False, remove_extra_whitespaces=False, escape_whitespaces=False)
-    if not isinstance(norm, SentencePieceNormalizer) or norm.prefix_unless_space:
+    if not isinstance(norm, SentencePieceNormalizer) or norm.prefix_unless_space or norm.prefix_first_only:
         raise unsupported(f"its normalizer ({norm}) is not sentencepiece's")
     pieces = [t.decode("utf-8") for t in tok.vocab()]
     types = [k.name for k in model.kinds()]

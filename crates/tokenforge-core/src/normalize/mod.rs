@@ -29,6 +29,9 @@ pub struct SpmOptions {
     /// The dummy prefix only goes in front of text that does not start with a space or `▁` (Hugging Face's
     /// `Metaspace`; sentencepiece adds it to every text).
     pub prefix_unless_space: bool,
+    /// The dummy prefix only for text at the start of its document, not for text after a special or added
+    /// token (Hugging Face's `Metaspace` with `prepend_scheme: first`).
+    pub prefix_first_only: bool,
 }
 
 /// sentencepiece's normalizer.
@@ -106,24 +109,31 @@ impl SpmNormalizer {
 
     /// Appends the normalized form of `text` to `out`.
     pub fn normalize_into(&self, text: &str, out: &mut String) {
-        self.normalize_aligned(text, out, &mut NoAlignment);
+        self.normalize_aligned(text, true, out, &mut NoAlignment);
+    }
+
+    /// As [`normalize_into`](Self::normalize_into) for text between special or added tokens, `at_start` when
+    /// it starts its document.
+    pub fn normalize_segment_into(&self, text: &str, at_start: bool, out: &mut String) {
+        self.normalize_aligned(text, at_start, out, &mut NoAlignment);
     }
 
     /// The normalized form of `text` and, for each of its bytes and then its end, the byte of `text` it came
     /// from (sentencepiece's `norm_to_orig`: every byte of a replacement and the dummy prefix point where their
     /// characters start, the end where removed trailing spaces start).
-    pub fn normalize_with_alignment(&self, text: &str) -> (String, Vec<usize>) {
+    pub fn normalize_with_alignment(&self, text: &str, at_start: bool) -> (String, Vec<usize>) {
         let mut out = String::with_capacity(text.len() + 3);
         let mut align = Vec::with_capacity(text.len() + 4);
-        self.normalize_aligned(text, &mut out, &mut align);
+        self.normalize_aligned(text, at_start, &mut out, &mut align);
         (out, align)
     }
 
     /// The normalization, recording where each output byte came from in `align` (nothing, for plain encoding:
     /// compiled apart for each, so that plain normalization pays nothing).
     #[inline(always)]
-    fn normalize_aligned(&self, mut text: &str, out: &mut String, align: &mut impl Alignment) {
+    fn normalize_aligned(&self, mut text: &str, at_start: bool, out: &mut String, align: &mut impl Alignment) {
         let o = self.options;
+        let dummy_prefix = o.add_dummy_prefix && (at_start || !o.prefix_first_only);
         let total = text.len();
         let space = if o.escape_whitespaces { SPACE } else { " " };
         if o.remove_extra_whitespaces {
@@ -141,7 +151,7 @@ impl SpmNormalizer {
         }
         let start = out.len();
         let starts_with_space = o.prefix_unless_space && self.prefix(text).0.starts_with([' ', '\u{2581}']);
-        if o.add_dummy_prefix && !o.treat_whitespace_as_suffix && !starts_with_space {
+        if dummy_prefix && !o.treat_whitespace_as_suffix && !starts_with_space {
             out.push_str(space);
             align.same(total - text.len(), space.len());
         }
@@ -190,7 +200,7 @@ impl SpmNormalizer {
                 end = align.cut(out.len() - start).unwrap_or(end);
             }
         }
-        if o.add_dummy_prefix && o.treat_whitespace_as_suffix {
+        if dummy_prefix && o.treat_whitespace_as_suffix {
             out.push_str(space);
             align.same(end, space.len());
         }
@@ -213,18 +223,19 @@ pub enum Normalizer {
 }
 
 impl Normalizer {
-    /// Appends the normalized form of `text` to `out`.
-    pub fn normalize_into(&self, text: &str, out: &mut String) {
+    /// Appends the normalized form of `text`, text between special or added tokens, to `out`; `at_start` when
+    /// it starts its document.
+    pub fn normalize_into(&self, text: &str, at_start: bool, out: &mut String) {
         match self {
-            Normalizer::Spm(n) => n.normalize_into(text, out),
+            Normalizer::Spm(n) => n.normalize_segment_into(text, at_start, out),
             Normalizer::Bert(n) => n.normalize_into(text, out),
         }
     }
 
-    /// The normalized form of `text`.
+    /// The normalized form of a whole text.
     pub fn normalize(&self, text: &str) -> String {
         let mut out = String::with_capacity(text.len() + 8);
-        self.normalize_into(text, &mut out);
+        self.normalize_into(text, true, &mut out);
         out
     }
 }
@@ -279,6 +290,7 @@ mod tests {
             escape_whitespaces: true,
             treat_whitespace_as_suffix: false,
             prefix_unless_space: false,
+            prefix_first_only: false,
         };
         SpmNormalizer::new(&[], options, &[]).unwrap()
     }
@@ -298,12 +310,12 @@ mod tests {
 
     #[test]
     fn alignment_points_where_each_byte_came_from() {
-        let (out, align) = plain(true, true).normalize_with_alignment("  ab  c  ");
+        let (out, align) = plain(true, true).normalize_with_alignment("  ab  c  ", true);
         assert_eq!(out, "▁ab▁c");
         // ▁ (the dummy prefix) where "a" starts, a, b, ▁ (the first space kept), c, then the end where the
         // trailing spaces start.
         assert_eq!(align, [2, 2, 2, 2, 3, 4, 4, 4, 6, 7]);
-        assert_eq!(plain(true, true).normalize_with_alignment("  ").1, [2]);
+        assert_eq!(plain(true, true).normalize_with_alignment("  ", true).1, [2]);
     }
 
     #[test]
@@ -314,6 +326,7 @@ mod tests {
             escape_whitespaces: true,
             treat_whitespace_as_suffix: false,
             prefix_unless_space: false,
+            prefix_first_only: false,
         };
         let n = SpmNormalizer::new(&[], options, &["<x y>".to_owned()]).unwrap();
         assert_eq!(n.normalize("a <x y>b"), "▁a▁<x▁y>b");
