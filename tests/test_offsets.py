@@ -24,6 +24,7 @@ TEXTS = [
     "  ",
     "a😀b é 😀😀 x",
     "<s>hello</s> world <pad>",
+    "HELLO[SEP]World [MASK]x\u200b[CLS] [sep]",
     "Héllo, WORLD!! unaffable 中文字 ＡＢＣ\tcafé\u00a0x\u200by ΟΔΟΣ",
     "a" * 150 + " tail",
 ]

@@ -332,10 +332,10 @@ class Tokenizer:
         """The ids and character offsets of each text (on all cores; see `encode(offsets=True)`)."""
         texts = [t if self._has_utf8(t) else self._replace_surrogates(t) for t in texts]
         allowed = self._allowed(allowed_special)
-        # A named normalizer is aligned here, character by character (the core aligns sentencepiece's only).
-        if not isinstance(self.normalizer, str):
+        # The core aligns the normalizers it runs; NFC and NFKC are aligned here, character by character.
+        if self._py_normalizer is None:
             return self._encoder.encode_offsets_batch(texts, **allowed)
-        aligned = [align(self.normalizer, t) for t in texts]
+        aligned = [align(self._py_normalizer, t) for t in texts]
         done = self._encoder.encode_offsets_batch([n for n, _ in aligned], **allowed)
         return [(ids, to_source(spans, src, len(t))) for (ids, spans), (_, src), t in zip(done, aligned, texts)]
 

@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use crate::error::{Error, Result};
 use crate::model::unigram::model::Sampler;
 use crate::model::{Model, Vocab};
-use crate::normalize::Normalizer;
+use crate::normalize::{BertNormalizer, Normalizer};
 use crate::piece_cache::{self, PieceCache};
 use crate::pretokenize::Pretokenizer;
 
@@ -465,18 +465,29 @@ impl Encoder {
     /// The ids of `segment` (text between special tokens, at byte `at` of its text) and their byte spans in
     /// that text. Through sentencepiece's normalizer a token spanning normalized bytes `s..e` spans
     /// `align[s]..align[e]` (sentencepiece's `norm_to_orig`): the dummy prefix and a piece ending inside a
-    /// character's replacement point where the character starts, so they may be empty.
-    /// `BertNormalizer` records no alignment: its text comes normalized (the caller aligns it character by
-    /// character).
+    /// character's replacement point where the character starts, so they may be empty. Through
+    /// `BertNormalizer`, which acts one character at a time, a token spans the characters its bytes came from.
     fn segment_spans(&self, segment: &str, at: usize, ids: &mut Vec<u32>, spans: &mut Spans) -> Result<()> {
-        let Some(Normalizer::Spm(normalizer)) = &self.normalizer else {
-            return self.pieces_spans(segment, at, ids, spans);
-        };
-        let (normalized, align) = normalizer.normalize_with_alignment(segment, at == 0);
         let first = spans.len();
-        self.pieces_spans(&normalized, 0, ids, spans)?;
-        for (start, end) in &mut spans[first..] {
-            (*start, *end) = (at + align[*start], at + align[*end]);
+        match &self.normalizer {
+            None => self.pieces_spans(segment, at, ids, spans)?,
+            Some(Normalizer::Spm(normalizer)) => {
+                let (normalized, align) = normalizer.normalize_with_alignment(segment, at == 0);
+                self.pieces_spans(&normalized, 0, ids, spans)?;
+                for (start, end) in &mut spans[first..] {
+                    (*start, *end) = (at + align[*start], at + align[*end]);
+                }
+            }
+            Some(Normalizer::Bert(normalizer)) => {
+                let (normalized, chars) = bert_aligned(normalizer, segment);
+                self.pieces_spans(&normalized, 0, ids, spans)?;
+                for (start, end) in &mut spans[first..] {
+                    (*start, *end) = match chars.get(*start) {
+                        Some(&(from, _)) if end > start => (at + from, at + chars[*end - 1].1),
+                        _ => (at + segment.len(), at + segment.len()),
+                    };
+                }
+            }
         }
         Ok(())
     }
@@ -501,6 +512,19 @@ impl Encoder {
 
 /// `(start, end)` of each token in its text.
 pub type Spans = Vec<(usize, usize)>;
+
+/// `text` through `normalizer` one character at a time, and the byte span in `text` of the character each
+/// normalized byte came from.
+fn bert_aligned(normalizer: &BertNormalizer, text: &str) -> (String, Vec<(usize, usize)>) {
+    let mut normalized = String::with_capacity(text.len() + 8);
+    let mut chars = Vec::with_capacity(text.len() + 8);
+    let mut buf = [0u8; 4];
+    for (i, c) in text.char_indices() {
+        normalizer.normalize_into(c.encode_utf8(&mut buf), &mut normalized);
+        chars.resize(normalized.len(), (i, i + c.len_utf8()));
+    }
+    (normalized, chars)
+}
 
 /// Byte spans of `text` as character spans; a span that starts or ends inside a character covers it whole.
 fn char_spans(text: &str, spans: &mut [(usize, usize)]) {
