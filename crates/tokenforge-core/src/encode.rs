@@ -191,8 +191,11 @@ impl Encoder {
         let cut = allowed.ac.is_none() && self.normalizer.is_none();
         let mut units: Vec<(usize, usize, usize)> = Vec::with_capacity(docs.len());
         for (k, doc) in docs.iter().enumerate() {
-            let cuts = if cut && doc.len() > TASK_BYTES { self.pre.parts(doc, TASK_BYTES) } else { vec![0, doc.len()] };
-            units.extend(cuts.windows(2).map(|w| (k, w[0], w[1])));
+            if cut && doc.len() > TASK_BYTES {
+                units.extend(self.pre.parts(doc, TASK_BYTES).windows(2).map(|w| (k, w[0], w[1])));
+            } else {
+                units.push((k, 0, doc.len()));
+            }
         }
         let mut tasks = vec![0];
         let mut bytes = 0;
@@ -206,12 +209,13 @@ impl Encoder {
         if *tasks.last().unwrap_or(&0) < units.len() {
             tasks.push(units.len());
         }
-        let done: Vec<Result<(Vec<u32>, Vec<usize>)>> = tasks
+        let done: Vec<(Vec<u32>, Vec<usize>)> = tasks
             .par_windows(2)
             .map_init(
                 || self.cache(),
                 |cache, w| {
-                    let mut ids = Vec::new();
+                    let bytes: usize = units[w[0]..w[1]].iter().map(|&(_, lo, hi)| hi - lo).sum();
+                    let mut ids = Vec::with_capacity(bytes / 3);
                     let mut ends = Vec::with_capacity(w[1] - w[0]);
                     let mut scratch = Scratch::new(cache);
                     for &(k, lo, hi) in &units[w[0]..w[1]] {
@@ -224,19 +228,17 @@ impl Encoder {
                     Ok((ids, ends))
                 },
             )
-            .collect();
-        let mut flat = Flat { ids: Vec::new(), offsets: vec![0; docs.len() + 1] };
-        let mut unit = 0;
-        for task in done {
-            let (ids, ends) = task?;
-            let base = flat.ids.len();
-            flat.ids.extend_from_slice(&ids);
+            .collect::<Result<_>>()?;
+        let mut offsets = vec![0; docs.len() + 1];
+        let (mut base, mut unit) = (0, 0);
+        for (ids, ends) in &done {
             for end in ends {
-                flat.offsets[units[unit].0 + 1] = (base + end) as i64;
+                offsets[units[unit].0 + 1] = (base + end) as i64;
                 unit += 1;
             }
+            base += ids.len();
         }
-        Ok(flat)
+        Ok(Flat { ids: concat(done.into_iter().map(|(ids, _)| ids).collect()), offsets })
     }
 
     /// Appends the ids of `text` to `out`.
@@ -540,6 +542,31 @@ fn char_spans(text: &str, spans: &mut [(usize, usize)]) {
         *start = before[*start] - usize::from(!text.is_char_boundary(*start));
         *end = before[*end];
     }
+}
+
+/// The parts one after the other, copied on all cores into one buffer that is not zeroed first (a single part
+/// is moved, not copied).
+fn concat(mut parts: Vec<Vec<u32>>) -> Vec<u32> {
+    if parts.len() == 1 {
+        return parts.pop().unwrap_or_default();
+    }
+    let total = parts.iter().map(Vec::len).sum();
+    let mut out = Vec::with_capacity(total);
+    let mut rest = &mut out.spare_capacity_mut()[..total];
+    let mut slots = Vec::with_capacity(parts.len());
+    for part in &parts {
+        let (slot, tail) = std::mem::take(&mut rest).split_at_mut(part.len());
+        slots.push(slot);
+        rest = tail;
+    }
+    slots.into_par_iter().zip(&parts).for_each(|(slot, part)| {
+        for (to, &id) in slot.iter_mut().zip(part) {
+            to.write(id);
+        }
+    });
+    // SAFETY: the slots cover the first `total` elements of the capacity, and each was written above.
+    unsafe { out.set_len(total) };
+    out
 }
 
 /// The ids of many documents in one buffer: document `i` is `ids[offsets[i]..offsets[i + 1]]`.
