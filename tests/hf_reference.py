@@ -27,15 +27,17 @@ def unbyte(token: str) -> bytes:
     return bytes(UNICODE_TO_BYTE[c] for c in token)
 
 
-def hf_pretokenizer(pattern: str) -> pre_tokenizers.PreTokenizer:
-    """`Split(pattern, isolated)` then `ByteLevel` without its own regex (plain ByteLevel for no pattern)."""
+def hf_pretokenizer(pattern: str | list[str]) -> pre_tokenizers.PreTokenizer:
+    """`Split(pattern, isolated)` (one for each of a list of patterns) then `ByteLevel` without its own regex
+    (plain ByteLevel for no pattern)."""
     byte_level = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
     if not pattern:
         return byte_level
-    return pre_tokenizers.Sequence([pre_tokenizers.Split(Regex(pattern), "isolated"), byte_level])
+    steps = [pattern] if isinstance(pattern, str) else pattern
+    return pre_tokenizers.Sequence([*(pre_tokenizers.Split(Regex(p), "isolated") for p in steps), byte_level])
 
 
-def hf_train(docs, vocab_size: int, pattern: str, min_frequency: int = 0) -> list[tuple[bytes, bytes]]:
+def hf_train(docs, vocab_size: int, pattern: str | list[str], min_frequency: int = 0) -> list[tuple[bytes, bytes]]:
     """Merges that HF's BpeTrainer learns from `docs`, as byte pairs in rank order."""
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = hf_pretokenizer(pattern)

@@ -151,9 +151,25 @@ def deepseek():
     return tf.Tokenizer.from_huggingface(path), HFTokenizer.from_file(str(path))
 
 
-def test_deepseek_shape(deepseek):
+def test_deepseek_runs_its_preset(deepseek):
     ours, _ = deepseek
-    assert ours.pretokenizer.startswith("[") and len(json.loads(ours.pretokenizer)) == 3
+    splits = json.loads(fetched("deepseek/tokenizer.json").read_text(encoding="utf-8"))["pre_tokenizer"]
+    assert ours.pretokenizer == "deepseek-v3"
+    assert _core.Pretokenizer("deepseek-v3").patterns == [s["pattern"]["Regex"] for s in splits["pretokenizers"][:3]]
+
+
+#: Characters on the edges of DeepSeek's splits: its kana/ideograph range and the characters just outside it,
+#: marks, symbols in that range, numbers of several kinds, controls and white space.
+DEEPSEEK_EDGES = st.sampled_from(
+    [*"aZé中龥龦あアー゛゠・〇1٣²½ .,'!$\t\r\n\u3000\u3040\u3099\u0301\x00\x01😀", "\r\n", "don't", ".com"]
+)
+
+
+@given(text=st.one_of(any_text(WORDS), st.lists(DEEPSEEK_EDGES, max_size=40).map("".join)))
+def test_deepseek_pieces_are_hf_pieces(deepseek, text):
+    _, hf = deepseek
+    pieces = [from_unicode(p).decode() for p, _ in hf.pre_tokenizer.pre_tokenize_str(text)]
+    assert _core.Pretokenizer("deepseek-v3").split(text) == pieces
 
 
 @given(text=any_text(WORDS))
@@ -164,7 +180,8 @@ def test_deepseek_matches_hf(deepseek, text):
 
 def test_deepseek_multilingual_text(deepseek):
     ours, hf = deepseek
-    for text in [*MULTILINGUAL, *EXTRA]:
+    real = [topic for _, topic in sorted(pydoc_data.topics.topics.items())]
+    for text in [*MULTILINGUAL, *EXTRA, "\n".join(MULTILINGUAL), "\n\n".join(real)]:
         assert ours.encode(text) == hf.encode(text, add_special_tokens=False).ids
 
 

@@ -31,6 +31,12 @@ impl Pretokenizer {
         self.inner.pattern()
     }
 
+    /// The exact patterns of its splits, in order (several for a sequence).
+    #[getter]
+    fn patterns(&self) -> Vec<String> {
+        self.inner.patterns()
+    }
+
     /// The pieces of `data` (str in, list of str out; bytes in, list of bytes out).
     fn split<'py>(&self, py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
         let raw = as_bytes(data)?;
@@ -54,5 +60,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("CL100K_PATTERN", tokenforge_core::pretokenize::CL100K)?;
     m.add("QWEN2_PATTERN", tokenforge_core::pretokenize::QWEN2)?;
     m.add("O200K_PATTERN", tokenforge_core::pretokenize::O200K)?;
+    m.add("DEEPSEEK_V3_PATTERN", tokenforge_core::pretokenize::DEEPSEEK_V3)?;
     m.add("BERT_PATTERN", tokenforge_core::pretokenize::BERT)
 }

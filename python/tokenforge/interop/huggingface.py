@@ -40,7 +40,7 @@ from tokenforge.tokenizer import Merge, Tokenizer
 
 TOKENIZER_FILE = "tokenizer.json"
 CONFIG_FILE = "tokenizer_config.json"
-PRESETS = ("gpt2", "gpt4", "o200k", "code")
+PRESETS = ("gpt2", "gpt4", "o200k", "code", "deepseek-v3")
 
 # -- export ------------------------------------------------------------------------------------------------
 
@@ -76,10 +76,9 @@ def pretokenizer_json(pattern: str) -> dict:
     byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False}
     if not pattern:
         return byte_level
-    steps = json.loads(pattern) if _core.Pretokenizer(pattern).name == "sequence" else [pattern]
     splits = [
-        {"type": "Split", "pattern": {"Regex": _core.Pretokenizer(p).pattern}, "behavior": "Isolated", "invert": False}
-        for p in steps
+        {"type": "Split", "pattern": {"Regex": p}, "behavior": "Isolated", "invert": False}
+        for p in _core.Pretokenizer(pattern).patterns
     ]
     return {"type": "Sequence", "pretokenizers": [*splits, byte_level]}
 
@@ -339,9 +338,8 @@ class _Reader:
             patterns.append(_core.GPT2_PATTERN)
         if not patterns:
             return "none"
-        if len(patterns) > 1:
-            return json.dumps(patterns)
-        return next((p for p in PRESETS if _core.Pretokenizer(p).pattern == patterns[0]), patterns[0])
+        spec = json.dumps(patterns) if len(patterns) > 1 else patterns[0]
+        return next((p for p in PRESETS if _core.Pretokenizer(p).patterns == patterns), spec)
 
     def model(self, model: dict) -> None:
         """Refuses BPE models other than plain byte-level BPE."""

@@ -20,15 +20,18 @@ pub(crate) const UPPER: u8 = 8;
 pub(crate) const LOWER: u8 = 16;
 /// BERT's punctuation: `\p{P}` and every ASCII symbol.
 pub(crate) const PUNCT: u8 = 32;
+/// `[\p{P}\p{S}]`: punctuation and symbols (DeepSeek's pattern).
+pub(crate) const SYMBOL: u8 = 64;
 
 /// Each flag with the regex class it stands for.
-pub(crate) const CLASSES: [(u8, &str); 6] = [
+pub(crate) const CLASSES: [(u8, &str); 7] = [
     (LETTER, r"\p{L}"),
     (NUMBER, r"\p{N}"),
     (SPACE, r"\s"),
     (UPPER, r"[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]"),
     (LOWER, r"[\p{Ll}\p{Lm}\p{Lo}\p{M}]"),
     (PUNCT, r"[\p{P}\x21-\x2F\x3A-\x40\x5B-\x60\x7B-\x7E]"),
+    (SYMBOL, r"[\p{P}\p{S}]"),
 ];
 
 const BLOCK_BITS: u32 = 7;
@@ -296,6 +299,7 @@ mod tests {
 
     #[test]
     fn classes_relate_as_the_scanners_assume() {
+        let letter_or_mark = regex::Regex::new(r"^[\p{L}\p{M}]$").unwrap();
         for c in (0..=0x10FFFF).filter_map(char::from_u32) {
             let f = flags(c);
             let at_most_one = |mask: u8| (f & mask).count_ones() <= 1;
@@ -304,6 +308,9 @@ mod tests {
             assert!(at_most_one(LETTER | NUMBER | SPACE), "U+{:04X}", c as u32);
             assert!(f & LETTER == 0 || f & (UPPER | LOWER) != 0, "U+{:04X}", c as u32);
             assert!(f & (UPPER | LOWER) == 0 || f & (NUMBER | SPACE) == 0, "U+{:04X}", c as u32);
+            // `[\p{L}\p{M}]` is exactly the o200k word classes together; symbols are in none of the others.
+            assert_eq!(f & (UPPER | LOWER) != 0, letter_or_mark.is_match(c.encode_utf8(&mut [0; 4])));
+            assert!(f & SYMBOL == 0 || f & (LETTER | NUMBER | SPACE | UPPER | LOWER) == 0, "U+{:04X}", c as u32);
         }
     }
 }

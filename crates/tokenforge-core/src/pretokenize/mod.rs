@@ -9,13 +9,14 @@ mod bert;
 mod cl100k;
 mod classes;
 mod code;
+mod deepseek;
 mod gpt2;
 mod o200k;
 mod patterns;
 mod scan;
 mod superbpe;
 
-pub use patterns::{BERT, CL100K, CODE, GPT2, METASPACE, O200K, QWEN2, SUPERBPE_STAGE1, SUPERBPE_STAGE2};
+pub use patterns::{BERT, CL100K, CODE, DEEPSEEK_V3, GPT2, METASPACE, O200K, QWEN2, SUPERBPE_STAGE1, SUPERBPE_STAGE2};
 
 /// sentencepiece's whitespace symbol, where the metaspace split starts a piece.
 const METASPACE_CHAR: char = '\u{2581}';
@@ -55,6 +56,10 @@ impl Pretokenizer {
     /// array of specs (a sequence of splits), else `spec` as a regex.
     pub fn new(spec: &str) -> Result<Self> {
         if let Ok(list) = serde_json::from_str::<Vec<String>>(spec) {
+            // DeepSeek's sequence, however its JSON is spelled, runs on its scanner.
+            if serde_json::from_str::<Vec<String>>(DEEPSEEK_V3).is_ok_and(|steps| steps == list) {
+                return Ok(Pretokenizer::Preset(Preset::DeepSeekV3));
+            }
             if list.len() > 1 {
                 let steps = list.iter().map(|s| Pretokenizer::new(s)).collect::<Result<Vec<_>>>()?;
                 return Ok(Pretokenizer::Sequence { spec: spec.to_owned(), steps });
@@ -72,6 +77,7 @@ impl Pretokenizer {
             "superbpe-stage2" | SUPERBPE_STAGE2 => Ok(Pretokenizer::Preset(Preset::SuperBpe2)),
             "bert" | BERT => Ok(Pretokenizer::Preset(Preset::Bert)),
             "code" | CODE => Ok(Pretokenizer::Preset(Preset::Code)),
+            "deepseek-v3" => Ok(Pretokenizer::Preset(Preset::DeepSeekV3)),
             _ => Ok(Pretokenizer::Regex { pattern: spec.to_owned(), re: Box::new(compile(spec)?) }),
         }
     }
@@ -95,6 +101,17 @@ impl Pretokenizer {
             Pretokenizer::Preset(p) => p.pattern(),
             Pretokenizer::Regex { pattern, .. } => pattern,
             Pretokenizer::Sequence { spec, .. } => spec,
+        }
+    }
+
+    /// The exact patterns of the splits, in order: one, or a sequence's (DeepSeek's preset is a sequence).
+    pub fn patterns(&self) -> Vec<String> {
+        match self {
+            Pretokenizer::Sequence { steps, .. } => steps.iter().map(|s| s.pattern().to_owned()).collect(),
+            Pretokenizer::Preset(Preset::DeepSeekV3) => {
+                serde_json::from_str(DEEPSEEK_V3).expect("DEEPSEEK_V3 is a JSON array of patterns")
+            }
+            _ => vec![self.pattern().to_owned()],
         }
     }
 
@@ -171,7 +188,9 @@ impl Pretokenizer {
         let mut cuts = vec![0];
         let cuttable = matches!(
             self,
-            Pretokenizer::Preset(Preset::Gpt2 | Preset::Cl100k | Preset::Qwen2 | Preset::O200k | Preset::SuperBpe1)
+            Pretokenizer::Preset(
+                Preset::Gpt2 | Preset::Cl100k | Preset::Qwen2 | Preset::O200k | Preset::SuperBpe1 | Preset::DeepSeekV3
+            )
         );
         if cuttable && part > 0 {
             let mut at = part;

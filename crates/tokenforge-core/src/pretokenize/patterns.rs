@@ -42,3 +42,10 @@ pub const CODE: &str = concat!(
 /// (`\p{P}` and ASCII symbols), runs of anything else. The model ignores the white-space pieces.
 pub const BERT: &str =
     concat!(r"\s+|[\p{P}\x21-\x2F\x3A-\x40\x5B-\x60\x7B-\x7E]", r"|[^\s\p{P}\x21-\x2F\x3A-\x40\x5B-\x60\x7B-\x7E]+");
+
+/// DeepSeek-V3 (and R1) `tokenizer.json`: a sequence of three splits, as the JSON array of their patterns (how a
+/// sequence is spelled as one spec); `deepseek.rs` runs them in one pass.
+pub const DEEPSEEK_V3: &str = concat!(
+    r##"["\\p{N}{1,3}","[一-龥぀-ゟ゠-ヿ]+","[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+"##,
+    r##"|[^\r\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\r\n]*|\\s*[\r\n]+|\\s+(?!\\S)|\\s+"]"##
+);

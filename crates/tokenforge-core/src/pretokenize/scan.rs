@@ -6,7 +6,7 @@
 //! back characters only as far as the rest of the alternative needs), reading each character a bounded
 //! number of times. The alternatives shared by several presets live here; each preset has its module.
 use super::classes::{AsciiRange, Text, LETTER, NUMBER, SPACE};
-use super::{bert, cl100k, code, gpt2, o200k, patterns, superbpe};
+use super::{bert, cl100k, code, deepseek, gpt2, o200k, patterns, superbpe};
 
 /// A preset pattern, run by its scanner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +27,8 @@ pub enum Preset {
     Code,
     /// [`patterns::BERT`].
     Bert,
+    /// [`patterns::DEEPSEEK_V3`] (a sequence of three splits, with gaps).
+    DeepSeekV3,
 }
 
 impl Preset {
@@ -41,6 +43,7 @@ impl Preset {
             Preset::SuperBpe2 => "superbpe-stage2",
             Preset::Code => "code",
             Preset::Bert => "bert",
+            Preset::DeepSeekV3 => "deepseek-v3",
         }
     }
 
@@ -55,10 +58,12 @@ impl Preset {
             Preset::SuperBpe2 => patterns::SUPERBPE_STAGE2,
             Preset::Code => patterns::CODE,
             Preset::Bert => patterns::BERT,
+            Preset::DeepSeekV3 => patterns::DEEPSEEK_V3,
         }
     }
 
-    /// Appends the pieces of `text` to `out`: the matches, and for SuperBPE's stage 2 the gaps between them.
+    /// Appends the pieces of `text` to `out`: the matches, and for SuperBPE's stage 2 and DeepSeek the gaps
+    /// between them.
     pub fn split<'a>(self, text: &'a str, out: &mut Vec<&'a str>) {
         let _ = self.scan(text, |start, end| {
             out.push(&text[start..end]);
@@ -96,6 +101,7 @@ impl Preset {
             Preset::SuperBpe2 => superbpe::scan_stage2(text, |_, end| out.push(end))?,
             Preset::Code => scan_with(text, &mut out, |t, i| code::match_end(t, i))?,
             Preset::Bert => scan_with(text, &mut out, |t, i| bert::match_end(t, i))?,
+            Preset::DeepSeekV3 => deepseek::scan(text, |_, end| out.push(end))?,
         }
         out.flush()
     }
@@ -147,6 +153,34 @@ fn scan_with<E, F: FnMut(usize, &[usize]) -> Result<(), E>>(
         debug_assert!(end > i, "empty match at {i}");
         out.push(end)?;
         i = end;
+    }
+    Ok(())
+}
+
+/// Hands `piece` the matches in `t` (`match_at(t, i)`: the end of the match at `i`, if one starts there) and
+/// the gaps between them, as pieces of their own, shifted by `at` (where `t` starts in the whole text).
+pub(crate) fn scan_with_gaps<E>(
+    t: &Text,
+    at: usize,
+    match_at: impl Fn(&Text, usize) -> Option<usize>,
+    piece: &mut impl FnMut(usize, usize) -> Result<(), E>,
+) -> Result<(), E> {
+    let (mut i, mut gap) = (0, 0);
+    while i < t.len() {
+        match match_at(t, i) {
+            Some(end) => {
+                if gap < i {
+                    piece(at + gap, at + i)?;
+                }
+                piece(at + i, at + end)?;
+                i = end;
+                gap = end;
+            }
+            None => i += t.class(i).1,
+        }
+    }
+    if gap < t.len() {
+        piece(at + gap, at + t.len())?;
     }
     Ok(())
 }

@@ -6,7 +6,7 @@
 //! backtrack more than one character, so the scan is linear.
 use super::classes::{Text, NUMBER, SPACE};
 use super::o200k;
-use super::scan::{is_other, up_to_three_numbers};
+use super::scan::{is_other, scan_with_gaps, up_to_three_numbers};
 
 /// The end of the stage-1 match starting at `i`.
 pub(crate) fn stage1_match_end(t: &Text, i: usize) -> usize {
@@ -59,23 +59,5 @@ fn others(t: &Text, i: usize) -> Option<usize> {
 
 /// Appends the stage-2 matches of `text` and the gaps between them to `out`.
 pub(crate) fn scan_stage2<E>(text: &str, mut piece: impl FnMut(usize, usize) -> Result<(), E>) -> Result<(), E> {
-    let t = Text::new(text);
-    let (mut i, mut gap) = (0, 0);
-    while i < text.len() {
-        match stage2_match(&t, i) {
-            Some(end) => {
-                if gap < i {
-                    piece(gap, i)?;
-                }
-                piece(i, end)?;
-                i = end;
-                gap = end;
-            }
-            None => i += t.class(i).1,
-        }
-    }
-    if gap < text.len() {
-        piece(gap, text.len())?;
-    }
-    Ok(())
+    scan_with_gaps(&Text::new(text), 0, stage2_match, &mut piece)
 }
