@@ -78,6 +78,8 @@ type Scored = Vec<(String, f64)>;
 
 /// The id unknown characters get in training lattices (no piece has it).
 const UNK: u32 = u32::MAX;
+/// The number of a piece that is gone, in `Found::renumber`.
+const GONE: u32 = u32::MAX - 1;
 
 /// Learns a Unigram model from pre-token counts: `(piece, score)`, most probable first.
 pub fn train(counts: &WordCounts, config: &UnigramConfig) -> Result<Vec<(String, f32)>> {
@@ -98,22 +100,24 @@ pub fn train(counts: &WordCounts, config: &UnigramConfig) -> Result<Vec<(String,
     }
     let words = words(counts, &config.prefix);
     let alphabet = alphabet(&words, config);
-    let (mut pieces, found) = seeds(&words, &alphabet, config)?;
-    let seed_ids: FxHashMap<String, u32> = pieces.iter().enumerate().map(|(k, p)| (p.0.clone(), k as u32)).collect();
+    let (mut pieces, mut found) = seeds(&words, &alphabet, config)?;
     let desired = ((config.vocab_size + config.meta_pieces) as f64 * 1.1) as usize;
     loop {
         for _ in 0..config.num_sub_iterations.max(1) {
-            let expected = expected_counts(&words, &found, &Current::new(&pieces, &seed_ids));
-            pieces = maximize(&pieces, &expected);
+            let expected = expected_counts(&words, &found, &Scores::new(&pieces));
+            let kept = maximize(&pieces, &expected);
+            found.follow(&pieces, &kept);
+            pieces = kept;
         }
         if pieces.len() <= desired {
             break;
         }
         let target = desired.max((config.shrinking_factor * pieces.len() as f64) as usize);
-        let pruned = prune(&words, &found, &pieces, &Current::new(&pieces, &seed_ids), target);
+        let pruned = prune(&words, &found, &pieces, &Scores::new(&pieces), target);
         if pruned.len() == pieces.len() {
             break;
         }
+        found.follow(&pieces, &pruned);
         pieces = pruned;
     }
     finalize(pieces, &alphabet, config)
@@ -231,7 +235,7 @@ fn seeds(words: &[(String, u64)], alphabet: &[(char, u64)], config: &UnigramConf
     let mut found = Found::new(words, &candidates);
     let mut frequency = vec![0u64; candidates.len()];
     for (k, (_, count)) in words.iter().enumerate() {
-        for node in found.of(k) {
+        for node in found.of(k).iter().filter(|n| n.2 != UNK) {
             frequency[node.2 as usize] += count;
         }
     }
@@ -244,7 +248,7 @@ fn seeds(words: &[(String, u64)], alphabet: &[(char, u64)], config: &UnigramConf
     let room = config.seed_size.saturating_sub(chosen.len());
     chosen.extend(scored.into_iter().take(room).map(|(score, k)| (k, score as f64)));
     // Occurrences of the chosen seeds only, numbered as the seeds.
-    let mut renumber = vec![u32::MAX; candidates.len()];
+    let mut renumber = vec![GONE; candidates.len()];
     for (id, (k, _)) in chosen.iter().enumerate() {
         renumber[*k as usize] = id as u32;
     }
@@ -257,12 +261,14 @@ fn seeds(words: &[(String, u64)], alphabet: &[(char, u64)], config: &UnigramConf
     Ok((pieces, found))
 }
 
-/// One occurrence of a seed in a pre-token: its byte span and the seed's number.
+/// One occurrence of a piece in a pre-token: its byte span and the piece's number (`UNK`: an unknown character).
 type Occurrence = (u16, u16, u32);
 
-/// Where every seed occurs in every pre-token, found once with one automaton. The model only loses pieces
-/// from there on, so each later lattice is these occurrences minus the pieces gone (plus unknown nodes),
-/// with no automaton built or run again.
+/// Where every piece of the model occurs in every pre-token, and an unknown node for each character no
+/// one-character piece covers: the lattices. Found once for the seeds with one automaton; the model only loses
+/// pieces from there on, and `follow` drops the occurrences of the pieces gone (a character gone becomes
+/// unknown) and renumbers the others, so no automaton is built or run again and each pass reads only the
+/// current model's nodes.
 struct Found {
     /// Word k's occurrences are `nodes[offsets[k]..offsets[k + 1]]`, sorted by end, then start.
     offsets: Vec<usize>,
@@ -278,12 +284,27 @@ impl Found {
             .map(|ws| {
                 let mut lens = Vec::with_capacity(ws.len());
                 let mut nodes = Vec::new();
+                let mut found = Vec::new();
                 for (w, _) in ws {
-                    let first = nodes.len();
-                    nodes.extend(
+                    found.clear();
+                    found.extend(
                         matcher.find_overlapping_iter(w).map(|m| (m.start() as u16, m.end() as u16, m.value())),
                     );
-                    nodes[first..].sort_unstable_by_key(|n| (n.1, n.0));
+                    found.sort_unstable_by_key(|n| (n.1, n.0));
+                    let first = nodes.len();
+                    let mut found = found.iter().peekable();
+                    for (pos, c) in w.char_indices() {
+                        let end = pos + c.len_utf8();
+                        let mut single = false;
+                        while let Some(&o) = found.next_if(|o| o.1 as usize <= end) {
+                            single |= o.0 as usize == pos;
+                            nodes.push(o);
+                        }
+                        if !single {
+                            // Its start is the latest of the nodes ending here: the order by start holds.
+                            nodes.push((pos as u16, end as u16, UNK));
+                        }
+                    }
                     lens.push(nodes.len() - first);
                 }
                 (lens, nodes)
@@ -305,7 +326,8 @@ impl Found {
         &self.nodes[self.offsets[word]..self.offsets[word + 1]]
     }
 
-    /// Keeps the occurrences of pieces `map` numbers (`u32::MAX`: dropped), under their new numbers.
+    /// Gives each occurrence of piece `k` the number `map[k]`: a new number, `UNK` (the piece was a character,
+    /// which is unknown now) or `GONE` (dropped); unknown nodes stay.
     fn renumber(&mut self, map: &[u32]) {
         let mut kept = 0;
         for k in 0..self.offsets.len() - 1 {
@@ -313,8 +335,9 @@ impl Found {
             self.offsets[k] = kept;
             for i in lo..hi {
                 let (s, e, id) = self.nodes[i];
-                if map[id as usize] != u32::MAX {
-                    self.nodes[kept] = (s, e, map[id as usize]);
+                let id = if id == UNK { UNK } else { map[id as usize] };
+                if id != GONE {
+                    self.nodes[kept] = (s, e, id);
                     kept += 1;
                 }
             }
@@ -324,44 +347,45 @@ impl Found {
         self.nodes.shrink_to_fit();
     }
 
-    /// The lattice of pre-token `k` under the current pieces.
-    fn lattice(&self, k: usize, word: &str, current: &Current, out: &mut Vec<Node>) {
-        out.clear();
-        let mut occurrences = self.of(k).iter().peekable();
-        for (pos, c) in word.char_indices() {
-            let end = pos + c.len_utf8();
-            let mut single = false;
-            while let Some(&(s, _, seed)) = occurrences.next_if(|o| o.1 as usize <= end) {
-                let id = current.ids[seed as usize];
-                if id != u32::MAX {
-                    single |= s as usize == pos;
-                    out.push(Node { start: s as u32, end: end as u32, id, score: current.scores[id as usize] });
-                }
-            }
-            if !single {
-                // Its start is the latest of the nodes ending here: the order by start holds.
-                out.push(Node { start: pos as u32, end: end as u32, id: UNK, score: current.unk_score });
-            }
+    /// Renumbers the occurrences from the pieces of `old` to those of `new` (a subset of them, in any order).
+    fn follow(&mut self, old: &Scored, new: &Scored) {
+        let ids: FxHashMap<&str, u32> = new.iter().enumerate().map(|(k, p)| (p.0.as_str(), k as u32)).collect();
+        let map: Vec<u32> = old
+            .iter()
+            .map(|p| match ids.get(p.0.as_str()) {
+                Some(&id) => id,
+                None if p.0.chars().nth(1).is_none() => UNK,
+                None => GONE,
+            })
+            .collect();
+        if !map.iter().enumerate().all(|(k, &id)| id == k as u32) {
+            self.renumber(&map);
         }
+    }
+
+    /// The lattice of pre-token `k` under the current pieces.
+    fn lattice(&self, k: usize, current: &Scores, out: &mut Vec<Node>) {
+        out.clear();
+        out.extend(self.of(k).iter().map(|&(start, end, id)| Node {
+            start: start as u32,
+            end: end as u32,
+            id,
+            score: if id == UNK { current.unk_score } else { current.scores[id as usize] },
+        }));
     }
 }
 
-/// The pieces of the model as lattices see them: each seed's current id (`u32::MAX`: pruned), the scores.
-struct Current {
-    ids: Vec<u32>,
+/// The scores of the model's pieces as lattices see them.
+struct Scores {
     scores: Vec<f32>,
     unk_score: f32,
 }
 
-impl Current {
-    fn new(pieces: &Scored, seed_ids: &FxHashMap<String, u32>) -> Current {
-        let mut ids = vec![u32::MAX; seed_ids.len()];
-        for (k, (p, _)) in pieces.iter().enumerate() {
-            ids[seed_ids[p] as usize] = k as u32;
-        }
+impl Scores {
+    fn new(pieces: &Scored) -> Scores {
         let scores: Vec<f32> = pieces.iter().map(|p| p.1 as f32).collect();
         let unk_score = scores.iter().copied().fold(f32::MAX, f32::min) - UNK_PENALTY;
-        Current { ids, scores, unk_score }
+        Scores { scores, unk_score }
     }
 }
 
@@ -404,7 +428,7 @@ fn lattice_of(pieces: &Scored) -> Pieces {
 fn over_lattices<T: Send>(
     words: &[(String, u64)],
     found: &Found,
-    current: &Current,
+    current: &Scores,
     init: impl Fn() -> T + Sync + Send,
     f: impl Fn(&mut T, &str, u64, &[Node]) + Sync + Send,
     merge: impl Fn(T, T) -> T + Sync + Send,
@@ -419,7 +443,7 @@ fn over_lattices<T: Send>(
             let mut nodes = Vec::new();
             for &k in ks {
                 let (w, n) = &words[k];
-                found.lattice(k, w, current, &mut nodes);
+                found.lattice(k, current, &mut nodes);
                 f(&mut acc, w, *n, &nodes);
             }
             acc
@@ -434,7 +458,7 @@ fn add(mut a: Vec<f64>, b: Vec<f64>) -> Vec<f64> {
 }
 
 /// The E step: the expected count of every piece over the corpus.
-fn expected_counts(words: &[(String, u64)], found: &Found, current: &Current) -> Vec<f64> {
+fn expected_counts(words: &[(String, u64)], found: &Found, current: &Scores) -> Vec<f64> {
     let n = current.scores.len();
     let (expected, _) = over_lattices(
         words,
@@ -477,7 +501,7 @@ fn maximize(pieces: &Scored, expected: &[f64]) -> Scored {
 
 /// Keeps `target` pieces: those that cannot be split otherwise, then those whose removal would lose the most
 /// likelihood (their Viterbi occurrences re-split by the piece's second-best segmentation).
-fn prune(words: &[(String, u64)], found: &Found, pieces: &Scored, current: &Current, target: usize) -> Scored {
+fn prune(words: &[(String, u64)], found: &Found, pieces: &Scored, current: &Scores, target: usize) -> Scored {
     let lattice = lattice_of(pieces);
     // How each piece would be split without it: `None` if it may go (its best split is not itself),
     // `Some([])` if it has no alternative, else the pieces of the second-best split.
