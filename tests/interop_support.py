@@ -117,6 +117,21 @@ def word_text(words: list[str]) -> st.SearchStrategy[str]:
     )
 
 
+# The ASCII classes the block scanner tells apart (letters incl. contraction letters in both cases, digits,
+# spaces, newlines, other white space, apostrophes, punctuation), and a few characters it leaves to the scalar one.
+BLOCK_ASCII = list("asStTrReEvVmMlLdDxz019 \n\r\t\x0b\x0c'.,!(-/\"")
+BLOCK_RARE = list("é\u00a0\u3000ſ’中\u0085٣😀")
+
+
+def block_text() -> st.SearchStrategy[str]:
+    """Texts of 60-300 characters that cross the 64-byte blocks of the preset scanners: runs of 1-7 of one ASCII
+    character (spaces, newlines, digits, apostrophes), mixed white space, now and then a non-ASCII character."""
+    run = st.tuples(st.sampled_from(BLOCK_ASCII), st.integers(1, 7)).map(lambda cn: cn[0] * cn[1])
+    spaces = st.text(" \n\r\t\x0b", min_size=1, max_size=6)
+    part = st.one_of(run, run, spaces, st.sampled_from(BLOCK_ASCII), st.sampled_from(BLOCK_RARE))
+    return st.lists(part, min_size=30, max_size=120).map("".join).filter(lambda t: 60 <= len(t) <= 300)
+
+
 def any_text(words: list[str]) -> st.SearchStrategy[str]:
     """Arbitrary text, tricky characters, or real words."""
     return st.one_of(st.text(), tricky_text(), word_text(words))

@@ -12,7 +12,7 @@ import pytest
 import tiktoken
 from hypothesis import given
 from hypothesis import strategies as st
-from interop_support import MULTILINGUAL, any_text, fetched, hf_of, openai_pair, words_of
+from interop_support import MULTILINGUAL, any_text, block_text, fetched, hf_of, openai_pair, words_of
 from tokenizers import Tokenizer as HFTokenizer
 from tokenizers import decoders, models, pre_tokenizers
 
@@ -44,6 +44,12 @@ def test_openai_generated_text(openai, text):
     ids = ours.encode(text)
     assert ids == theirs.encode_ordinary(text)
     assert ours.decode(ids) == text
+
+
+@given(text=block_text())
+def test_openai_across_scanner_blocks(openai, text):
+    ours, theirs = openai
+    assert ours.encode(text) == theirs.encode_ordinary(text)
 
 
 @given(text=any_text(WORDS), special=st.sampled_from(["<|endoftext|>", "<|endofprompt|>"]))
@@ -107,6 +113,13 @@ def test_gpt2_shape(gpt2):
 def test_gpt2_matches_hf_and_tiktoken(gpt2, text):
     ours, hf, from_tiktoken, tk = gpt2
     assert ours.encode(text, allowed_special="all") == hf.encode(text).ids
+    assert from_tiktoken.encode(text) == tk.encode_ordinary(text)
+
+
+@given(text=block_text())
+def test_gpt2_across_scanner_blocks(gpt2, text):
+    ours, hf, from_tiktoken, tk = gpt2
+    assert ours.encode(text) == hf.encode(text).ids
     assert from_tiktoken.encode(text) == tk.encode_ordinary(text)
 
 

@@ -131,6 +131,39 @@ fn scanners_match_the_regex_on_every_pair_and_triple_of_a_small_alphabet() {
     assert_same_pieces(&texts);
 }
 
+/// ASCII of the classes the block scanner tells apart (`blocks.rs`), and a few characters it leaves to the
+/// scalar scanner.
+#[rustfmt::skip]
+const ASCII: &[&str] = &[
+    "a", "s", "S", "t", "T", "r", "e", "E", "v", "m", "l", "L", "d", "D", "x", "0", "1", "9", " ", " ", " ",
+    "\n", "\r", "\t", "\u{B}", "\u{C}", "'", "'", "'", ".", ",", "!", "(", "-", "/", "\"",
+];
+const RARE: &[&str] = &["é", "\u{A0}", "\u{3000}", "ſ", "\u{2019}", "中", "\u{85}", "😀"];
+
+/// `count` texts of 60-300 bytes that cross the scanner's 64-byte blocks: runs of 1-7 of one ASCII character
+/// (spaces, newlines, digits, apostrophes), now and then a non-ASCII character.
+fn block_strings(seed: u64, count: usize) -> Vec<String> {
+    let mut rng = Rng(seed);
+    (0..count)
+        .map(|_| {
+            let len = 60 + rng.below(240);
+            let mut text = String::new();
+            while text.len() < len {
+                let symbol =
+                    if rng.below(40) == 0 { RARE[rng.below(RARE.len())] } else { ASCII[rng.below(ASCII.len())] };
+                let run = if rng.below(3) == 0 { 1 + rng.below(7) } else { 1 };
+                text.push_str(&symbol.repeat(run));
+            }
+            text
+        })
+        .collect()
+}
+
+#[test]
+fn scanners_match_the_regex_across_block_edges() {
+    assert_same_pieces(&block_strings(0x5EED_B10C, 20_000));
+}
+
 const MULTILINGUAL: &str = "\
 The quick brown fox can't jump; it'S tired, isn't it? I'd've LOVED 2 see 12345678 foxes.\r\n\
 Der schnelle braune Fuchs springt über den faulen Hund — ÄÖÜ äöü ß.\n\

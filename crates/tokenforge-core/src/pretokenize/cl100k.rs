@@ -1,18 +1,19 @@
 //! The cl100k (`gpt4`) pattern: `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|`
 //! ` ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`, and Qwen2's, the same with `\p{N}` for `\p{N}{1,3}`.
+use super::blocks::{self, contractions, Classes};
 use super::classes::{Text, LETTER, NUMBER};
-use super::scan::{contraction, symbols, up_to_numbers, whitespace};
+use super::scan::{contraction, symbols, up_to_numbers, whitespace, Batches};
 
-/// The end of the cl100k match starting at `i`.
+/// Hands the pieces of `text` to `out`, numbers taken `DIGITS` at most at a time (cl100k 3, Qwen2 1): ASCII
+/// blocks through [`block_starts`], the rest character by character.
+// Closures, not the functions themselves (see `Preset::scan_batches`).
+#[allow(clippy::redundant_closure)]
 #[inline(always)]
-pub(crate) fn match_end(t: &Text, i: usize) -> usize {
-    match_end_digits::<3>(t, i)
-}
-
-/// The end of the Qwen2 match starting at `i`.
-#[inline(always)]
-pub(crate) fn qwen2_match_end(t: &Text, i: usize) -> usize {
-    match_end_digits::<1>(t, i)
+pub(super) fn scan<const DIGITS: usize, E, F: FnMut(usize, &[usize]) -> Result<(), E>>(
+    text: &str,
+    out: &mut Batches<F>,
+) -> Result<(), E> {
+    blocks::scan(text, out, |c, t, at| block_starts::<DIGITS>(c, t, at), |t, i| match_end_digits::<DIGITS>(t, i))
 }
 
 /// The end of the match starting at `i`, numbers taken `DIGITS` at most at a time.
@@ -34,4 +35,54 @@ fn match_end_digits<const DIGITS: usize>(t: &Text, i: usize) -> usize {
         return up_to_numbers(t, i, DIGITS);
     }
     symbols(t, i, b"\r\n").unwrap_or_else(|| whitespace(t, i, true))
+}
+
+/// The piece starts of an ASCII block that begins at a piece start (see `blocks.rs`), numbers taken
+/// `DIGITS` at most at a time.
+///
+/// Other characters start a piece unless they follow one of theirs or a space (` ?[^\s\p{L}\p{N}]+`);
+/// letters unless they follow a letter or a character that starts a piece and may lead a word (a space, other
+/// white space but `\r\n`, an other character that starts a piece); digits at every `DIGITS`-th of a run.
+/// White space: the newlines right after an other character end its piece (`[\r\n]*`); a run starts a
+/// piece where it starts, after its last newline (`\s*[\r\n]+` ends there) and at its last character
+/// before a non-space unless that is a newline (`\s+(?!\S)`). Then the contractions, either case.
+#[inline(always)]
+pub(crate) fn block_starts<const DIGITS: usize>(c: &Classes, t: &Text, at: usize) -> u64 {
+    let (ws, newline) = (c.ws, c.newline);
+    let other = c.other();
+    let others = other & !(other << 1) & !(c.space << 1);
+    let leads = (ws & !newline) | others;
+    let letters = c.letter & !(c.letter << 1) & !(leads << 1);
+    let mut digits = c.digit & !(c.digit << 1);
+    let mut group = digits;
+    loop {
+        for _ in 0..DIGITS {
+            group = group << 1 & c.digit;
+        }
+        if group == 0 {
+            break;
+        }
+        digits |= group;
+    }
+    // Newlines that end a symbol piece: each run of them right after an other character.
+    let symbol_newlines = (newline.wrapping_add(newline & other << 1) ^ newline) & newline;
+    let runs = ws & !(ws << 1) & !symbol_newlines;
+    let after_newline = newline << 1 & ws & !newline;
+    let after_last_newline = after_newline & !reaches(newline, ws);
+    let after_symbol = symbol_newlines << 1 & ws & !newline;
+    let before_word = ws & !(ws >> 1) & !newline;
+    let spaces = runs | after_last_newline | after_symbol | before_word;
+    contractions(others | letters | digits | spaces, c.apostrophe, t, at, true)
+}
+
+/// The bits of `run` from which a bit of `x` can be reached through `run` (at or after them): six
+/// doubling steps.
+#[inline(always)]
+fn reaches(x: u64, run: u64) -> u64 {
+    let (mut t, mut m) = (x & run, run);
+    for s in [1, 2, 4, 8, 16, 32] {
+        t |= t >> s & m;
+        m &= m >> s;
+    }
+    t
 }

@@ -6,6 +6,7 @@
 //! goes through `fancy-regex` with a backtracking limit that turns into an error, never a hang.
 
 mod bert;
+mod blocks;
 mod cl100k;
 mod classes;
 mod code;

@@ -6,7 +6,7 @@
 //! back characters only as far as the rest of the alternative needs), reading each character a bounded
 //! number of times. The alternatives shared by several presets live here; each preset has its module.
 use super::classes::{AsciiRange, Text, LETTER, NUMBER, SPACE};
-use super::{bert, cl100k, code, deepseek, gpt2, o200k, patterns, superbpe};
+use super::{bert, blocks, cl100k, code, deepseek, gpt2, o200k, patterns, superbpe};
 
 /// A preset pattern, run by its scanner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,10 +93,12 @@ impl Preset {
     pub fn scan_batches<E>(self, text: &str, batch: impl FnMut(usize, &[usize]) -> Result<(), E>) -> Result<(), E> {
         let mut out = Batches { ends: [0; BATCH], n: 0, start: 0, batch };
         match self {
-            Preset::Gpt2 => scan_with(text, &mut out, |t, i| gpt2::match_end(t, i))?,
-            Preset::Cl100k => scan_with(text, &mut out, |t, i| cl100k::match_end(t, i))?,
+            Preset::Gpt2 => {
+                blocks::scan(text, &mut out, |c, t, at| gpt2::block_starts(c, t, at), |t, i| gpt2::match_end(t, i))?
+            }
+            Preset::Cl100k => cl100k::scan::<3, _, _>(text, &mut out)?,
             Preset::O200k => scan_with(text, &mut out, |t, i| o200k::match_end(t, i))?,
-            Preset::Qwen2 => scan_with(text, &mut out, |t, i| cl100k::qwen2_match_end(t, i))?,
+            Preset::Qwen2 => cl100k::scan::<1, _, _>(text, &mut out)?,
             Preset::SuperBpe1 => scan_with(text, &mut out, |t, i| superbpe::stage1_match_end(t, i))?,
             Preset::SuperBpe2 => superbpe::scan_stage2(text, |_, end| out.push(end))?,
             Preset::Code => scan_with(text, &mut out, |t, i| code::match_end(t, i))?,
@@ -111,7 +113,7 @@ impl Preset {
 pub const BATCH: usize = 128;
 
 /// Piece ends gathered into batches (see [`Preset::scan_batches`]).
-struct Batches<F> {
+pub(super) struct Batches<F> {
     ends: [usize; BATCH],
     n: usize,
     start: usize,
@@ -120,11 +122,25 @@ struct Batches<F> {
 
 impl<E, F: FnMut(usize, &[usize]) -> Result<(), E>> Batches<F> {
     #[inline(always)]
-    fn push(&mut self, end: usize) -> Result<(), E> {
+    pub(super) fn push(&mut self, end: usize) -> Result<(), E> {
         self.ends[self.n] = end;
         self.n += 1;
         if self.n == BATCH {
             self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Pushes `base + k` for every bit `k` set in `ends`, in order.
+    #[inline(always)]
+    pub(super) fn push_mask(&mut self, base: usize, mut ends: u64) -> Result<(), E> {
+        if self.n + 64 > BATCH {
+            self.flush()?;
+        }
+        while ends != 0 {
+            self.ends[self.n] = base + ends.trailing_zeros() as usize;
+            self.n += 1;
+            ends &= ends - 1;
         }
         Ok(())
     }
