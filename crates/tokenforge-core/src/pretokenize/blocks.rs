@@ -7,7 +7,7 @@
 //! starts at the last of them. A start is settled when it does not depend on what follows the block: not
 //! in the last two bytes (a contraction reads one byte ahead, a run of white space splits before its last
 //! character), nor in a run of white space that reaches the block's end. A non-ASCII byte ends what the
-//! block knows; the preset's scalar scanner takes over until past it, then blocks resume.
+//! block knows; the preset's scalar scanner takes over until past its run of non-ASCII bytes, then blocks resume.
 use super::classes::Text;
 use super::scan::{contraction, Batches};
 
@@ -125,7 +125,7 @@ pub(super) fn scan<E, F: FnMut(usize, &[usize]) -> Result<(), E>>(
     let t = Text::new(text);
     let bytes = text.as_bytes();
     let mut i = 0;
-    // Blocks resume at the first piece start from here (past the last non-ASCII byte seen).
+    // Blocks resume at the first piece start from here (past the first run of non-ASCII bytes seen).
     let mut scalar_until = 0;
     let mut tail = [0xFF; BLOCK];
     while i < bytes.len() {
@@ -147,7 +147,7 @@ pub(super) fn scan<E, F: FnMut(usize, &[usize]) -> Result<(), E>>(
             let last = (known.saturating_sub(2)).min(run_from);
             let settled = starts(&c, &t, i) & ((2u64 << last) - 2);
             if c.high != 0 {
-                scalar_until = i + 64 - c.high.leading_zeros() as usize;
+                scalar_until = i + (known + (!(c.high >> known)).trailing_zeros()) as usize;
             }
             if settled != 0 {
                 out.push_mask(i, settled)?;
