@@ -1,7 +1,7 @@
 """The frontier: tokenforge against the fastest encoders (gigatoken, splintr, tokie) and tiktoken / HF.
 
-Every library holds the same vocabulary (cl100k from its `.tiktoken` file, GPT-2 from `encoder.json` +
-`vocab.bpe`, both fetched by scripts/fetch_test_data.sh; the others load our exports of them) and runs in one
+Every library holds the same vocabulary (cl100k, o200k from their `.tiktoken` files, GPT-2 from `encoder.json` +
+`vocab.bpe`, all fetched by scripts/fetch_test_data.sh; the others load our exports of them) and runs in one
 process, alternating, on the held-out corpus (bench-data/heldout_5M.txt, benches/corpus.sh): paragraphs
 (~90 B, split on blank lines) and ~100 KB documents (paragraphs joined). Ids are checked item by item against
 tiktoken before timing; a library whose ids differ is reported and its row marked.
@@ -18,7 +18,7 @@ paragraphs, 0.24/0.30x on 100 KB documents, cl100k/gpt2, at load 4-9). Where the
 ~200 instructions and ~1.4 mispredicted branches per piece, half in the scanner's per-piece dispatch) and what
 each step changed: docs/benchmarks.md, "Encoding loop, instruction counts".
 
-    python benches/frontier.py [--rows one fresh batch train] [--vocab cl100k gpt2] [--runs 5] [--threads 2]
+    python benches/frontier.py [--rows one fresh batch train] [--vocab cl100k gpt2 o200k] [--runs 5] [--threads 2]
 """
 
 from __future__ import annotations
@@ -39,8 +39,9 @@ from benchlib import DATA, ROOT, Spread, bytes_to_unicode, corpus_path, join_ite
 
 FETCHED = Path(os.environ.get("TOKENFORGE_TEST_DATA", ROOT / "tests" / "data" / "fetched"))
 ITEM_SETS = {"paragraphs": 0, "100 KB docs": 100_000}
-GIGATOKEN_PRESET = {"cl100k": "gpt4", "gpt2": "gpt2"}
-OURS_PRESET = {"cl100k": "gpt4", "gpt2": "gpt2"}
+GIGATOKEN_PRESET = {"cl100k": "gpt4", "gpt2": "gpt2", "o200k": "o200k"}
+OURS_PRESET = {"cl100k": "gpt4", "gpt2": "gpt2", "o200k": "o200k"}
+TIKTOKEN_FILES = {"cl100k": "cl100k_base", "o200k": "o200k_base"}
 
 
 def fetched(name: str) -> Path:
@@ -59,13 +60,13 @@ def ours(vocab: str):
 
 
 def rank_file(vocab: str) -> Path:
-    """A `.tiktoken` rank file of `vocab` in bench-data/frontier/: cl100k unpacked; GPT-2 written from
+    """A `.tiktoken` rank file of `vocab` in bench-data/frontier/: cl100k, o200k unpacked; GPT-2 written from
     `encoder.json` (its ids are its ranks, as in tiktoken's r50k_base)."""
     path = DATA / "frontier" / f"{vocab}.tiktoken"
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
-        if vocab == "cl100k":
-            path.write_bytes(gzip.decompress(fetched("tiktoken/cl100k_base.tiktoken.gz").read_bytes()))
+        if vocab in TIKTOKEN_FILES:
+            path.write_bytes(gzip.decompress(fetched(f"tiktoken/{TIKTOKEN_FILES[vocab]}.tiktoken.gz").read_bytes()))
         else:
             byte_of = {c: b for b, c in bytes_to_unicode().items()}
             encoder = json.loads(fetched("gpt2/encoder.json").read_text(encoding="utf-8"))
@@ -298,7 +299,7 @@ def main() -> None:
     """Parses the flags, runs each mode in its child and prints the table."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", nargs="+", choices=["one", "fresh", "batch", "train"], default=["one", "fresh", "batch"])
-    ap.add_argument("--vocab", nargs="+", choices=["cl100k", "gpt2"], default=["cl100k", "gpt2"])
+    ap.add_argument("--vocab", nargs="+", choices=sorted(OURS_PRESET), default=["cl100k", "gpt2"])
     ap.add_argument("--libs", nargs="+", choices=LIBS, default=LIBS)
     ap.add_argument("--runs", type=int, default=5, help="timed runs of each library (default 5)")
     ap.add_argument("--threads", type=int, default=os.cpu_count(), help="threads of the batch rows")
