@@ -3,7 +3,7 @@
 //! A block starts at a piece start `i` (the regex matches from there whatever came before: the patterns
 //! look behind nothing). Its bytes are classified into one bit per byte and class ([`Classes`], SSE2 on
 //! x86_64), a preset's bit algebra turns the classes into the bitmask of piece starts (`gpt2.rs`,
-//! `cl100k.rs`), and every start the block's own bytes settle is handed over at once; the next block
+//! `cl100k.rs`, `o200k.rs`), and every start the block's own bytes settle is handed over at once; the next block
 //! starts at the last of them. A start is settled when it does not depend on what follows the block: not
 //! in the last two bytes (a contraction reads one byte ahead, a run of white space splits before its last
 //! character), nor in a run of white space that reaches the block's end. A non-ASCII byte ends what the
@@ -19,6 +19,8 @@ const BLOCK: usize = 64;
 pub(crate) struct Classes {
     /// `[A-Za-z]`.
     pub(crate) letter: u64,
+    /// `[A-Z]`.
+    pub(crate) upper: u64,
     /// `[0-9]`.
     pub(crate) digit: u64,
     /// `' '`.
@@ -29,6 +31,8 @@ pub(crate) struct Classes {
     pub(crate) newline: u64,
     /// `'`.
     pub(crate) apostrophe: u64,
+    /// `/`.
+    pub(crate) slash: u64,
     /// Bytes of 0x80 and above.
     pub(crate) high: u64,
 }
@@ -59,11 +63,13 @@ fn classify(block: &[u8; BLOCK]) -> Classes {
             let v = _mm_loadu_si128(block.as_ptr().add(16 * k).cast());
             let space = _mm_cmpeq_epi8(v, at(b' '));
             c.letter |= bits(within(_mm_or_si128(v, at(0x20)), b'a', b'z'), k);
+            c.upper |= bits(within(v, b'A', b'Z'), k);
             c.digit |= bits(within(v, b'0', b'9'), k);
             c.space |= bits(space, k);
             c.ws |= bits(_mm_or_si128(space, within(v, b'\t', b'\r')), k);
             c.newline |= bits(_mm_or_si128(_mm_cmpeq_epi8(v, at(b'\n')), _mm_cmpeq_epi8(v, at(b'\r'))), k);
             c.apostrophe |= bits(_mm_cmpeq_epi8(v, at(b'\'')), k);
+            c.slash |= bits(_mm_cmpeq_epi8(v, at(b'/')), k);
             c.high |= bits(v, k);
         }
     }
@@ -77,11 +83,13 @@ fn classify_bytes(block: &[u8; BLOCK]) -> Classes {
     for (k, &b) in block.iter().enumerate() {
         let set = |class: &mut u64, yes: bool| *class |= u64::from(yes) << k;
         set(&mut c.letter, b.is_ascii_alphabetic());
+        set(&mut c.upper, b.is_ascii_uppercase());
         set(&mut c.digit, b.is_ascii_digit());
         set(&mut c.space, b == b' ');
         set(&mut c.ws, matches!(b, b'\t'..=b'\r' | b' '));
         set(&mut c.newline, matches!(b, b'\r' | b'\n'));
         set(&mut c.apostrophe, b == b'\'');
+        set(&mut c.slash, b == b'/');
         set(&mut c.high, b >= 0x80);
     }
     c
@@ -110,6 +118,57 @@ pub(crate) fn contractions(mut starts: u64, apostrophes: u64, t: &Text, at: usiz
         }
     }
     starts
+}
+
+/// The starts of the groups of at most `n` in the runs of `digit` (`\p{N}{1,n}`): every `n`-th of a run.
+#[inline(always)]
+pub(crate) fn number_starts(digit: u64, n: usize) -> u64 {
+    let mut starts = digit & !(digit << 1);
+    let mut group = starts;
+    loop {
+        for _ in 0..n {
+            group = group << 1 & digit;
+        }
+        if group == 0 {
+            return starts;
+        }
+        starts |= group;
+    }
+}
+
+/// The bits of each run of `run` from its first bit of `from` (a subset of `run`) on: the symbols' trailing
+/// run of `[\r\n]*` or `[\r\n/]*` when `from` holds the newlines right after an other character. Adding
+/// `from` carries through the rest of its run; the starts after the first in a run are put back.
+#[inline(always)]
+pub(crate) fn runs_from(run: u64, from: u64) -> u64 {
+    (run.wrapping_add(from) ^ run | from) & run
+}
+
+/// The bits of `run` from which a bit of `x` can be reached through `run` (at or after them): six
+/// doubling steps.
+#[inline(always)]
+fn reaches(x: u64, run: u64) -> u64 {
+    let (mut t, mut m) = (x & run, run);
+    for s in [1, 2, 4, 8, 16, 32] {
+        t |= t >> s & m;
+        m &= m >> s;
+    }
+    t
+}
+
+/// The piece starts in white space of cl100k and o200k (`\s*[\r\n]+|\s+(?!\S)|\s+`), given `tail`, the
+/// newlines (and slashes) that end a symbol piece: a run starts a piece where it starts (unless in `tail`),
+/// after its last newline (`\s*[\r\n]+` ends there), right after `tail`, and at its last character before a
+/// non-space unless that is a newline (`\s+(?!\S)`).
+#[inline(always)]
+pub(crate) fn space_starts(c: &Classes, tail: u64) -> u64 {
+    let (ws, newline) = (c.ws, c.newline);
+    let runs = ws & !(ws << 1) & !tail;
+    let after_newline = newline << 1 & ws & !newline;
+    let after_last_newline = after_newline & !reaches(newline, ws);
+    let after_tail = tail << 1 & ws & !newline;
+    let before_word = ws & !(ws >> 1) & !newline;
+    runs | after_last_newline | after_tail | before_word
 }
 
 /// Hands the pieces of `text` to `out` as [`scan_with`](super::scan) does, blocks of ASCII through

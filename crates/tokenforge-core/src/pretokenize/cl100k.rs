@@ -43,46 +43,16 @@ fn match_end_digits<const DIGITS: usize>(t: &Text, i: usize) -> usize {
 /// Other characters start a piece unless they follow one of theirs or a space (` ?[^\s\p{L}\p{N}]+`);
 /// letters unless they follow a letter or a character that starts a piece and may lead a word (a space, other
 /// white space but `\r\n`, an other character that starts a piece); digits at every `DIGITS`-th of a run.
-/// White space: the newlines right after an other character end its piece (`[\r\n]*`); a run starts a
-/// piece where it starts, after its last newline (`\s*[\r\n]+` ends there) and at its last character
-/// before a non-space unless that is a newline (`\s+(?!\S)`). Then the contractions, either case.
+/// White space: the newlines right after an other character end its piece (`[\r\n]*`), the rest as
+/// [`blocks::space_starts`] says. Then the contractions, either case.
 #[inline(always)]
 pub(crate) fn block_starts<const DIGITS: usize>(c: &Classes, t: &Text, at: usize) -> u64 {
-    let (ws, newline) = (c.ws, c.newline);
     let other = c.other();
     let others = other & !(other << 1) & !(c.space << 1);
-    let leads = (ws & !newline) | others;
+    let leads = (c.ws & !c.newline) | others;
     let letters = c.letter & !(c.letter << 1) & !(leads << 1);
-    let mut digits = c.digit & !(c.digit << 1);
-    let mut group = digits;
-    loop {
-        for _ in 0..DIGITS {
-            group = group << 1 & c.digit;
-        }
-        if group == 0 {
-            break;
-        }
-        digits |= group;
-    }
     // Newlines that end a symbol piece: each run of them right after an other character.
-    let symbol_newlines = (newline.wrapping_add(newline & other << 1) ^ newline) & newline;
-    let runs = ws & !(ws << 1) & !symbol_newlines;
-    let after_newline = newline << 1 & ws & !newline;
-    let after_last_newline = after_newline & !reaches(newline, ws);
-    let after_symbol = symbol_newlines << 1 & ws & !newline;
-    let before_word = ws & !(ws >> 1) & !newline;
-    let spaces = runs | after_last_newline | after_symbol | before_word;
-    contractions(others | letters | digits | spaces, c.apostrophe, t, at, true)
-}
-
-/// The bits of `run` from which a bit of `x` can be reached through `run` (at or after them): six
-/// doubling steps.
-#[inline(always)]
-fn reaches(x: u64, run: u64) -> u64 {
-    let (mut t, mut m) = (x & run, run);
-    for s in [1, 2, 4, 8, 16, 32] {
-        t |= t >> s & m;
-        m &= m >> s;
-    }
-    t
+    let symbol_newlines = blocks::runs_from(c.newline, c.newline & other << 1);
+    let starts = others | letters | blocks::number_starts(c.digit, DIGITS) | blocks::space_starts(c, symbol_newlines);
+    contractions(starts, c.apostrophe, t, at, true)
 }

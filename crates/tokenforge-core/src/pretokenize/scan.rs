@@ -97,9 +97,9 @@ impl Preset {
                 blocks::scan(text, &mut out, |c, t, at| gpt2::block_starts(c, t, at), |t, i| gpt2::match_end(t, i))?
             }
             Preset::Cl100k => cl100k::scan::<3, _, _>(text, &mut out)?,
-            Preset::O200k => scan_with(text, &mut out, |t, i| o200k::match_end(t, i))?,
+            Preset::O200k => o200k::scan::<true, _, _>(text, &mut out)?,
             Preset::Qwen2 => cl100k::scan::<1, _, _>(text, &mut out)?,
-            Preset::SuperBpe1 => scan_with(text, &mut out, |t, i| superbpe::stage1_match_end(t, i))?,
+            Preset::SuperBpe1 => o200k::scan::<false, _, _>(text, &mut out)?,
             Preset::SuperBpe2 => superbpe::scan_stage2(text, |_, end| out.push(end))?,
             Preset::Code => scan_with(text, &mut out, |t, i| code::match_end(t, i))?,
             Preset::Bert => scan_with(text, &mut out, |t, i| bert::match_end(t, i))?,

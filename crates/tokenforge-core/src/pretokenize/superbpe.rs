@@ -5,13 +5,7 @@
 //! its matches stays as gaps (pieces of their own), as with any pattern. None of its alternatives needs to
 //! backtrack more than one character, so the scan is linear.
 use super::classes::{Text, NUMBER, SPACE};
-use super::o200k;
 use super::scan::{is_other, scan_with_gaps, up_to_three_numbers};
-
-/// The end of the stage-1 match starting at `i`.
-pub(crate) fn stage1_match_end(t: &Text, i: usize) -> usize {
-    o200k::match_end_without_contractions(t, i)
-}
 
 /// The end of a stage-2 match starting at `i`, if one starts there.
 fn stage2_match(t: &Text, i: usize) -> Option<usize> {
