@@ -99,7 +99,7 @@ class Libraries:
 
     def make(self, name: str):
         """A new instance of library `name`."""
-        if name == "tokenforge":
+        if name in ("tokenforge", NUMPY):
             return ours(self.vocab)
         if name == "tiktoken":
             import tiktoken
@@ -124,13 +124,18 @@ class Libraries:
         raise ValueError(name)
 
 
-LIBS = ["tokenforge", "gigatoken", "splintr", "tokie", "tiktoken", "HF"]
+# Our single-text rows with `encode(text, output="numpy")` (a uint32 array, as gigatoken's `encode` returns);
+# "tokenforge" alone is the list output. Batch rows have no such line (ours are numpy there already).
+NUMPY = "tokenforge numpy"
+LIBS = ["tokenforge", NUMPY, "gigatoken", "splintr", "tokie", "tiktoken", "HF"]
 
 
 def one_call(name: str, inst) -> Callable[[str], Sequence[int]]:
     """Encoding of one text, as each library's fastest single-text call."""
     if name == "tokenforge":
         return inst.encode
+    if name == NUMPY:
+        return lambda t: inst.encode(t, output="numpy")
     if name == "gigatoken":
         return inst.encode
     if name in ("tiktoken", "splintr"):
@@ -217,11 +222,11 @@ def encode_rows(vocab: str, mode: str, runs: int, libs: Sequence[str]) -> list[l
         items = join_items(docs, size) if size else docs
         mbs, bad = measure(L, mode, items, size == 0, runs, libs)
         gt = mbs.get("gigatoken")
-        for n in libs:
+        for n in mbs:
             ratio = f"{mbs[n].median / gt.median:.2f}×" if gt else "-"
             ids = "yes" if bad[n] == 0 else f"NO ({bad[n]} of {len(items)} differ)"
             rows.append([vocab, label, mode, n, mbs[n].fmt(1), ratio, ids])
-        print(f"  {vocab} {label} {mode}: " + ", ".join(f"{n} {mbs[n].median:.0f}" for n in libs), flush=True)
+        print(f"  {vocab} {label} {mode}: " + ", ".join(f"{n} {m.median:.0f}" for n, m in mbs.items()), flush=True)
     return rows
 
 
@@ -234,7 +239,7 @@ def measure(L: Libraries, mode: str, items: list[str], buffered: bool, runs: int
     bad: dict[str, int] = {}
     if mode == "batch":
         buffer = "\n\n".join(items).encode() if buffered else None
-        runners = {n: batch_call(n, inst[n], items, buffer) for n in libs}
+        runners = {n: batch_call(n, inst[n], items, buffer) for n in libs if n != NUMPY}
         for n, run in runners.items():
             bad[n] = mismatches(batch_lists(n, run()), want)
         walls = timed(runners, runs)

@@ -26,6 +26,18 @@ def test_numpy_output_equals_lists(small_tokenizer, texts):
     assert rows(*small_tokenizer.encode_batch(texts, output="numpy")) == small_tokenizer.encode_batch(texts)
 
 
+@settings(max_examples=60)
+@given(text=TEXTS.map("".join))
+def test_one_text_as_numpy_equals_the_list(small_tokenizer, text):
+    ids = small_tokenizer.encode(text, output="numpy")
+    assert ids.dtype == np.uint32 and ids.tolist() == small_tokenizer.encode(text)
+    assert small_tokenizer.encode(text, "all", output="numpy").tolist() == small_tokenizer.encode(text, "all")
+    pair = small_tokenizer.encode(text, pair="the end", output="numpy")
+    assert pair.dtype == np.uint32 and pair.tolist() == small_tokenizer.encode(text, pair="the end")
+    drawn = small_tokenizer.encode(text, sample=True, dropout=0.0, output="numpy")
+    assert drawn.dtype == np.uint32 and drawn.tolist() == small_tokenizer.encode(text)
+
+
 def test_long_documents_cut_on_all_cores_encode_as_one(small_tokenizer, english_docs):
     doc = " ".join(english_docs) * 3  # well over the core's 256 KiB task size: cut into parts
     assert len(doc) > 600_000
@@ -54,6 +66,10 @@ def test_file_and_buffer_agree_and_bytes_stay_exact(tmp_path, small_tokenizer):
 def test_bad_arguments_are_reported(tmp_path, small_tokenizer):
     with pytest.raises(ConfigError, match="output"):
         small_tokenizer.encode_batch(["x"], output="arrow")
+    with pytest.raises(ConfigError, match="output"):
+        small_tokenizer.encode("x", output="arrow")
+    with pytest.raises(ConfigError, match="Encodings"):
+        small_tokenizer.encode("x", offsets=True, output="numpy")
     with pytest.raises(ConfigError, match="separator is empty"):
         small_tokenizer.encode_buffer(b"x", separator="")
     with pytest.raises(InputFileError, match="no such file"):

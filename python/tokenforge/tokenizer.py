@@ -33,13 +33,21 @@ if TYPE_CHECKING:
     import numpy
 
 AllowedSpecial = Union[Literal["all"], Iterable[str], None]
-BatchOutput = Literal["list", "numpy"]
+Output = Literal["list", "numpy"]
 # (ids, offsets): a flat uint32 array and int64 offsets, text i is ids[offsets[i]:offsets[i + 1]].
 FlatIds = tuple["numpy.ndarray", "numpy.ndarray"]
 
 FORMAT = "tokenforge"
 FORMAT_VERSION = 2
 MODEL_FILE = "tokenforge.json"
+
+
+def check_output(output: str, offsets: bool) -> None:
+    """Refuses an `output` that `encode`/`encode_batch` do not know, or numpy output with offsets."""
+    if output not in ("list", "numpy"):
+        raise ConfigError(f'output must be "list" or "numpy", got {output!r}')
+    if offsets and output != "list":
+        raise ConfigError('offsets=True gives Encodings: use output="list"')
 
 
 class Tokenizer:
@@ -257,7 +265,8 @@ class Tokenizer:
         dropout: float | None = None,
         seed: int | None = None,
         offsets: bool = False,
-    ) -> list[int] | Encoding:
+        output: Output = "list",
+    ) -> list[int] | numpy.ndarray | Encoding:
         """Token ids of `text`. Special-token strings are plain text unless `allowed_special` names them
         (or is `"all"`), so untrusted text cannot inject control tokens. Lone surrogates encode as U+FFFD.
         `add_special_tokens=True` puts the post-processor's tokens around the ids (of `text`, or of `text` and
@@ -269,7 +278,25 @@ class Tokenizer:
         SentencePiece-style) sample with `dropout=p` instead: BPE-dropout as Hugging Face's `BPE(dropout=p)`,
         each candidate merge skipped with probability p at each step (p=0: plain `encode`; p=1: no merges).
 
-        `offsets=True` returns an `Encoding` (ids, tokens, character offsets into `text`, type ids) instead."""
+        `offsets=True` returns an `Encoding` (ids, tokens, character offsets into `text`, type ids) instead.
+        `output="numpy"` returns the ids as a `uint32` array, made without a Python int per id."""
+        if output != "list":
+            check_output(output, offsets)
+        if output == "numpy" and (sample or pair is not None or add_special_tokens):
+            import numpy as np
+
+            ids = self.encode(
+                text,
+                allowed_special,
+                pair=pair,
+                add_special_tokens=add_special_tokens,
+                sample=sample,
+                alpha=alpha,
+                nbest_size=nbest_size,
+                dropout=dropout,
+                seed=seed,
+            )
+            return np.asarray(ids, dtype=np.uint32)
         if sample:
             if pair is not None or allowed_special is not None or offsets:
                 raise ConfigError("sample=True encodes one text, special-token strings as plain text, no offsets")
@@ -284,16 +311,16 @@ class Tokenizer:
             a = self.encode(text, allowed_special)
             b = None if pair is None else self.encode(pair, allowed_special)
             return self._post_process(a, b, add_special_tokens)[0]
-        if allowed_special is None and self._py_normalizer is None:
-            try:
-                return self._encoder.encode_ordinary(text)
-            except UnicodeEncodeError:
-                return self._encoder.encode_ordinary(self._replace_surrogates(text))
-        text = self._normalize(text)
+        if allowed_special is None and self._py_normalizer is None and output == "list":
+            run, kwargs = self._encoder.encode_ordinary, {}
+        else:
+            text = self._normalize(text)
+            run = self._encoder.encode if output == "list" else self._encoder.encode_array
+            kwargs = self._allowed(allowed_special)
         try:
-            return self._encoder.encode(text, **self._allowed(allowed_special))
+            return run(text, **kwargs)
         except UnicodeEncodeError:
-            return self._encoder.encode(self._replace_surrogates(text), **self._allowed(allowed_special))
+            return run(self._replace_surrogates(text), **kwargs)
 
     def _post_process(self, a: list, b: list | None, add: bool, token=None) -> tuple[list, list[int]]:
         """`(ids, type_ids)` of the encoded text(s) `a` (and `b`), the template applied when `add` is true
@@ -354,7 +381,7 @@ class Tokenizer:
         self,
         texts: Iterable[str],
         allowed_special: AllowedSpecial = None,
-        output: BatchOutput = "list",
+        output: Output = "list",
         *,
         add_special_tokens: bool = False,
         offsets: bool = False,
@@ -364,11 +391,8 @@ class Tokenizer:
         `ids[offsets[i]:offsets[i + 1]]`), built without a Python object per id; a long text is then cut at
         safe pre-token boundaries so that it too uses every core. `add_special_tokens` and `offsets` (a list of
         `Encoding`) as in `encode`."""
-        if output not in ("list", "numpy"):
-            raise ConfigError(f'output must be "list" or "numpy", got {output!r}')
+        check_output(output, offsets)
         if offsets:
-            if output != "list":
-                raise ConfigError('offsets=True gives Encodings: use output="list"')
             return [self._encoding(one, None, add_special_tokens) for one in self._spans(list(texts), allowed_special)]
         texts = [self._normalize(t) for t in texts] if self._py_normalizer else list(texts)
         run = self._encoder.encode_batch if output == "list" else self._encoder.encode_flat

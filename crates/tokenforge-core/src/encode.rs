@@ -376,53 +376,54 @@ impl Encoder {
         self.pre.split(text, pieces)?;
         for piece in pieces.iter() {
             let start = piece.as_ptr() as usize - bytes.as_ptr() as usize;
-            self.encode_cached(bytes, start, start + piece.len(), out, cache)?;
+            let end = start + piece.len();
+            self.encode_cached(bytes, start, end, piece_cache::key_in(bytes, start, end), out, cache)?;
         }
         Ok(())
     }
 
-    /// The ids of the pieces `text[start..ends[0]]`, `text[ends[0]..ends[1]]`, ... (see
-    /// [`encode_cached`](Self::encode_cached)).
+    /// The ids of the pieces `text[start..ends[0]]`, `text[ends[0]..ends[1]]`, ...: their keys first (with the
+    /// table's lines prefetched), then one probe of each key's home slot while they hit; a piece that does not
+    /// goes through [`encode_cached`](Self::encode_cached).
     #[inline(always)]
     fn encode_batch(
         &self,
         text: &[u8],
-        mut start: usize,
+        start: usize,
         ends: &[usize],
         out: &mut Vec<u32>,
         cache: &mut PieceCache,
     ) -> Result<()> {
-        for &end in ends {
-            self.encode_cached(text, start, end, out, cache)?;
-            start = end;
+        cache.take_batch(text, start, ends);
+        let mut k = 0;
+        loop {
+            k += cache.extend_homes(k, ends.len(), out);
+            let Some(&end) = ends.get(k) else {
+                return Ok(());
+            };
+            let from = if k == 0 { start } else { ends[k - 1] };
+            self.encode_cached(text, from, end, cache.batch_key(k), out, cache)?;
+            k += 1;
         }
-        Ok(())
     }
 
-    /// The ids of the piece `text[start..end]`: a short piece is looked up in the cache (one probe of a flat
-    /// table); BPE runs only on a miss, whose ids the cache then keeps.
-    #[inline(always)]
+    /// The ids of the piece `text[start..end]` with cache key `key` (see `piece_cache::key_in`): looked up in the cache's table,
+    /// then in its map of the rest (long pieces, pieces of many ids); BPE runs only on a miss, whose ids the
+    /// cache then keeps.
+    #[inline(never)]
     fn encode_cached(
         &self,
         text: &[u8],
         start: usize,
         end: usize,
+        key: u128,
         out: &mut Vec<u32>,
         cache: &mut PieceCache,
     ) -> Result<()> {
-        let Some(key) = piece_cache::key_in(text, start, end) else {
-            return self.encode_long(&text[start..end], out, cache);
-        };
         if cache.extend(key, out) {
             return Ok(());
         }
-        self.encode_long(&text[start..end], out, cache)
-    }
-
-    /// The ids of a piece not in the cache's table, through its map of the rest (long pieces, pieces of many
-    /// ids); BPE on a miss.
-    #[inline(never)]
-    fn encode_long(&self, piece: &[u8], out: &mut Vec<u32>, cache: &mut PieceCache) -> Result<()> {
+        let piece = &text[start..end];
         if cache.extend_long(piece, out) {
             return Ok(());
         }

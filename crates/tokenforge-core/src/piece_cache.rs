@@ -10,6 +10,8 @@
 //! thread at a time: the encoder keeps a pool and hands each call (each batch worker) its own.
 use rustc_hash::FxHashMap;
 
+use crate::pretokenize::BATCH;
+
 /// Longest piece the cache holds, in bytes.
 pub const MAX_PIECE: usize = 15;
 /// Most ids an entry holds.
@@ -23,8 +25,8 @@ const LONG_BUDGET: usize = 8 << 20;
 #[repr(C, align(32))]
 struct Entry {
     key: u128,
-    ids: [u32; MAX_IDS],
-    n: u32,
+    /// The ids, then their count: copied to the output as one 16-byte store.
+    ids: [u32; MAX_IDS + 1],
 }
 
 /// Open-addressing table from packed pieces to their ids (see the module docs).
@@ -40,6 +42,8 @@ pub struct PieceCache {
     long: FxHashMap<Box<[u8]>, Box<[u32]>>,
     /// Bytes of pieces and ids in `long`.
     long_bytes: usize,
+    /// The keys and hashes of the batch of pieces being encoded (see [`take_batch`](Self::take_batch)).
+    batch: Box<[(u128, u64); BATCH]>,
 }
 
 /// The key of a piece of 1..=[`MAX_PIECE`] bytes, else `None`.
@@ -54,26 +58,32 @@ pub fn key(piece: &[u8]) -> Option<u128> {
     Some(u128::from_le_bytes(buf))
 }
 
-/// The key of `text[start..end]` (`end - start` in 1..=[`MAX_PIECE`]): one 16-byte load when 16 bytes
-/// of `text` follow `start`.
+/// The key of a piece the table cannot hold (empty, or longer than [`MAX_PIECE`]): no piece's key has a top
+/// byte above 15 and the empty slot's is 0, so it is never found.
+pub const NO_KEY: u128 = u128::MAX;
+
+/// The key of `text[start..end]` ([`NO_KEY`] if its length is not in 1..=[`MAX_PIECE`]): one 16-byte load
+/// when 16 bytes of `text` follow `start`.
 #[inline(always)]
-pub fn key_in(text: &[u8], start: usize, end: usize) -> Option<u128> {
-    let len = end - start;
-    if len > MAX_PIECE || len == 0 {
-        return None;
-    }
+pub fn key_in(text: &[u8], start: usize, end: usize) -> u128 {
     match text.get(start..start + 16) {
-        Some(window) => {
-            let raw = u128::from_le_bytes(window.try_into().expect("16 bytes"));
-            Some(raw & KEEP[len] | (len as u128) << 120)
-        }
-        None => key(&text[start..end]),
+        Some(window) => window_key(window.try_into().expect("16 bytes"), end - start),
+        None => key(&text[start..end]).unwrap_or(NO_KEY),
     }
 }
 
-/// `KEEP[len]` keeps the low `len` bytes of a window (a table: a variable `u128` shift is a dozen instructions).
-const KEEP: [u128; MAX_PIECE + 1] = {
-    let mut keep = [0u128; MAX_PIECE + 1];
+/// The key of the first `len` bytes of `window`.
+#[inline(always)]
+fn window_key(window: [u8; 16], len: usize) -> u128 {
+    let len = len.min(MAX_PIECE + 1);
+    u128::from_le_bytes(window) & KEEP[len] | TAG[len]
+}
+
+/// `KEEP[len]` keeps the low `len` bytes of a window and `TAG[len]` puts the length in the top byte, for
+/// `len` in 1..=[`MAX_PIECE`]; a longer or empty piece keeps nothing and is tagged [`NO_KEY`]. (Tables: a
+/// variable `u128` shift is a dozen instructions, a branch on the length a misprediction now and then.)
+const KEEP: [u128; MAX_PIECE + 2] = {
+    let mut keep = [0u128; MAX_PIECE + 2];
     let mut len = 1;
     while len <= MAX_PIECE {
         keep[len] = (1u128 << (8 * len)) - 1;
@@ -81,6 +91,29 @@ const KEEP: [u128; MAX_PIECE + 1] = {
     }
     keep
 };
+
+const TAG: [u128; MAX_PIECE + 2] = {
+    let mut tag = [NO_KEY; MAX_PIECE + 2];
+    let mut len = 1;
+    while len <= MAX_PIECE {
+        tag[len] = (len as u128) << 120;
+        len += 1;
+    }
+    tag
+};
+
+/// Asks for the cache line at `p` to be loaded into the L1 cache (no-op but on x86_64).
+#[inline(always)]
+fn prefetch(p: *const Entry) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch does not access memory; any address may be given.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>(p.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
 
 #[inline(always)]
 fn hash(key: u128) -> u64 {
@@ -99,6 +132,7 @@ impl PieceCache {
             cap,
             long: FxHashMap::default(),
             long_bytes: 0,
+            batch: Box::new([(0, 0); BATCH]),
         }
     }
 
@@ -117,19 +151,73 @@ impl PieceCache {
         (hash(key) >> (64 - self.bits)) as usize
     }
 
-    /// Appends the ids of the piece with `key` to `out`; false if it is not cached. (Most pieces are one
-    /// id, pushed alone: a copy of a slice of unknown length calls `memcpy`.)
+    /// Takes a batch of pieces, `text[start..ends[0]]`, `text[ends[0]..ends[1]]`, ... (at most [`BATCH`]):
+    /// keeps their keys (see [`key_in`]) and hashes, and asks for the line of each one's home slot, so that
+    /// the probes of [`extend_homes`](Self::extend_homes) overlap their cache misses.
     #[inline(always)]
+    pub fn take_batch(&mut self, text: &[u8], mut start: usize, ends: &[usize]) {
+        let (slots, shift) = (self.slots.as_ptr(), 64 - self.bits);
+        let batch = &mut self.batch[..ends.len()];
+        let mut keep = |k: usize, key: u128| {
+            let h = hash(key);
+            prefetch(slots.wrapping_add((h >> shift) as usize));
+            batch[k] = (key, h);
+        };
+        // The pieces that 16 bytes of `text` follow (all but the last few of a text): one window load each.
+        let (windows, mut k) = (text.len().saturating_sub(15), 0);
+        while k < ends.len() && start < windows {
+            // SAFETY: `start + 16 <= text.len()` (the loop's condition).
+            let window = unsafe { text.as_ptr().add(start).cast::<[u8; 16]>().read_unaligned() };
+            keep(k, window_key(window, ends[k] - start));
+            (start, k) = (ends[k], k + 1);
+        }
+        for (k, &end) in ends.iter().enumerate().skip(k) {
+            keep(k, key_in(text, start, end));
+            start = end;
+        }
+    }
+
+    /// The key of piece `k` of the batch (see [`take_batch`](Self::take_batch)).
+    #[inline(always)]
+    pub fn batch_key(&self, k: usize) -> u128 {
+        self.batch[k].0
+    }
+
+    /// Appends the ids of the batch's pieces `from..to` to `out`, one after the other, as long as each is in
+    /// its home slot (most are) and `out` has room without growing (room for one id per piece is made first);
+    /// returns how many were.
+    #[inline(always)]
+    pub fn extend_homes(&self, from: usize, to: usize, out: &mut Vec<u32>) -> usize {
+        let batch = &self.batch[from..to];
+        out.reserve(batch.len() + MAX_IDS);
+        let (dst, mut len, cap) = (out.as_mut_ptr(), out.len(), out.capacity());
+        let (slots, shift) = (self.slots.as_ptr(), 64 - self.bits);
+        let mut done = 0;
+        for &(key, h) in batch {
+            // SAFETY: `h >> shift` is below 2^bits, the number of slots.
+            let e = unsafe { &*slots.add((h >> shift) as usize) };
+            if e.key != key || len + MAX_IDS + 1 > cap {
+                break;
+            }
+            // SAFETY: the 4 slots from `len` are within the capacity (checked above); the count lands past the ids.
+            unsafe { dst.add(len).cast::<[u32; MAX_IDS + 1]>().write_unaligned(e.ids) };
+            len += e.ids[MAX_IDS] as usize;
+            done += 1;
+        }
+        // SAFETY: the ids up to `len` were there before or written above.
+        unsafe { out.set_len(len) };
+        done
+    }
+
+    /// Appends the ids of the piece with `key` to `out`; false if it is not cached.
+    #[inline]
     pub fn extend(&self, key: u128, out: &mut Vec<u32>) -> bool {
         let mask = self.slots.len() - 1;
         let mut i = self.home(key);
         loop {
             let e = &self.slots[i];
             if e.key == key {
-                match e.n {
-                    1 => out.push(e.ids[0]),
-                    n => out.extend_from_slice(&e.ids[..n as usize]),
-                }
+                out.extend_from_slice(&e.ids[..e.ids[MAX_IDS] as usize]);
                 return true;
             }
             if e.key == 0 {
@@ -147,8 +235,9 @@ impl PieceCache {
         if (self.len + 1) * 4 > self.slots.len() * 3 {
             self.grow();
         }
-        let mut e = Entry { key, ids: [0; MAX_IDS], n: ids.len() as u32 };
+        let mut e = Entry { key, ids: [0; MAX_IDS + 1] };
         e.ids[..ids.len()].copy_from_slice(ids);
+        e.ids[MAX_IDS] = ids.len() as u32;
         let mask = self.slots.len() - 1;
         let mut i = self.home(key);
         while self.slots[i].key != 0 {
@@ -213,7 +302,7 @@ mod tests {
         let mut seen = std::collections::HashMap::new();
         for start in 0..text.len() {
             for end in start + 1..=(start + MAX_PIECE).min(text.len()) {
-                let k = key_in(text, start, end).unwrap();
+                let k = key_in(text, start, end);
                 assert_eq!(Some(k), key(&text[start..end]));
                 assert_ne!(k, 0);
                 assert_eq!(*seen.entry(k).or_insert(&text[start..end]), &text[start..end]);
@@ -221,6 +310,11 @@ mod tests {
         }
         assert_eq!(key(b""), None);
         assert_eq!(key(&[b'x'; 16]), None);
+        let long = [b'x'; 40];
+        assert_eq!(
+            (key_in(&long, 0, 16), key_in(&long, 30, 40), key_in(&long, 3, 3)),
+            (NO_KEY, key(&long[30..]).unwrap(), NO_KEY)
+        );
     }
 
     fn get(cache: &PieceCache, key: u128) -> Option<Vec<u32>> {
@@ -248,6 +342,36 @@ mod tests {
         cache.insert_piece(b"fits", &[1, 2, 3]);
         assert!(cache.extend_long(b"short", &mut out), "four ids: in the map");
         assert!(!cache.extend_long(b"fits", &mut out) && get(&cache, key(b"fits").unwrap()) == Some(vec![1, 2, 3]));
+    }
+
+    #[test]
+    fn a_batch_is_read_from_home_slots_up_to_the_first_miss() {
+        let text = b"the cat sat on the mat, then a word too long for a key; our end";
+        let ends = [3, 7, 11, 14, 18, 22, 23, 28, 54, 55, 59, 63];
+        let mut cache = PieceCache::new(100);
+        let mut want = vec![7];
+        for (k, &end) in ends.iter().enumerate().filter(|&(k, _)| k != 7 && k != 8) {
+            let ids: Vec<u32> = (0..k as u32 % 4).map(|i| 10 * k as u32 + i).collect();
+            cache.insert(key(&text[if k == 0 { 0 } else { ends[k - 1] }..end]).unwrap(), &ids);
+            want.extend(if k < 7 { &ids[..] } else { &[] });
+        }
+        let mut out = Vec::with_capacity(64);
+        out.push(7);
+        cache.take_batch(text, 0, &ends[..7]);
+        assert_eq!(cache.extend_homes(0, 7, &mut out), 7);
+        assert_eq!(out, want);
+        // Room is made for one id per piece: where pieces have more, it stops before `out` would grow.
+        let mut tight = vec![7];
+        let done = cache.extend_homes(0, 7, &mut tight);
+        assert!(done < 7 && tight.len() + MAX_IDS + 1 > tight.capacity() && want.starts_with(&tight), "{done}");
+        // Then a miss (" then"), a piece too long for the table, and pieces read near the end of the text.
+        cache.take_batch(text, 23, &ends[7..]);
+        assert_eq!(cache.extend_homes(0, 5, &mut out), 0, "a miss stops it");
+        assert_eq!((cache.batch_key(0), cache.batch_key(1)), (key(b" then").unwrap(), NO_KEY));
+        assert_eq!(cache.extend_homes(1, 5, &mut out), 0, "so does a piece without a key");
+        assert_eq!(cache.extend_homes(2, 5, &mut out), 3);
+        want.extend([90, 100, 101, 110, 111, 112]);
+        assert_eq!(out, want);
     }
 
     #[test]

@@ -154,6 +154,21 @@ impl Encoder {
         Ok(self.to_list(py, &ids))
     }
 
+    /// Ids of a text as a numpy `uint32` array (handed over without a copy, no Python int per id); `allowed`
+    /// and `all_special` as in [`encode`](Self::encode).
+    #[pyo3(signature = (text, allowed=None, all_special=false))]
+    fn encode_array<'py>(
+        &self,
+        py: Python<'py>,
+        text: &str,
+        allowed: Option<Vec<String>>,
+        all_special: bool,
+    ) -> PyResult<Bound<'py, PyArray1<u32>>> {
+        let ids = self
+            .with_matcher(allowed, all_special, |m| py.allow_threads(|| self.inner.encode(text, m)).map_err(to_py))?;
+        Ok(ids.into_pyarray(py))
+    }
+
     /// Ids of a text, special-token strings as plain text (the fast path of `Tokenizer.encode`).
     fn encode_ordinary<'py>(&self, py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyList>> {
         let ids = py.allow_threads(|| self.inner.encode(text, &self.ordinary)).map_err(to_py)?;

@@ -21,7 +21,7 @@ pub use patterns::{BERT, CL100K, CODE, DEEPSEEK_V3, GPT2, METASPACE, O200K, QWEN
 
 /// sentencepiece's whitespace symbol, where the metaspace split starts a piece.
 const METASPACE_CHAR: char = '\u{2581}';
-pub use scan::Preset;
+pub use scan::{Preset, BATCH};
 
 use crate::error::{Error, Result};
 
