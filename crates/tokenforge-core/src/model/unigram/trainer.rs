@@ -104,7 +104,7 @@ pub fn train(counts: &WordCounts, config: &UnigramConfig) -> Result<Vec<(String,
     let desired = ((config.vocab_size + config.meta_pieces) as f64 * 1.1) as usize;
     loop {
         for _ in 0..config.num_sub_iterations.max(1) {
-            let expected = expected_counts(&words, &found, &Scores::new(&pieces));
+            let expected = expected_counts(&words, &found, &pieces, &Scores::new(&pieces));
             let kept = maximize(&pieces, &expected);
             found.follow(&pieces, &kept);
             pieces = kept;
@@ -390,25 +390,102 @@ impl Scores {
 }
 
 /// The candidate seeds: valid labels of the suffix tree's internal nodes (see `seeds`), at least two
-/// characters long.
+/// characters long, in the order esaxx (sentencepiece's suffix array) lists them.
+///
+/// No label longer than `max_piece_length` is valid, and the nodes up to that depth are those of the suffixes
+/// cut after `max_piece_length + 1` characters (or after the end of their word): those are sorted on all cores
+/// (their first characters packed in an integer), and esaxx's walk over the common prefixes of neighbours
+/// finds the nodes, in esaxx's order.
 fn substrings(words: &[(String, u64)], alphabet: &[(char, u64)], config: &UnigramConfig) -> Result<Vec<String>> {
-    const ENDS: [char; 2] = ['\0', '\u{1}'];
-    let known: rustc_hash::FxHashSet<char> = alphabet.iter().map(|a| a.0).filter(|c| !ENDS.contains(c)).collect();
-    let mut text = String::new();
+    // Characters become ranks in code point order from 2 on; 0 ends a word and stands for an unknown
+    // character, 1 ends the second copy of a word seen more than once.
+    let mut chars: Vec<char> = alphabet.iter().map(|a| a.0).filter(|&c| c > '\u{1}').collect();
+    chars.sort_unstable();
+    let rank: FxHashMap<char, u32> = chars.iter().enumerate().map(|(k, &c)| (c, k as u32 + 2)).collect();
+    let mut text: Vec<u32> = Vec::new();
     for (w, n) in words {
-        for end in &ENDS[..if *n > 1 { 2 } else { 1 }] {
-            // Unknown characters become `\0`: no seed holds one.
-            text.extend(w.chars().map(|c| if known.contains(&c) { c } else { '\0' }));
-            text.push(*end);
+        let start = text.len();
+        text.extend(w.chars().map(|c| rank.get(&c).copied().unwrap_or(0)));
+        text.push(0);
+        if *n > 1 {
+            text.extend_from_within(start..);
+            *text.last_mut().expect("just pushed") = 1;
         }
     }
-    let suffix = esaxx_rs::suffix_rs(&text)
-        .map_err(|e| Error::InvalidArgument(format!("the seed suffix array failed: {e:?}")))?;
-    drop(text);
-    Ok(suffix
-        .iter()
-        .filter(|(s, _)| s.len() > 1 && valid(s, config))
-        .map(|(s, _)| s.iter().collect::<String>())
+    if u32::try_from(text.len()).is_err() {
+        return Err(Error::InvalidArgument("too many distinct words for the seed suffix array".to_owned()));
+    }
+    let cut = config.max_piece_length.min(u16::MAX as usize - 2) + 1;
+    let bits = (u32::BITS - (chars.len() as u32 + 1).leading_zeros()) as usize;
+    let packed = (64 / bits).min(cut);
+    // Each suffix's first `packed` characters in an integer, its start and its length once cut.
+    let mut sorted: Vec<(u64, u32, u16)> = (0..text.len() as u32)
+        .into_par_iter()
+        .filter(|&pos| text[pos as usize] >= 2)
+        .map(|pos| {
+            let s = &text[pos as usize..];
+            let len = s.iter().take(cut).position(|&c| c < 2).map_or(cut.min(s.len()), |k| k + 1);
+            let key = s[..len.min(packed)]
+                .iter()
+                .enumerate()
+                .fold(0u64, |key, (j, &c)| key | (c as u64) << (64 - bits * (j + 1)));
+            (key, pos, len as u16)
+        })
+        .collect();
+    let tail = |&(_, pos, len): &(u64, u32, u16)| {
+        &text[(pos as usize + packed).min(pos as usize + len as usize)..pos as usize + len as usize]
+    };
+    sorted.par_sort_unstable();
+    // Suffixes whose packed characters are the same, ordered by the rest.
+    sorted.par_chunk_by_mut(|a, b| a.0 == b.0).filter(|run| run.len() > 1 && run[0].2 as usize > packed).for_each(
+        |run| {
+            run.sort_unstable_by(|a, b| tail(a).cmp(tail(b)).then(a.1.cmp(&b.1)));
+        },
+    );
+    // Common prefix of each suffix with the one before.
+    let common: Vec<u16> = (0..sorted.len())
+        .into_par_iter()
+        .map(|i| match i.checked_sub(1).map(|j| (&sorted[j], &sorted[i])) {
+            None => 0,
+            Some((a, b)) if a.0 != b.0 => ((a.0 ^ b.0).leading_zeros() as usize / bits) as u16,
+            Some((a, b)) => {
+                (a.2.min(b.2) as usize).min(packed) as u16
+                    + tail(a).iter().zip(tail(b)).take_while(|(x, y)| x == y).count() as u16
+            }
+        })
+        .collect();
+    // esaxx's walk: an interval of suffixes sharing `depth` characters is a node when it holds more than one.
+    let leaf = cut as i32 + 1;
+    let mut nodes: Vec<(u32, u16)> = Vec::new();
+    let mut stack: Vec<(i64, i32)> = vec![(-1, -1)];
+    for i in 0..=sorted.len() {
+        let mut cur = (i as i64, common.get(i).map_or(-1, |&d| d as i32));
+        let mut top = stack[stack.len() - 1];
+        while top.1 > cur.1 {
+            if i as i64 - top.0 > 1 && (2..=config.max_piece_length as i32).contains(&top.1) {
+                nodes.push((sorted[top.0 as usize].1, top.1 as u16));
+            }
+            cur.0 = top.0;
+            stack.pop();
+            top = stack[stack.len() - 1];
+        }
+        if top.1 < cur.1 {
+            stack.push(cur);
+        }
+        if i < sorted.len() {
+            stack.push((i as i64, leaf));
+        }
+    }
+    drop((sorted, common));
+    Ok(nodes
+        .par_iter()
+        .filter_map(|&(pos, depth)| {
+            // A label running into a word's end or an unknown character is no piece.
+            let label = &text[pos as usize..pos as usize + depth as usize];
+            let label: Vec<char> =
+                label.iter().map(|&r| chars.get((r as usize).checked_sub(2)?).copied()).collect::<Option<_>>()?;
+            valid(&label, config).then(|| label.into_iter().collect())
+        })
         .collect())
 }
 
@@ -423,28 +500,22 @@ fn lattice_of(pieces: &Scored) -> Pieces {
     }
 }
 
-/// Runs `f(word, count, nodes)` over the lattice of every pre-token, on all cores, folding into `init()`
-/// values that `merge` adds up.
-fn over_lattices<T: Send>(
-    words: &[(String, u64)],
-    found: &Found,
-    current: &Scores,
+/// Runs `f(acc, k)` for every pre-token `k`, on all cores, folding into `init()` values that `merge` adds up.
+fn over_words<T: Send>(
+    words: usize,
     init: impl Fn() -> T + Sync + Send,
-    f: impl Fn(&mut T, &str, u64, &[Node]) + Sync + Send,
+    f: impl Fn(&mut T, usize) + Sync + Send,
     merge: impl Fn(T, T) -> T + Sync + Send,
 ) -> T {
     // A few large chunks per core: each holds one accumulator, which may be as large as the vocabulary.
-    let chunk = words.len().div_ceil(rayon::current_num_threads() * 4).max(1);
-    let indices: Vec<usize> = (0..words.len()).collect();
+    let chunk = words.div_ceil(rayon::current_num_threads() * 4).max(1);
+    let indices: Vec<usize> = (0..words).collect();
     indices
         .par_chunks(chunk)
         .map(|ks| {
             let mut acc = init();
-            let mut nodes = Vec::new();
             for &k in ks {
-                let (w, n) = &words[k];
-                found.lattice(k, current, &mut nodes);
-                f(&mut acc, w, *n, &nodes);
+                f(&mut acc, k);
             }
             acc
         })
@@ -452,30 +523,127 @@ fn over_lattices<T: Send>(
 }
 
 /// Element-wise sum of two equally long vectors.
-fn add(mut a: Vec<f64>, b: Vec<f64>) -> Vec<f64> {
+fn add<T: std::ops::AddAssign>(mut a: Vec<T>, b: Vec<T>) -> Vec<T> {
     a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
     a
 }
 
+/// Units of a marginal probability in the E step's integer sums (exact, so the sums do not depend on the
+/// order the threads add them in).
+const FIXED: f64 = (1u64 << 32) as f64;
+
 /// The E step: the expected count of every piece over the corpus.
-fn expected_counts(words: &[(String, u64)], found: &Found, current: &Scores) -> Vec<f64> {
+fn expected_counts(words: &[(String, u64)], found: &Found, pieces: &Scored, current: &Scores) -> Vec<f64> {
     let n = current.scores.len();
-    let (expected, _) = over_lattices(
-        words,
-        found,
-        current,
-        || (vec![0.0; n], Vec::new()),
-        |(expected, marginal), w, count, nodes| {
-            lattice::marginals(nodes, w.len(), marginal);
-            for (node, p) in nodes.iter().zip(marginal.iter()) {
-                if node.id != UNK {
-                    expected[node.id as usize] += count as f64 * p;
+    let weights = Weights::new(pieces, current);
+    let (expected, _) = over_words(
+        words.len(),
+        || (vec![0u128; n], Buffers::default()),
+        |(expected, buffers), k| {
+            let (w, count) = &words[k];
+            let occurrences = found.of(k);
+            if !weights.marginals(occurrences, w.len(), buffers) {
+                found.lattice(k, current, &mut buffers.nodes);
+                lattice::marginals(&buffers.nodes, w.len(), &mut buffers.marginal);
+            }
+            for (o, p) in occurrences.iter().zip(&buffers.marginal) {
+                if o.2 != UNK {
+                    expected[o.2 as usize] += *count as u128 * (p * FIXED) as u64 as u128;
                 }
             }
         },
-        |a, b| (add(a.0, b.0), Vec::new()),
+        |a, b| (add(a.0, b.0), Buffers::default()),
     );
-    expected
+    expected.into_iter().map(|e| e as f64 / FIXED).collect()
+}
+
+/// Per-thread buffers of the E step.
+#[derive(Default)]
+struct Buffers {
+    weights: Vec<f64>,
+    alpha: Vec<f64>,
+    beta: Vec<f64>,
+    marginal: Vec<f64>,
+    nodes: Vec<Node>,
+}
+
+/// Forward-backward in linear space (no `exp` or `log` per node): a node of piece `p` weighs
+/// `exp(score(p) + shift × bytes(p))`. Every path covers the same bytes, so the shift scales all paths alike
+/// and leaves the marginals as they are; it keeps the sums near 1 (it is minus the model's expected score per
+/// byte). A word whose sums leave `[TINY, HUGE]` is done in log space instead.
+struct Weights {
+    pieces: Vec<f64>,
+    /// An unknown character's weight by its length in bytes.
+    unknown: [f64; 5],
+    /// Whether every weight is in `[1 / WIDE, WIDE]`: then a sum leaving the safe range is caught while it is
+    /// still a normal number (one node's step cannot jump past the margin).
+    linear: bool,
+}
+
+/// The safe range of forward and backward sums.
+const TINY: f64 = 1e-200;
+const HUGE: f64 = 1e200;
+/// Bound on one weight and its inverse (sums of up to a node per byte of 16 characters stay finite).
+const WIDE: f64 = 1e90;
+
+impl Weights {
+    fn new(pieces: &Scored, current: &Scores) -> Weights {
+        let (mut score, mut bytes) = (0.0, 0.0);
+        for ((p, _), &s) in pieces.iter().zip(&current.scores) {
+            let prob = (s as f64).exp();
+            score += prob * s as f64;
+            bytes += prob * p.len() as f64;
+        }
+        let shift = if bytes > 0.0 { -score / bytes } else { 0.0 };
+        let weight = |s: f32, len: usize| (s as f64 + shift * len as f64).exp();
+        let pieces: Vec<f64> = pieces.iter().zip(&current.scores).map(|((p, _), &s)| weight(s, p.len())).collect();
+        let unknown = std::array::from_fn(|len| weight(current.unk_score, len));
+        let linear = pieces.iter().chain(&unknown[1..]).all(|w| (1.0 / WIDE..=WIDE).contains(w));
+        Weights { pieces, unknown, linear }
+    }
+
+    /// The marginal of each occurrence into `buffers.marginal`; false (nothing written) when a sum left the
+    /// safe range.
+    fn marginals(&self, occurrences: &[Occurrence], len: usize, buffers: &mut Buffers) -> bool {
+        if !self.linear {
+            return false;
+        }
+        let Buffers { weights, alpha, beta, marginal, .. } = buffers;
+        weights.clear();
+        weights.extend(occurrences.iter().map(|&(s, e, id)| {
+            if id == UNK {
+                self.unknown[(e - s) as usize]
+            } else {
+                self.pieces[id as usize]
+            }
+        }));
+        alpha.clear();
+        alpha.resize(len + 1, 0.0);
+        alpha[0] = 1.0;
+        for (&(s, e, _), w) in occurrences.iter().zip(weights.iter()) {
+            alpha[e as usize] += alpha[s as usize] * w;
+        }
+        beta.clear();
+        beta.resize(len + 1, 0.0);
+        beta[len] = 1.0;
+        for (&(s, e, _), w) in occurrences.iter().zip(weights.iter()).rev() {
+            beta[s as usize] += w * beta[e as usize];
+        }
+        // Positions inside a character are 0; a sum that underflowed passed through (0, TINY) first.
+        let safe = |v: &f64| *v == 0.0 || (TINY..=HUGE).contains(v);
+        if alpha[len] == 0.0 || !alpha.iter().chain(beta.iter()).all(safe) {
+            return false;
+        }
+        let inv_z = 1.0 / alpha[len];
+        marginal.clear();
+        marginal.extend(
+            occurrences
+                .iter()
+                .zip(weights.iter())
+                .map(|(&(s, e, _), w)| alpha[s as usize] * w * beta[e as usize] * inv_z),
+        );
+        true
+    }
 }
 
 /// The digamma function ψ(x) for x > 0 (recurrence up to 6, then the asymptotic series).
@@ -521,20 +689,20 @@ fn prune(words: &[(String, u64)], found: &Found, pieces: &Scored, current: &Scor
         })
         .collect();
     let n = pieces.len();
-    let (freq, total_count, _) = over_lattices(
-        words,
-        found,
-        current,
-        || (vec![0.0; n], 0.0, Vec::new()),
-        |(freq, total, best), w, count, nodes| {
-            *total += count as f64;
+    let (freq, total_count, _, _) = over_words(
+        words.len(),
+        || (vec![0.0; n], 0.0, Vec::new(), Vec::new()),
+        |(freq, total, nodes, best), k| {
+            let (w, count) = &words[k];
+            *total += *count as f64;
+            found.lattice(k, current, nodes);
             for k in lattice::viterbi(nodes, w.len(), best) {
                 if nodes[k].id != UNK {
-                    freq[nodes[k].id as usize] += count as f64;
+                    freq[nodes[k].id as usize] += *count as f64;
                 }
             }
         },
-        |a, b| (add(a.0, b.0), a.1 + b.1, Vec::new()),
+        |a, b| (add(a.0, b.0), a.1 + b.1, Vec::new(), Vec::new()),
     );
     let sum: f64 = freq.iter().sum();
     let log_sum = sum.ln();
@@ -656,6 +824,128 @@ mod tests {
         assert!(pieces.iter().any(|p| p.0 == "▁fox"), "{pieces:?}");
         for c in "thequickbrownfx▁".chars() {
             assert!(pieces.iter().any(|p| p.0 == c.to_string()), "{c}");
+        }
+    }
+
+    /// Random `▁`-words over a few scripts (so substrings repeat), some long and periodic, with counts.
+    fn random_counts(seed: u64, words: usize) -> WordCounts {
+        use rand_xoshiro::rand_core::{Rng, SeedableRng};
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed);
+        let letters: Vec<char> = "aaaabbbccdeeeeéжж日本12▁.".chars().collect();
+        let mut counts = WordCounts::default();
+        for _ in 0..words {
+            let len = 1 + (rng.next_u32() % if rng.next_u32() % 10 == 0 { 40 } else { 8 }) as usize;
+            let word: String = (0..len).map(|_| letters[rng.next_u32() as usize % letters.len()]).collect();
+            counts.add(format!("▁{word}").as_bytes(), 1 + u64::from(rng.next_u32() % 4 == 0) * 3);
+        }
+        counts.add("▁abababababababababababababababab".as_bytes(), 2);
+        // 300 rare characters (9 bits a character: 7 packed), in words sharing their first 10 characters.
+        for c in '\u{4E00}'..'\u{4F2C}' {
+            counts.add(format!("▁abcabcabc{c}ab{c}").as_bytes(), 1 + c as u64 % 2);
+        }
+        counts
+    }
+
+    /// The candidate seeds as esaxx-rs's suffix array lists them (what `substrings` computes since).
+    fn esaxx_substrings(words: &[(String, u64)], alphabet: &[(char, u64)], config: &UnigramConfig) -> Vec<String> {
+        let known: rustc_hash::FxHashSet<char> = alphabet.iter().map(|a| a.0).filter(|&c| c > '\u{1}').collect();
+        let mut text = String::new();
+        for (w, n) in words {
+            for end in &['\0', '\u{1}'][..if *n > 1 { 2 } else { 1 }] {
+                text.extend(w.chars().map(|c| if known.contains(&c) { c } else { '\0' }));
+                text.push(*end);
+            }
+        }
+        let suffix = esaxx_rs::suffix_rs(&text).unwrap();
+        suffix.iter().filter(|(s, _)| s.len() > 1 && valid(s, config)).map(|(s, _)| s.iter().collect()).collect()
+    }
+
+    #[test]
+    fn seed_candidates_are_esaxx_nodes_in_its_order() {
+        let cases =
+            [(1, 16, true, 0.97), (2, 16, false, 1.0), (3, 3, false, 0.97), (4, 5, true, 1.0), (5, 12, false, 1.0)];
+        for (seed, max_piece_length, split_by_script, character_coverage) in cases {
+            let config = UnigramConfig { max_piece_length, split_by_script, character_coverage, ..Default::default() };
+            let words = words(&random_counts(seed, 3000), "");
+            let alphabet = alphabet(&words, &config);
+            let ours = substrings(&words, &alphabet, &config).unwrap();
+            assert!(ours.len() > 500, "{}", ours.len());
+            assert_eq!(ours, esaxx_substrings(&words, &alphabet, &config), "seed {seed}");
+        }
+    }
+
+    /// The seeds' lattices: words, occurrences, pieces and their scores.
+    fn seeded(counts: &WordCounts) -> (Vec<(String, u64)>, Found, Scored) {
+        let config = UnigramConfig { character_coverage: 0.97, ..Default::default() };
+        let words = words(counts, "");
+        let alphabet = alphabet(&words, &config);
+        let (pieces, found) = seeds(&words, &alphabet, &config).unwrap();
+        (words, found, pieces)
+    }
+
+    #[test]
+    fn linear_forward_backward_is_log_space_forward_backward() {
+        let mut counts = random_counts(5, 2000);
+        // Unknown characters only (each seen once): sums far below the linear range, done in log space.
+        let unknown: String = std::iter::once('▁').chain('\u{4E00}'..'\u{4F00}').collect();
+        counts.add(unknown.as_bytes(), 1);
+        let (words, found, pieces) = seeded(&counts);
+        let current = Scores::new(&pieces);
+        let weights = Weights::new(&pieces, &current);
+        let (mut buffers, mut reference) = (Buffers::default(), vec![0.0; pieces.len()]);
+        let mut fallbacks = Vec::new();
+        for (k, (w, count)) in words.iter().enumerate() {
+            found.lattice(k, &current, &mut buffers.nodes);
+            let mut log_space = Vec::new();
+            lattice::marginals(&buffers.nodes, w.len(), &mut log_space);
+            for (node, p) in buffers.nodes.iter().zip(&log_space) {
+                if node.id != UNK {
+                    reference[node.id as usize] += *count as f64 * p;
+                }
+            }
+            if weights.marginals(found.of(k), w.len(), &mut buffers) {
+                for (a, b) in buffers.marginal.iter().zip(&log_space) {
+                    assert!((a - b).abs() < 1e-9, "{w}: {a} vs {b}");
+                }
+            } else {
+                fallbacks.push(w.clone());
+            }
+        }
+        assert_eq!(fallbacks, [unknown]);
+        let expected = expected_counts(&words, &found, &pieces, &current);
+        for (e, r) in expected.iter().zip(&reference) {
+            assert!((e - r).abs() < 1e-6 * r.max(1.0), "{e} vs {r}");
+        }
+    }
+
+    #[test]
+    fn sums_leaving_the_linear_range_go_to_log_space() {
+        // One-byte unknown characters weighing 1e-20 each: one path, its sums 1e-20 per character.
+        let weights = Weights { pieces: Vec::new(), unknown: [1e-20; 5], linear: true };
+        let chain: Vec<Occurrence> = (0..16).map(|k| (k, k + 1, UNK)).collect();
+        let mut buffers = Buffers::default();
+        assert!(weights.marginals(&chain[..9], 9, &mut buffers));
+        assert!(buffers.marginal.iter().all(|p| (p - 1.0).abs() < 1e-12), "{:?}", buffers.marginal);
+        // 1e-320 is still above 0, but a subnormal's precision is gone.
+        assert!(!weights.marginals(&chain, 16, &mut buffers));
+    }
+
+    #[test]
+    fn training_does_not_depend_on_the_thread_count() {
+        let counts = random_counts(6, 4000);
+        let (words, found, pieces) = seeded(&counts);
+        let config = UnigramConfig { vocab_size: 150, character_coverage: 0.97, ..Default::default() };
+        let run = |threads| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| {
+                (expected_counts(&words, &found, &pieces, &Scores::new(&pieces)), train(&counts, &config).unwrap())
+            })
+        };
+        let one = run(1);
+        for threads in [2, 3, 4] {
+            let other = run(threads);
+            assert!(one.0 == other.0, "expected counts differ with {threads} threads");
+            assert_eq!(one.1, other.1, "{threads} threads");
         }
     }
 
