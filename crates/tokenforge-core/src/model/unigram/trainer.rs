@@ -327,23 +327,50 @@ impl Found {
     }
 
     /// Gives each occurrence of piece `k` the number `map[k]`: a new number, `UNK` (the piece was a character,
-    /// which is unknown now) or `GONE` (dropped); unknown nodes stay.
+    /// which is unknown now) or `GONE` (dropped); unknown nodes stay. Runs of words are compacted in place on
+    /// all cores, then moved together.
     fn renumber(&mut self, map: &[u32]) {
-        let mut kept = 0;
-        for k in 0..self.offsets.len() - 1 {
-            let (lo, hi) = (self.offsets[k], self.offsets[k + 1]);
-            self.offsets[k] = kept;
-            for i in lo..hi {
-                let (s, e, id) = self.nodes[i];
-                let id = if id == UNK { UNK } else { map[id as usize] };
-                if id != GONE {
-                    self.nodes[kept] = (s, e, id);
-                    kept += 1;
-                }
-            }
+        let words = self.offsets.len() - 1;
+        let per = words.div_ceil(rayon::current_num_threads() * 4).max(1);
+        // Each run: its nodes, its words' offsets and where its nodes start.
+        let mut runs = Vec::new();
+        let (mut nodes, mut offsets, mut base) = (&mut self.nodes[..], &mut self.offsets[..], 0);
+        while offsets.len() > 1 {
+            let (run, rest) = offsets.split_at_mut(per.min(offsets.len() - 1));
+            let end = rest[0];
+            let (run_nodes, rest_nodes) = std::mem::take(&mut nodes).split_at_mut(end - base);
+            runs.push((run_nodes, run, base));
+            (nodes, offsets, base) = (rest_nodes, rest, end);
         }
-        *self.offsets.last_mut().expect("one offset per word and one more") = kept;
-        self.nodes.truncate(kept);
+        // Offsets become relative to the run's start; each run's start and kept count.
+        let kept: Vec<(usize, usize)> = runs
+            .into_par_iter()
+            .map(|(nodes, offsets, base)| {
+                let end = base + nodes.len();
+                let mut kept = 0;
+                for k in 0..offsets.len() {
+                    let (lo, hi) = (offsets[k] - base, offsets.get(k + 1).map_or(end, |&o| o) - base);
+                    offsets[k] = kept;
+                    for i in lo..hi {
+                        let (s, e, id) = nodes[i];
+                        let id = if id == UNK { UNK } else { map[id as usize] };
+                        if id != GONE {
+                            nodes[kept] = (s, e, id);
+                            kept += 1;
+                        }
+                    }
+                }
+                (base, kept)
+            })
+            .collect();
+        let mut total = 0;
+        for (run, (base, kept)) in kept.into_iter().enumerate() {
+            self.nodes.copy_within(base..base + kept, total);
+            self.offsets[run * per..((run + 1) * per).min(words)].iter_mut().for_each(|o| *o += total);
+            total += kept;
+        }
+        *self.offsets.last_mut().expect("one offset per word and one more") = total;
+        self.nodes.truncate(total);
         self.nodes.shrink_to_fit();
     }
 
