@@ -13,10 +13,10 @@ Rows (MB/s = 10^6 UTF-8 bytes per second, median of the runs; `x gt` = ratio to 
   train BPE training on a corpus file with the GPT-2 pattern (seconds; merges compared with gigatoken's)
 One-thread rows run in a child process with RAYON_NUM_THREADS=1, batch rows with --threads.
 
-Last figures: README's frontier table (2026-12-03, db47d6f: one thread warm 0.91/0.78x gigatoken on
-paragraphs, 0.24/0.30x on 100 KB documents, cl100k/gpt2, at load 4-9). Where the rest of the gap is (callgrind:
-~200 instructions and ~1.4 mispredicted branches per piece, half in the scanner's per-piece dispatch) and what
-each step changed: docs/benchmarks.md, "Encoding loop, instruction counts".
+Last figures: README, "With the piece cache's batch loop" (0558cca, load 3.3: one thread warm, numpy output
+1.35/0.96/1.01x gigatoken on paragraphs, 0.95/0.87/1.05x on 100 KB documents, cl100k/gpt2/o200k; lists about
+half of that). Where the instructions go and what each step changed: docs/benchmarks.md, "Encoding loop,
+instruction counts".
 
     python benches/frontier.py [--rows one fresh batch train] [--vocab cl100k gpt2 o200k] [--runs 5] [--threads 2]
 """
