@@ -294,7 +294,7 @@ class Tokenizer:
                 return self._encoder.encode_ordinary(self._replace_surrogates(text))
         if output != "list":
             check_output(output, offsets)
-        if output == "numpy" and (sample or pair is not None or add_special_tokens):
+        if output != "list" and (sample or pair is not None or add_special_tokens):
             import numpy as np
 
             ids = self.encode(
@@ -323,9 +323,12 @@ class Tokenizer:
             a = self.encode(text, allowed_special)
             b = None if pair is None else self.encode(pair, allowed_special)
             return self._post_process(a, b, add_special_tokens)[0]
-        text = self._normalize(text)
-        run = self._encoder.encode if output == "list" else self._encoder.encode_array
-        kwargs = self._allowed(allowed_special)
+        if allowed_special is None and self._py_normalizer is None:
+            run, kwargs = self._encoder.encode_ordinary if output == "list" else self._encoder.encode_array, {}
+        else:
+            text = self._normalize(text)
+            run = self._encoder.encode if output == "list" else self._encoder.encode_array
+            kwargs = self._allowed(allowed_special)
         try:
             return run(text, **kwargs)
         except UnicodeEncodeError:
