@@ -152,7 +152,7 @@ fn prefetch(p: *const Entry) {
 #[inline(always)]
 fn hash(key: u128) -> u64 {
     let (lo, hi) = (key as u64, (key >> 64) as u64);
-    (lo ^ hi.rotate_left(23) ^ (hi >> 7)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    (lo ^ hi).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 impl PieceCache {
