@@ -13,10 +13,10 @@ Rows (MB/s = 10^6 UTF-8 bytes per second, median of the runs; `x gt` = ratio to 
   train BPE training on a corpus file with the GPT-2 pattern (seconds; merges compared with gigatoken's)
 One-thread rows run in a child process with RAYON_NUM_THREADS=1, batch rows with --threads.
 
-Last figures: README, "With the piece cache's batch loop" (0558cca, load 3.3: one thread warm, numpy output
-1.35/0.96/1.01x gigatoken on paragraphs, 0.95/0.87/1.05x on 100 KB documents, cl100k/gpt2/o200k; lists about
-half of that). Where the instructions go and what each step changed: docs/benchmarks.md, "Encoding loop,
-instruction counts".
+Last figures: README, "With the piece cache's batch loop" (76e68f4, load 2.2: one thread warm, numpy output
+0.96/1.08/0.98x gigatoken on paragraphs, 1.04/0.96/0.95x on 100 KB documents, cl100k/gpt2/o200k; lists about
+half of that on documents; batch 0.82-1.18x). Where the instructions go and what each step changed:
+docs/benchmarks.md, "Encoding loop, instruction counts".
 
     python benches/frontier.py [--rows one fresh batch train] [--vocab cl100k gpt2 o200k] [--runs 5] [--threads 2]
 """
