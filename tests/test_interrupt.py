@@ -75,8 +75,23 @@ def corpus(tmp_path_factory) -> Path:
         (["--pretokenizer", "none"], working("merging")),
         (["--algorithm", "superbpe", "--pretokenizer", "gpt2", "--transition", "1000"], working("merging superwords")),
         (["--algorithm", "binary", "--chunk-size", "65536"], working("merging")),
+        # Many short pruning rounds: seconds of EM. The count of pieces dropped is as wide as its total at once
+        # (no padding before it), hence no `\s` before it in the marker.
+        (
+            [
+                "--algorithm",
+                "unigram",
+                "--vocab-size",
+                "500",
+                "--shrinking-factor",
+                "0.95",
+                "--num-sub-iterations",
+                "4",
+            ],
+            re.compile(rb"learning pieces [^\r\n]*?[1-9][\d,]*/[\d,]+"),
+        ),
     ],
-    ids=["bpe", "superbpe", "binary"],
+    ids=["bpe", "superbpe", "binary", "unigram"],
 )
 def test_ctrl_c_stops_the_merges_and_saves_nothing(options, marker, corpus, tmp_path):
     out = tmp_path / "out"

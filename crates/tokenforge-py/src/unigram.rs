@@ -12,6 +12,7 @@ use tokenforge_core::Error;
 
 use crate::convert::{to_py, utf8};
 use crate::counting::WordCounter;
+use crate::interrupt::{interruptible, Progress};
 
 /// sentencepiece's piece type numbers (`ModelProto.SentencePiece.Type`) and our kinds.
 const KINDS: [(i32, PieceKind); 6] = [
@@ -167,12 +168,13 @@ pub fn sample_each(
 }
 
 /// Learns a Unigram model from pre-token counts (sentencepiece's trainer): returns the model's pieces as
-/// `(piece, score)`, most probable first (no meta pieces).
+/// `(piece, score)`, most probable first (no meta pieces). `progress(done, total)`: seed pieces dropped; Ctrl-C
+/// stops it.
 #[pyfunction]
 #[pyo3(signature = (
     counter, vocab_size, meta_pieces=3, shrinking_factor=0.75, num_sub_iterations=2, max_piece_length=16,
     character_coverage=0.9995, split_digits=false, split_by_number=true, split_by_script=true,
-    required_chars=String::new(), seed_size=1_000_000, prefix=String::new(),
+    required_chars=String::new(), seed_size=1_000_000, prefix=String::new(), progress=None,
 ))]
 #[allow(clippy::too_many_arguments)]
 pub fn train_unigram(
@@ -190,6 +192,7 @@ pub fn train_unigram(
     required_chars: String,
     seed_size: usize,
     prefix: String,
+    progress: Option<PyObject>,
 ) -> PyResult<Vec<(String, f32)>> {
     let config = UnigramConfig {
         vocab_size,
@@ -206,7 +209,9 @@ pub fn train_unigram(
         prefix,
     };
     let counts = counter.inner.counts();
-    py.allow_threads(|| trainer::train(counts, &config)).map_err(to_py)
+    let progress = Progress::new(progress);
+    let trained = interruptible(py, || trainer::train(counts, &config, &mut |d, t| progress.report(d, t)));
+    progress.outcome(trained)
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -9,7 +9,7 @@ user-defined pieces. `train_unigram` gives the model alone."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
@@ -69,9 +69,11 @@ def learn_pieces(
     source: str,
     controls: Sequence[str] = (),
     user_defined: Sequence[str] = (),
+    progress: Callable[[int, int], None] | None = None,
 ) -> UnigramModel:
     """A model of `vocab_size` pieces (meta pieces included) learned from counted words; `controls` and
-    `user_defined` become pieces of those kinds after `<unk>`, `<s>`, `</s>`."""
+    `user_defined` become pieces of those kinds after `<unk>`, `<s>`, `</s>`; `progress(done, total)`: seed
+    pieces dropped so far."""
     options.check()
     meta = 3 + len(controls) + len(user_defined) + (256 if options.byte_fallback else 0)
     if vocab_size <= meta:
@@ -91,6 +93,7 @@ def learn_pieces(
             required_chars=options.required_chars,
             seed_size=options.seed_sentencepiece_size,
             prefix=SPACE,
+            progress=progress,
         )
     except ConfigError as e:
         raise ConfigError(f"{source}: {e}") from None
@@ -107,8 +110,8 @@ def learn_unigram(
         (counter,) = count_pretokens(prepared(segments, options.normalizer, ()), [WORDS], bar)
         if len(counter) == 0:
             raise CorpusError(f"{source}: the corpus is empty")
-        bar.start("learning pieces")
-        return learn_pieces(counter, vocab_size, options, source)
+        bar.start("learning pieces", unit="pieces")
+        return learn_pieces(counter, vocab_size, options, source, progress=bar.update)
 
 
 def patterns(opts: TrainOptions, vocab_size: int) -> list[str]:
@@ -121,9 +124,9 @@ def patterns(opts: TrainOptions, vocab_size: int) -> list[str]:
 
 def learn(counters: Sequence[_core.WordCounter], vocab_size: int, opts: TrainOptions, bar: Progress) -> Tokenizer:
     """The Unigram model of the counted words, in sentencepiece's pipeline (see the module docstring)."""
-    bar.start("learning pieces")
+    bar.start("learning pieces", unit="pieces")
     options = UnigramOptions(**{name: getattr(opts, name) for name in OPTIONS})
-    model = learn_pieces(counters[0], vocab_size, options, "unigram training", opts.specials, opts.forced)
+    model = learn_pieces(counters[0], vocab_size, options, "unigram training", opts.specials, opts.forced, bar.update)
     return tokenizer_of(model)
 
 

@@ -13,8 +13,8 @@
 //!    until at most 1.1 × the vocabulary size is left. Finally keep the most probable pieces and the alphabet.
 //!
 //! sentencepiece counts whitespace-split words with their frequencies (`SplitSentencesByWhitespace`) and so
-//! do we: the counter already yields pre-tokens with counts, on all cores, and the seed suffix array is built
-//! over the distinct pre-tokens only, exactly as sentencepiece builds it.
+//! do we: the counter already yields pre-tokens with counts, on all cores, and the seed candidates are the
+//! suffix-tree nodes of the distinct pre-tokens only, in the order sentencepiece's suffix array lists them.
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use unicode_script::{Script, UnicodeScript};
@@ -23,6 +23,7 @@ use super::lattice::{self, Node, Pieces};
 use super::model::UNK_PENALTY;
 use crate::count::WordCounts;
 use crate::error::{Error, Result};
+use crate::interrupt;
 
 /// The whitespace mark of sentencepiece (`▁`, U+2581): allowed only at the start of a piece.
 pub const SPACE_MARK: char = '\u{2581}';
@@ -81,8 +82,14 @@ const UNK: u32 = u32::MAX;
 /// The number of a piece that is gone, in `Found::renumber`.
 const GONE: u32 = u32::MAX - 1;
 
-/// Learns a Unigram model from pre-token counts: `(piece, score)`, most probable first.
-pub fn train(counts: &WordCounts, config: &UnigramConfig) -> Result<Vec<(String, f32)>> {
+/// Learns a Unigram model from pre-token counts: `(piece, score)`, most probable first. After each EM step
+/// and pruning round, `progress(done, total)` is called with the seed pieces dropped so far out of those to
+/// drop, and a stop requested by [`interrupt::request`] ends the run.
+pub fn train(
+    counts: &WordCounts,
+    config: &UnigramConfig,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Vec<(String, f32)>> {
     if !(0.0 < config.shrinking_factor && config.shrinking_factor < 1.0) {
         return Err(Error::InvalidArgument(format!(
             "shrinking_factor must be between 0 and 1, got {}",
@@ -102,12 +109,19 @@ pub fn train(counts: &WordCounts, config: &UnigramConfig) -> Result<Vec<(String,
     let alphabet = alphabet(&words, config);
     let (mut pieces, mut found) = seeds(&words, &alphabet, config)?;
     let desired = ((config.vocab_size + config.meta_pieces) as f64 * 1.1) as usize;
+    let to_drop = pieces.len().saturating_sub(desired);
+    let mut report = |left: usize| {
+        progress((to_drop + desired).saturating_sub(left).min(to_drop), to_drop);
+        interrupt::check()
+    };
+    report(pieces.len())?;
     loop {
         for _ in 0..config.num_sub_iterations.max(1) {
             let expected = expected_counts(&words, &found, &pieces, &Scores::new(&pieces));
             let kept = maximize(&pieces, &expected);
             found.follow(&pieces, &kept);
             pieces = kept;
+            report(pieces.len())?;
         }
         if pieces.len() <= desired {
             break;
@@ -119,6 +133,7 @@ pub fn train(counts: &WordCounts, config: &UnigramConfig) -> Result<Vec<(String,
         }
         found.follow(&pieces, &pruned);
         pieces = pruned;
+        report(pieces.len())?;
     }
     finalize(pieces, &alphabet, config)
 }
@@ -845,7 +860,10 @@ mod tests {
     #[test]
     fn learns_the_requested_number_of_pieces() {
         let config = UnigramConfig { vocab_size: 40, ..Default::default() };
-        let pieces = train(&corpus(), &config).unwrap();
+        let mut reports = Vec::new();
+        let pieces = train(&corpus(), &config, &mut |done, total| reports.push((done, total))).unwrap();
+        assert!(reports.len() > 2 && reports.windows(2).all(|r| r[0].0 <= r[1].0), "{reports:?}");
+        assert_eq!(reports[0].0, 0);
         assert_eq!(pieces.len(), 40);
         assert!(pieces.windows(2).all(|w| w[0].1 >= w[1].1), "most probable first");
         assert!(pieces.iter().any(|p| p.0 == "▁fox"), "{pieces:?}");
@@ -965,7 +983,10 @@ mod tests {
         let run = |threads| {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
             pool.install(|| {
-                (expected_counts(&words, &found, &pieces, &Scores::new(&pieces)), train(&counts, &config).unwrap())
+                (
+                    expected_counts(&words, &found, &pieces, &Scores::new(&pieces)),
+                    train(&counts, &config, &mut |_, _| ()).unwrap(),
+                )
             })
         };
         let one = run(1);
@@ -979,7 +1000,7 @@ mod tests {
     #[test]
     fn too_small_a_corpus_says_so() {
         let config = UnigramConfig { vocab_size: 5000, ..Default::default() };
-        let err = train(&corpus(), &config).unwrap_err().to_string();
+        let err = train(&corpus(), &config, &mut |_, _| ()).unwrap_err().to_string();
         assert!(err.contains("too small for a vocabulary of 5003"), "{err}");
     }
 }
