@@ -323,8 +323,8 @@ class Tokenizer:
             a = self.encode(text, allowed_special)
             b = None if pair is None else self.encode(pair, allowed_special)
             return self._post_process(a, b, add_special_tokens)[0]
-        if allowed_special is None and self._py_normalizer is None:
-            run, kwargs = self._encoder.encode_ordinary if output == "list" else self._encoder.encode_array, {}
+        if allowed_special is None and self._py_normalizer is None:  # output="numpy" (lists took the first path)
+            run, kwargs = self._encoder.encode_array, {}
         else:
             text = self._normalize(text)
             run = self._encoder.encode if output == "list" else self._encoder.encode_array
