@@ -155,6 +155,7 @@ def test_long_runs_encode_exactly(run_tokenizer, unit):
 def test_lone_surrogates_encode_as_replacement_character(small_tokenizer):
     replaced = small_tokenizer.encode("a\ufffdb")
     assert small_tokenizer.encode("a\ud800b") == replaced
+    assert small_tokenizer.encode("a\ud800b", output="numpy").tolist() == replaced
     assert small_tokenizer.encode_batch(["a\ud800b", "ok"]) == [replaced, small_tokenizer.encode("ok")]
 
 

@@ -282,16 +282,18 @@ class Tokenizer:
         `output="numpy"` returns the ids as a `uint32` array, made without a Python int per id."""
         if (
             allowed_special is None
-            and output == "list"
             and pair is None
             and dropout is None
             and not (sample or offsets or add_special_tokens)
             and self._py_normalizer is None
         ):  # the common call, first: on a ~90-byte text the branches below and a `**kwargs` call cost ~0.25 µs
             try:
-                return self._encoder.encode_ordinary(text)
+                if output == "list":
+                    return self._encoder.encode_ordinary(text)
+                if output == "numpy":
+                    return self._encoder.encode_array(text)
             except UnicodeEncodeError:
-                return self._encoder.encode_ordinary(self._replace_surrogates(text))
+                return self.encode(self._replace_surrogates(text), output=output)
         if output != "list":
             check_output(output, offsets)
         if output != "list" and (sample or pair is not None or add_special_tokens):
@@ -323,12 +325,9 @@ class Tokenizer:
             a = self.encode(text, allowed_special)
             b = None if pair is None else self.encode(pair, allowed_special)
             return self._post_process(a, b, add_special_tokens)[0]
-        if allowed_special is None and self._py_normalizer is None:  # output="numpy" (lists took the first path)
-            run, kwargs = self._encoder.encode_array, {}
-        else:
-            text = self._normalize(text)
-            run = self._encoder.encode if output == "list" else self._encoder.encode_array
-            kwargs = self._allowed(allowed_special)
+        text = self._normalize(text)
+        run = self._encoder.encode if output == "list" else self._encoder.encode_array
+        kwargs = self._allowed(allowed_special)
         try:
             return run(text, **kwargs)
         except UnicodeEncodeError:

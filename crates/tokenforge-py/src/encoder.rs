@@ -82,6 +82,13 @@ impl Encoder {
         }
     }
 
+    /// The ids of `text`, special tokens as in [`with_matcher`](Self::with_matcher); without the GIL when it is long.
+    fn ids(&self, py: Python<'_>, text: &str, allowed: Option<Vec<String>>, all_special: bool) -> PyResult<Vec<u32>> {
+        self.with_matcher(allowed, all_special, |m| {
+            detached(py, text.len(), || self.inner.encode(text, m)).map_err(to_py)
+        })
+    }
+
     /// The flat encoding of `docs`, computed without the GIL, as numpy arrays (handed over without a copy).
     fn flat<'py>(
         &self,
@@ -162,9 +169,7 @@ impl Encoder {
         allowed: Option<Vec<String>>,
         all_special: bool,
     ) -> PyResult<Bound<'py, PyList>> {
-        let ids = self.with_matcher(allowed, all_special, |m| {
-            detached(py, text.len(), || self.inner.encode(text, m)).map_err(to_py)
-        })?;
+        let ids = self.ids(py, text, allowed, all_special)?;
         Ok(self.to_list(py, &ids))
     }
 
@@ -178,16 +183,13 @@ impl Encoder {
         allowed: Option<Vec<String>>,
         all_special: bool,
     ) -> PyResult<Bound<'py, PyArray1<u32>>> {
-        let ids = self.with_matcher(allowed, all_special, |m| {
-            detached(py, text.len(), || self.inner.encode(text, m)).map_err(to_py)
-        })?;
+        let ids = self.ids(py, text, allowed, all_special)?;
         Ok(ids.into_pyarray(py))
     }
 
     /// Ids of a text, special-token strings as plain text (the fast path of `Tokenizer.encode`).
     fn encode_ordinary<'py>(&self, py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyList>> {
-        let ids = detached(py, text.len(), || self.inner.encode(text, &self.ordinary)).map_err(to_py)?;
-        Ok(self.to_list(py, &ids))
+        Ok(self.to_list(py, &self.ids(py, text, None, false)?))
     }
 
     /// One sampled segmentation of each text (subword regularization; Unigram models), on all cores;
