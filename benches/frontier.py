@@ -9,7 +9,8 @@ tiktoken before timing; a library whose ids differ is reported and its row marke
 Rows (MB/s = 10^6 UTF-8 bytes per second, median of the runs; `x gt` = ratio to gigatoken in the same run):
   one   one thread, warm (the instance has seen the text before), a loop of single-text calls
   fresh one thread, a fresh instance for each pass (cold caches; construction not timed)
-  batch all threads, each library's fastest batch API (flat/numpy output where it has one, buffer sources)
+  batch all threads, each library's fastest batch API (flat/numpy output where it has one, buffer sources);
+        a timed run repeats the call for >= 0.5 s and reports MB/s per call
   train BPE training on a corpus file with the GPT-2 pattern (seconds; merges compared with gigatoken's)
 One-thread rows run in a child process with RAYON_NUM_THREADS=1, batch rows with --threads.
 
@@ -205,6 +206,29 @@ def mismatches(got: list[list[int]], want: list[list[int]]) -> int:
     return sum(1 for a, b in zip(got, want) if list(a) != list(b)) + abs(len(got) - len(want))
 
 
+# A timed batch run repeats the call until it lasts this long: one call on the 5 MB corpus takes 10-40 ms on
+# 2 cores, and thread pools that are still waking up or spinning down skew so short a run by up to 2x.
+BATCH_RUN_SECONDS = 0.5
+
+
+def repeats_for(call: Callable[[], object]) -> int:
+    """How many calls make one timed batch run last BATCH_RUN_SECONDS (from one untimed call)."""
+    t = time.perf_counter()
+    call()
+    return max(1, round(BATCH_RUN_SECONDS / (time.perf_counter() - t)))
+
+
+def repeated(call: Callable[[], object], n: int) -> Callable[[], object]:
+    """`call` run `n` times."""
+
+    def run() -> object:
+        for _ in range(n):
+            out = call()
+        return out
+
+    return run
+
+
 def timed(runners: dict[str, Callable[[], object]], runs: int, before: Callable[[str], None] | None = None):
     """Wall seconds of each runner, alternating, `runs` times (`before(name)` untimed before each)."""
     walls: dict[str, list[float]] = {n: [] for n in runners}
@@ -244,10 +268,12 @@ def measure(L: Libraries, mode: str, items: list[str], buffered: bool, runs: int
     bad: dict[str, int] = {}
     if mode == "batch":
         buffer = "\n\n".join(items).encode() if buffered else None
-        runners = {n: batch_call(n, inst[n], items, buffer) for n in libs if n not in (NUMPY, GC_PAUSED)}
-        for n, run in runners.items():
-            bad[n] = mismatches(batch_lists(n, run()), want)
-        walls = timed(runners, runs)
+        calls = {n: batch_call(n, inst[n], items, buffer) for n in libs if n not in (NUMPY, GC_PAUSED)}
+        for n, call in calls.items():
+            bad[n] = mismatches(batch_lists(n, call()), want)
+        repeats = {n: repeats_for(call) for n, call in calls.items()}
+        runners = {n: repeated(call, repeats[n]) for n, call in calls.items()}
+        walls = {n: [w / repeats[n] for w in ws] for n, ws in timed(runners, runs).items()}
     else:
         calls = {n: one_call(n, inst[n]) for n in libs}
         for n, call in calls.items():
