@@ -159,6 +159,27 @@ def test_lone_surrogates_encode_as_replacement_character(small_tokenizer):
     assert small_tokenizer.encode_batch(["a\ud800b", "ok"]) == [replaced, small_tokenizer.encode("ok")]
 
 
+def test_every_form_of_the_common_call_matches_the_general_path(small_tokenizer):
+    """`encode` takes a text with at most `output=` in the core, everything else in Python's `_encode`."""
+    tok, text = small_tokenizer, "The cat sat, naïvely, on 12 mats."
+    ids = tok._encode(text, allowed_special=None)
+    assert tok.encode(text) == tok.encode(text, output="list") == ids
+    assert tok.encode(text, output="numpy").tolist() == ids
+    assert tok.encode(text, None, output="numpy").tolist() == tok.encode(text=text, output="list") == ids
+    with pytest.raises(tf.ConfigError, match="output must be"):
+        tok.encode(text, output="tuple")
+    with pytest.raises(TypeError):
+        tok.encode(text, bogus=1)
+
+
+def test_a_python_normalizer_runs_on_the_common_call():
+    tok = tf.Tokenizer.bytes_only()
+    nfc = tf.Tokenizer(tok.vocab(), normalizer="NFC")
+    composed = tok.encode("\u00e9")
+    assert nfc.encode("e\u0301") == composed != tok.encode("e\u0301")
+    assert nfc.encode("e\u0301", output="numpy").tolist() == composed
+
+
 def test_lone_surrogate_in_training_documents_is_reported():
     with pytest.raises(tf.CorpusError, match="surrogate"):
         tf.train_from_iterator(["ok", "bad \ud800"], vocab_size=300)

@@ -50,7 +50,7 @@ def check_output(output: str, offsets: bool) -> None:
         raise ConfigError('offsets=True gives Encodings: use output="list"')
 
 
-class Tokenizer:
+class Tokenizer(_core.TokenizerBase):
     """A tokenizer: normalizer → pre-tokenizer → model → decoder.
 
     `vocab[id]` are the bytes of token `id` (special and added tokens as their UTF-8). The model is a byte-level
@@ -252,7 +252,7 @@ class Tokenizer:
         names = list(allowed_special)
         return {"allowed": names} if names else {}
 
-    def encode(
+    def _encode(
         self,
         text: str,
         allowed_special: AllowedSpecial = None,
@@ -267,33 +267,7 @@ class Tokenizer:
         offsets: bool = False,
         output: Output = "list",
     ) -> list[int] | numpy.ndarray | Encoding:
-        """Token ids of `text`. Special-token strings are plain text unless `allowed_special` names them
-        (or is `"all"`), so untrusted text cannot inject control tokens. Lone surrogates encode as U+FFFD.
-        `add_special_tokens=True` puts the post-processor's tokens around the ids (of `text`, or of `text` and
-        `pair`: Hugging Face's `encode(text, pair)`); without it, a pair's ids are simply concatenated.
-
-        `sample=True` (Unigram models): sentencepiece's subword regularization, a segmentation drawn with
-        probability ∝ exp(alpha · score) from the whole lattice (`nbest_size=-1`) or from the `nbest_size` best;
-        the same `seed` gives the same draw (none: a fresh one each call). BPE models (byte-level and
-        SentencePiece-style) sample with `dropout=p` instead: BPE-dropout as Hugging Face's `BPE(dropout=p)`,
-        each candidate merge skipped with probability p at each step (p=0: plain `encode`; p=1: no merges).
-
-        `offsets=True` returns an `Encoding` (ids, tokens, character offsets into `text`, type ids) instead.
-        `output="numpy"` returns the ids as a `uint32` array, made without a Python int per id."""
-        if (
-            allowed_special is None
-            and pair is None
-            and dropout is None
-            and not (sample or offsets or add_special_tokens)
-            and self._py_normalizer is None
-        ):  # the common call, first: on a ~90-byte text the branches below and a `**kwargs` call cost ~0.25 µs
-            try:
-                if output == "list":
-                    return self._encoder.encode_ordinary(text)
-                if output == "numpy":
-                    return self._encoder.encode_array(text)
-            except UnicodeEncodeError:
-                return self.encode(self._replace_surrogates(text), output=output)
+        """`encode` (documented on `_core.TokenizerBase.encode`, which takes the common call itself)."""
         if output != "list":
             check_output(output, offsets)
         if output != "list" and (sample or pair is not None or add_special_tokens):
