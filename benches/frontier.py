@@ -11,15 +11,19 @@ Rows (MB/s = 10^6 UTF-8 bytes per second, median of the runs; `x gt` = ratio to 
   fresh one thread, a fresh instance for each pass (cold caches; construction not timed)
   batch all threads, each library's fastest batch API (flat/numpy output where it has one, buffer sources);
         a timed run repeats the call for >= 0.5 s and reports MB/s per call
+  file  all threads, the items written to a temp file (paragraphs joined by "\n\n", 100 KB documents by
+        "<|endoftext|>") and each library's file API on it: ours `encode_file(path, separator=...)`, gigatoken's
+        `encode_files(TextFileSource([path], separator=...))`, tokie's `encode_files([path], separator=...)`.
+        Timed: the whole call (reading the warm file, splitting, encoding, the output arrays), repeated as in batch
   train BPE training on a corpus file with the GPT-2 pattern (seconds; merges compared with gigatoken's)
-One-thread rows run in a child process with RAYON_NUM_THREADS=1, batch rows with --threads.
+One-thread rows run in a child process with RAYON_NUM_THREADS=1, batch and file rows with --threads.
 
 Last figures: README, "With the piece cache's batch loop" (76e68f4, load 2.2: one thread warm, numpy output
 0.96/1.08/0.98x gigatoken on paragraphs, 1.04/0.96/0.95x on 100 KB documents, cl100k/gpt2/o200k; lists about
 half of that on documents; batch 0.82-1.18x). Where the instructions go and what each step changed:
 docs/benchmarks.md, "Encoding loop, instruction counts".
 
-    python benches/frontier.py [--rows one fresh batch train] [--vocab cl100k gpt2 o200k] [--runs 5] [--threads 2]
+    python benches/frontier.py [--rows one fresh batch file train] [--vocab cl100k gpt2 o200k] [--runs 5] [--threads 2]
 """
 
 from __future__ import annotations
@@ -188,6 +192,28 @@ def batch_call(name: str, inst, items: list[str], buffer: bytes | None) -> Calla
     return None
 
 
+# The separator of each item set in a file: paragraphs hold no blank line, 100 KB documents do.
+FILE_SEPARATORS = {True: b"\n\n", False: b"<|endoftext|>"}
+
+
+def file_call(name: str, inst, path: Path, separator: bytes) -> Callable[[], object] | None:
+    """Each library's file API on `path` (documents between occurrences of `separator`), or None."""
+    if name == "tokenforge":
+        return lambda: inst.encode_file(path, separator=separator)
+    if name == "gigatoken":
+        import gigatoken
+
+        return lambda: inst.encode_files(gigatoken.TextFileSource([path], separator=separator))
+    if name == "tokie":
+        return lambda: inst.encode_files([str(path)], separator=separator)
+    return None
+
+
+def file_lists(name: str, out) -> list[list[int]]:
+    """The per-document ids of a file call's result (tokie's gives offsets, its batch call lengths)."""
+    return flat_lists(*out) if name == "tokie" else batch_lists(name, out)
+
+
 def batch_lists(name: str, out) -> list[list[int]]:
     """The per-text ids of a batch call's result."""
     import numpy as np
@@ -272,11 +298,20 @@ def measure(L: Libraries, mode: str, items: list[str], buffered: bool, runs: int
     want = [tik.encode_ordinary(t) for t in items]
     inst = {n: L.make(n) for n in libs}
     bad: dict[str, int] = {}
-    if mode == "batch":
-        buffer = "\n\n".join(items).encode() if buffered else None
-        calls = {n: batch_call(n, inst[n], items, buffer) for n in libs if n not in (NUMPY, GC_PAUSED, GT_LISTS)}
+    if mode in ("batch", "file"):
+        singles = (NUMPY, GC_PAUSED, GT_LISTS)
+        lists = batch_lists if mode == "batch" else file_lists
+        if mode == "batch":
+            buffer = "\n\n".join(items).encode() if buffered else None
+            calls = {n: batch_call(n, inst[n], items, buffer) for n in libs if n not in singles}
+        else:
+            separator = FILE_SEPARATORS[buffered]
+            path = Path(tempfile.mkdtemp()) / "items.txt"
+            path.write_bytes(separator.join(t.encode() for t in items))
+            calls = {n: file_call(n, inst[n], path, separator) for n in libs if n not in singles}
+        calls = {n: call for n, call in calls.items() if call is not None}
         for n, call in calls.items():
-            bad[n] = mismatches(batch_lists(n, call()), want)
+            bad[n] = mismatches(lists(n, call()), want)
         repeats = {n: repeats_for(call) for n, call in calls.items()}
         runners = {n: repeated(call, repeats[n]) for n, call in calls.items()}
         walls = {n: [w / repeats[n] for w in ws] for n, ws in timed(runners, runs).items()}
@@ -348,7 +383,8 @@ def child(args: argparse.Namespace, mode: str, threads: int) -> list[list[object
 def main() -> None:
     """Parses the flags, runs each mode in its child and prints the table."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rows", nargs="+", choices=["one", "fresh", "batch", "train"], default=["one", "fresh", "batch"])
+    modes = ["one", "fresh", "batch", "file", "train"]
+    ap.add_argument("--rows", nargs="+", choices=modes, default=["one", "fresh", "batch", "file"])
     ap.add_argument("--vocab", nargs="+", choices=sorted(OURS_PRESET), default=["cl100k", "gpt2"])
     ap.add_argument("--libs", nargs="+", choices=LIBS, default=LIBS)
     ap.add_argument("--runs", type=int, default=5, help="timed runs of each library (default 5)")
@@ -368,7 +404,7 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()}")
     rows = []
     for mode in args.rows:
-        threads = args.threads if mode in ("batch", "train") else 1
+        threads = args.threads if mode in ("batch", "file", "train") else 1
         rows += child(args, mode, threads)
     print(f"load average after: {os.getloadavg()}")
     print(f"\n{args.runs} alternating runs; MB/s median (min–max); train in seconds; x gt = vs gigatoken")
