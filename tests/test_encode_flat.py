@@ -63,6 +63,14 @@ def test_file_and_buffer_agree_and_bytes_stay_exact(tmp_path, small_tokenizer):
     assert rows(*small_tokenizer.encode_file(path)) == [small_tokenizer.encode_bytes(data)]
 
 
+def test_an_empty_file_has_no_documents_and_a_directory_is_reported(tmp_path, small_tokenizer):
+    path = tmp_path / "empty.txt"
+    path.write_bytes(b"")
+    assert rows(*small_tokenizer.encode_file(path, separator="\n\n")) == []
+    with pytest.raises(InputFileError, match="cannot read"):
+        small_tokenizer.encode_file(tmp_path)
+
+
 def test_bad_arguments_are_reported(tmp_path, small_tokenizer):
     with pytest.raises(ConfigError, match="output"):
         small_tokenizer.encode_batch(["x"], output="arrow")

@@ -417,10 +417,7 @@ class Tokenizer(_core.TokenizerBase):
         """Token ids of the documents in `data` — the non-empty pieces between occurrences of `separator`
         (without one, all of `data`) — as `encode_batch(..., output="numpy")` returns them. The buffer is split
         and encoded in Rust on all cores; a document that is not UTF-8 is encoded as by `encode_bytes`."""
-        if isinstance(separator, str):
-            separator = separator.encode()
-        if separator == b"":
-            raise ConfigError("the separator is empty")
+        separator = self._separator(separator)
         if self._py_normalizer:
             text = data.decode("utf-8", errors="surrogateescape")
             data = self._normalize(text).encode("utf-8", errors="surrogateescape")
@@ -429,15 +426,25 @@ class Tokenizer(_core.TokenizerBase):
     def encode_file(
         self, path: str | os.PathLike, separator: bytes | str | None = None, allowed_special: AllowedSpecial = None
     ) -> FlatIds:
-        """Token ids of the documents of a file (see `encode_buffer`): read in one go, split and encoded in Rust
-        on all cores."""
+        """Token ids of the documents of a file (see `encode_buffer`): memory-mapped, split and encoded in Rust
+        on all cores (the file must not shrink meanwhile)."""
         from tokenforge.corpus.files import input_error
 
         try:
-            data = Path(path).read_bytes()
+            if self._py_normalizer:
+                return self.encode_buffer(Path(path).read_bytes(), separator, allowed_special)
+            return self._encoder.encode_file(path, self._separator(separator), **self._allowed(allowed_special))
         except OSError as e:
             raise input_error(Path(path), e) from None
-        return self.encode_buffer(data, separator, allowed_special)
+
+    @staticmethod
+    def _separator(separator: bytes | str | None) -> bytes | None:
+        """A document separator as bytes (an empty one is an error)."""
+        if isinstance(separator, str):
+            separator = separator.encode()
+        if separator == b"":
+            raise ConfigError("the separator is empty")
+        return separator
 
     def decode_bytes(self, ids: Iterable[int]) -> bytes:
         """The bytes behind `ids`."""

@@ -577,16 +577,43 @@ pub struct Flat {
 }
 
 /// The documents of a buffer: the pieces between occurrences of `separator`, empty ones dropped (no
-/// separator: the whole buffer, if not empty).
+/// separator: the whole buffer, if not empty), as one left-to-right scan finds them. A long buffer is split on
+/// all cores, in chunks of about [`TASK_BYTES`] that start at an occurrence no other occurrence overlaps from
+/// the left ([`chunk_start`]): the scan of the whole buffer finds that one too, so the chunks' scans agree with it.
 pub fn split_documents<'a>(data: &'a [u8], separator: Option<&[u8]>) -> Result<Vec<&'a [u8]>> {
     let sep = match separator {
         None => return Ok(if data.is_empty() { vec![] } else { vec![data] }),
         Some([]) => return Err(Error::InvalidArgument("the separator is empty".into())),
-        Some(sep) => AhoCorasick::new([sep]).map_err(|e| Error::InvalidArgument(e.to_string()))?,
+        Some(sep) => sep,
     };
+    let finder = AhoCorasick::new([sep]).map_err(|e| Error::InvalidArgument(e.to_string()))?;
+    let mut bounds = vec![0];
+    while let Some(start) = chunk_start(&finder, data, sep, bounds[bounds.len() - 1] + TASK_BYTES) {
+        bounds.push(start);
+    }
+    bounds.push(data.len());
+    let chunks: Vec<Vec<&[u8]>> = bounds.par_windows(2).map(|w| pieces_between(&finder, &data[w[0]..w[1]])).collect();
+    Ok(chunks.concat())
+}
+
+/// The first occurrence of `sep` at or after `from` that no occurrence starting less than `sep.len()` bytes
+/// before it overlaps (in "\n\n\n" the second "\n\n" is not one: a scan from the left takes the first).
+fn chunk_start(finder: &AhoCorasick, data: &[u8], sep: &[u8], mut from: usize) -> Option<usize> {
+    while from < data.len() {
+        let at = finder.find(aho_corasick::Input::new(data).range(from..))?.start();
+        if !(1..sep.len()).any(|d| at >= d && data[at - d..].starts_with(sep)) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// The non-empty pieces of `data` between the occurrences `finder` finds, left to right.
+fn pieces_between<'a>(finder: &AhoCorasick, data: &'a [u8]) -> Vec<&'a [u8]> {
     let mut docs = Vec::new();
     let mut last = 0;
-    for m in sep.find_iter(data) {
+    for m in finder.find_iter(data) {
         if m.start() > last {
             docs.push(&data[last..m.start()]);
         }
@@ -595,7 +622,7 @@ pub fn split_documents<'a>(data: &'a [u8], separator: Option<&[u8]>) -> Result<V
     if last < data.len() {
         docs.push(&data[last..]);
     }
-    Ok(docs)
+    docs
 }
 
 /// Documents per task of [`Encoder::encode_flat`] are gathered up to this many bytes, and longer documents
@@ -759,6 +786,27 @@ mod tests {
         assert_eq!(split_documents(b"abc", None).unwrap(), [b"abc"]);
         assert!(split_documents(b"", None).unwrap().is_empty());
         assert!(split_documents(b"abc", Some(b"")).is_err());
+    }
+
+    #[test]
+    fn a_long_buffer_split_in_chunks_gives_the_pieces_of_one_scan() {
+        // Runs of 1 to 37 newlines, so that chunks would start inside runs: an occurrence that another
+        // overlaps from the left must not start one ("\n\n\n" is one separator and the document "\n").
+        let mut data = Vec::new();
+        for k in 0.. {
+            if data.len() > 3 * TASK_BYTES {
+                break;
+            }
+            data.push(b'a');
+            data.extend(std::iter::repeat_n(b'\n', 1 + k % 37));
+        }
+        for shift in 0..8 {
+            for sep in [&b"\n\n"[..], b"\n\n\n", b"\na\n", b"\n"] {
+                let finder = AhoCorasick::new([sep]).unwrap();
+                let want = pieces_between(&finder, &data[shift..]);
+                assert_eq!(split_documents(&data[shift..], Some(sep)).unwrap(), want, "{sep:?}");
+            }
+        }
     }
 
     #[test]

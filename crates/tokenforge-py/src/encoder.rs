@@ -1,4 +1,6 @@
 //! Binding of `tokenforge_core::encode`: text to ids, batches on all cores, decoding.
+use std::path::PathBuf;
+
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
@@ -10,6 +12,7 @@ use tokenforge_core::model::Vocab;
 use tokenforge_core::pretokenize::Pretokenizer as CorePretokenizer;
 
 use crate::convert::{as_bytes, to_py, utf8};
+use crate::mapped::FileBytes;
 use crate::model::ModelSpec;
 use crate::normalize::NormalizerSpec;
 use crate::unigram::sample_each;
@@ -309,8 +312,23 @@ impl Encoder {
         allowed: Option<Vec<String>>,
         all_special: bool,
     ) -> PyResult<FlatArrays<'py>> {
-        let docs = split_documents(data, separator).map_err(to_py)?;
+        let docs = py.allow_threads(|| split_documents(data, separator)).map_err(to_py)?;
         self.flat(py, &docs, allowed, all_special)
+    }
+
+    /// Ids of the documents of a file, as [`encode_buffer`](Self::encode_buffer) gives them for its bytes
+    /// (memory-mapped, split and encoded on all cores without the GIL). An unreadable file raises `OSError`.
+    #[pyo3(signature = (path, separator=None, allowed=None, all_special=false))]
+    fn encode_file<'py>(
+        &self,
+        py: Python<'py>,
+        path: PathBuf,
+        separator: Option<&[u8]>,
+        allowed: Option<Vec<String>>,
+        all_special: bool,
+    ) -> PyResult<FlatArrays<'py>> {
+        let data = py.allow_threads(|| FileBytes::open(&path))?;
+        self.encode_buffer(py, data.bytes(), separator, allowed, all_special)
     }
 
     /// The bytes behind `ids`.

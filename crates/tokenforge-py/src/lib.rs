@@ -8,6 +8,7 @@ mod encoder;
 mod hybrid;
 mod interrupt;
 mod less_is_better;
+mod mapped;
 mod mixture;
 mod model;
 mod normalize;
