@@ -39,7 +39,7 @@ def test_one_text_as_numpy_equals_the_list(small_tokenizer, text):
 
 
 def test_long_documents_cut_on_all_cores_encode_as_one(small_tokenizer, english_docs):
-    doc = " ".join(english_docs) * 3  # well over the core's 256 KiB task size: cut into parts
+    doc = " ".join(english_docs) * 3  # well over the core's 64 KiB task size: cut into parts
     assert len(doc) > 600_000
     texts = [doc, "short", doc[: len(doc) // 2]]
     assert rows(*small_tokenizer.encode_batch(texts, output="numpy")) == [small_tokenizer.encode(t) for t in texts]

@@ -7,7 +7,7 @@
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 
 use crate::error::{Error, Result};
 use crate::model::unigram::model::Sampler;
@@ -182,7 +182,7 @@ impl Encoder {
     }
 
     /// Encodes many documents on all cores into one flat buffer (see [`Flat`]). Documents are taken in tasks
-    /// of about [`TASK_BYTES`], each worker with its own piece cache; when `allowed` matches nothing, a long
+    /// of about [`TASK_BYTES`], in order ([`in_order`](Self::in_order)); when `allowed` matches nothing, a long
     /// document is cut into parts at safe pre-token boundaries ([`Pretokenizer::parts`]), so that even one
     /// document uses every core. A document that is not UTF-8 is encoded as bytes
     /// ([`encode_bytes`](Self::encode_bytes)).
@@ -209,26 +209,21 @@ impl Encoder {
         if *tasks.last().unwrap_or(&0) < units.len() {
             tasks.push(units.len());
         }
-        let done: Vec<(Vec<u32>, Vec<usize>)> = tasks
-            .par_windows(2)
-            .map_init(
-                || self.cache(),
-                |cache, w| {
-                    let bytes: usize = units[w[0]..w[1]].iter().map(|&(_, lo, hi)| hi - lo).sum();
-                    let mut ids = Vec::with_capacity(bytes / 3);
-                    let mut ends = Vec::with_capacity(w[1] - w[0]);
-                    let mut scratch = Scratch::new(cache);
-                    for &(k, lo, hi) in &units[w[0]..w[1]] {
-                        match std::str::from_utf8(&docs[k][lo..hi]) {
-                            Ok(text) => self.encode_with(text, allowed, &mut ids, &mut scratch)?,
-                            Err(_) => self.encode_into(&docs[k][lo..hi], &mut ids)?,
-                        }
-                        ends.push(ids.len());
-                    }
-                    Ok((ids, ends))
-                },
-            )
-            .collect::<Result<_>>()?;
+        let done = self.in_order(tasks.len().saturating_sub(1), |t, cache| {
+            let units = &units[tasks[t]..tasks[t + 1]];
+            let bytes: usize = units.iter().map(|&(_, lo, hi)| hi - lo).sum();
+            let mut ids = Vec::with_capacity(bytes / 3);
+            let mut ends = Vec::with_capacity(units.len());
+            let mut scratch = Scratch::new(cache);
+            for &(k, lo, hi) in units {
+                match std::str::from_utf8(&docs[k][lo..hi]) {
+                    Ok(text) => self.encode_with(text, allowed, &mut ids, &mut scratch)?,
+                    Err(_) => self.encode_into(&docs[k][lo..hi], &mut ids)?,
+                }
+                ends.push(ids.len());
+            }
+            Ok((ids, ends))
+        })?;
         let mut offsets = vec![0; docs.len() + 1];
         let (mut base, mut unit) = (0, 0);
         for (ids, ends) in &done {
@@ -239,6 +234,38 @@ impl Encoder {
             base += ids.len();
         }
         Ok(Flat { ids: concat(done.into_iter().map(|(ids, _)| ids).collect()), offsets })
+    }
+
+    /// `work(t, cache)` for the tasks `0..tasks`, results in task order. Every core takes the next task when it
+    /// is done with one (each with a piece cache of the pool), so the cores finish within about one task of each
+    /// other; rayon's halving of an index range leaves a core a run of several tasks that the other, idle,
+    /// cannot take.
+    fn in_order<T: Send>(
+        &self,
+        tasks: usize,
+        work: impl Fn(usize, &mut PieceCache) -> Result<T> + Sync,
+    ) -> Result<Vec<T>> {
+        let next = AtomicUsize::new(0);
+        let done = Mutex::new(Vec::with_capacity(tasks));
+        rayon::scope(|s| {
+            for _ in 0..rayon::current_num_threads().min(tasks) {
+                s.spawn(|_| {
+                    let mut cache = self.cache();
+                    let mut mine = Vec::new();
+                    loop {
+                        let t = next.fetch_add(1, Ordering::Relaxed);
+                        if t >= tasks {
+                            break;
+                        }
+                        mine.push((t, work(t, &mut cache)));
+                    }
+                    done.lock().unwrap_or_else(PoisonError::into_inner).extend(mine);
+                });
+            }
+        });
+        let mut done = done.into_inner().unwrap_or_else(PoisonError::into_inner);
+        done.sort_unstable_by_key(|&(t, _)| t);
+        done.into_iter().map(|(_, r)| r).collect()
     }
 
     /// Appends the ids of `text` to `out`.
@@ -627,7 +654,7 @@ fn pieces_between<'a>(finder: &AhoCorasick, data: &'a [u8]) -> Vec<&'a [u8]> {
 
 /// Documents per task of [`Encoder::encode_flat`] are gathered up to this many bytes, and longer documents
 /// cut into parts of about this size.
-pub const TASK_BYTES: usize = 256 << 10;
+pub const TASK_BYTES: usize = 64 << 10;
 
 /// A piece cache taken from the encoder's pool, given back when dropped.
 struct CacheGuard<'e> {
