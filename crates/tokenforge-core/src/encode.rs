@@ -434,9 +434,8 @@ impl Encoder {
         }
     }
 
-    /// The ids of the piece `text[start..end]` with cache key `key` (see `piece_cache::key_in`): looked up in the cache's table,
-    /// then in its map of the rest (long pieces, pieces of many ids); BPE runs only on a miss, whose ids the
-    /// cache then keeps.
+    /// The ids of the piece `text[start..end]` with cache key `key` (see `piece_cache::key_in`; a longer piece
+    /// is looked up by its bytes): BPE runs only on a miss, whose ids the cache then keeps.
     #[inline(never)]
     fn encode_cached(
         &self,
@@ -447,11 +446,9 @@ impl Encoder {
         out: &mut Vec<u32>,
         cache: &mut PieceCache,
     ) -> Result<()> {
-        if cache.extend(key, out) {
-            return Ok(());
-        }
         let piece = &text[start..end];
-        if cache.extend_long(piece, out) {
+        let found = if key == piece_cache::NO_KEY { cache.extend_long(piece, out) } else { cache.extend(key, out) };
+        if found {
             return Ok(());
         }
         let at = out.len();
