@@ -1,19 +1,18 @@
 """Tokenizing a dataset into shards: streaming, batched on all cores, resumable, deterministic.
 
-Documents are read in order (`tokenforge.corpus` readers) and gathered into windows of about `window_bytes`;
-each window is encoded with `Tokenizer.encode_batch` (all cores, GIL released), EOS appended to each document,
-and packed when a context is set (`tokenforge.dataset.packing`). A shard is closed at the end of the first window
-that brings it to `shard_tokens` tokens, written atomically, and recorded in the manifest with the input position
-it reaches (file number, documents read in that file) and the running totals. Since windows and shards depend on
-the input alone, a rerun after a crash starts at the last recorded position and writes exactly the bytes an
-uninterrupted run would have. With `ray`, the windows are encoded (and packed) by Ray tasks and come back in
-order (`tokenforge.distributed`), so the shards are the same bytes.
+Documents are read in order (`tokenforge.corpus` readers) and gathered into windows of about `window_bytes`; each
+window is encoded with `Tokenizer.encode_batch`'s flat numpy output (all cores, GIL released, no Python list), EOS
+appended to each document, and packed when a context is set (`tokenforge.dataset.packing`). A shard is closed at
+the end of the first window that brings it to `shard_tokens` tokens, written atomically, and recorded in the
+manifest with the input position it reaches (file number, documents read in that file) and the running totals.
+Since windows and shards depend on the input alone, a rerun after a crash starts at the last recorded position and
+writes exactly the bytes an uninterrupted run would have. With `ray`, the windows are encoded (and packed) by Ray
+tasks and come back in order (`tokenforge.distributed`), so the shards are the same bytes.
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import os
 import queue
@@ -226,14 +225,14 @@ def prefetch(items: Iterator[Window], depth: int = 2) -> Iterator[Window]:
 def encode_window(
     tok: Tokenizer, texts: list[str], eos_id: int | None, dtype: np.dtype
 ) -> tuple[np.ndarray, np.ndarray]:
-    """`(flat tokens, n + 1 document offsets)` of `texts`, `eos_id` (if any) after each document."""
-    batch = tok.encode_batch(texts)
-    lengths = np.fromiter(map(len, batch), dtype=np.int64, count=len(batch))
-    flat = np.fromiter(itertools.chain.from_iterable(batch), dtype=dtype, count=int(lengths.sum()))
+    """`(flat tokens, n + 1 document offsets)` of `texts` (`encode_batch`'s numpy output), `eos_id` (if any)
+    after each document."""
+    ids, offsets = tok.encode_batch(texts, output="numpy")
+    flat = ids.astype(dtype, copy=False)
     if eos_id is not None:
-        flat = np.insert(flat, np.cumsum(lengths), eos_id)
-        lengths += 1
-    return flat, np.concatenate([[0], np.cumsum(lengths)])
+        flat = np.insert(flat, offsets[1:], eos_id)
+        offsets = offsets + np.arange(len(offsets))
+    return flat, offsets
 
 
 @dataclass
