@@ -23,7 +23,8 @@ const MAX_IDS: usize = 3;
 pub const MAX_LONG_PIECE: usize = 128;
 /// Bytes of ids and pieces the arenas hold at most.
 const SPILL_BUDGET: usize = 8 << 20;
-/// Ids copied at once from the spilled ids of a short piece (it has at most [`MAX_PIECE`]).
+/// Ids copied at once from the spilled ids of a short piece: the most a short piece's entry holds (BPE
+/// gives at most one id per byte; a model giving more for a short piece is not cached).
 const SPILL_COPY: usize = MAX_PIECE + 1;
 /// The top byte of a long piece's key (a short piece's is its length, 1..=[`MAX_PIECE`]).
 const LONG_TAG: u128 = 0x80 << 120;
@@ -358,10 +359,12 @@ impl PieceCache {
         }
     }
 
-    /// Caches the ids of the piece with `key` (not cached: the cache is full, or the ids would spill past the
-    /// budget).
+    /// Caches the ids of the piece with `key` (not cached: more than [`SPILL_COPY`] ids, the cache is full, or
+    /// the ids would spill past the budget).
     pub fn insert(&mut self, key: u128, ids: &[u32]) {
-        self.insert_entry(key, ids, &[]);
+        if ids.len() <= SPILL_COPY {
+            self.insert_entry(key, ids, &[]);
+        }
     }
 
     /// Caches the ids of a piece (not cached: empty, longer than [`MAX_LONG_PIECE`] bytes, or as for
@@ -528,6 +531,9 @@ mod tests {
         assert_eq!(cache.extend_homes(0, ends.len(), &mut out), ends.len());
         assert_eq!(out, want);
         // Where `out` has no room for the block of spilled ids, it stops before growing; `extend` reads them too.
+        let mut past = PieceCache::new(10);
+        past.insert(key(b"x").unwrap(), &[1; SPILL_COPY + 1]);
+        assert!(past.is_empty(), "more ids than one block copies");
         let mut tight = Vec::with_capacity(SPILL_COPY - 1);
         assert_eq!(cache.extend_homes(0, 1, &mut tight), 0);
         assert_eq!(tight.capacity(), SPILL_COPY - 1);
