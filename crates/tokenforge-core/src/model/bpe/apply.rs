@@ -12,12 +12,9 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use rustc_hash::FxHashMap;
-use smallvec::SmallVec;
 
+pub use crate::model::bpe::ranks::Ranks;
 use crate::model::bpe::Pair;
-
-/// Merge priorities: `pair → (rank, id of the merged token)`; the first rank of a pair wins.
-pub type Ranks = FxHashMap<Pair, (u32, u32)>;
 
 /// Pieces up to this many symbols use the scan (quadratic, but over a flat array of ranks).
 const SHORT_PIECE: usize = 256;
@@ -38,41 +35,83 @@ pub fn apply_merges_from(ranks: &Ranks, syms: &mut Vec<u32>, from: usize) {
     }
 }
 
-pub(super) fn rank(ranks: &Ranks, a: u32, b: u32) -> Option<(u32, u32)> {
-    ranks.get(&(a, b)).copied()
+/// Repeatedly merges the lowest-ranked adjacent pair (leftmost among equals) of `syms[from..]`. The symbols
+/// stay where they are, linked to their live neighbours, with the rank of the pair each one starts beside it
+/// (in arrays on the stack for pieces of up to [`STACK`] symbols): a merge looks up only the two pairs it
+/// changes and moves nothing; the survivors are packed once at the end.
+fn merge_short(ranks: &Ranks, all: &mut Vec<u32>, from: usize) {
+    let n = all.len() - from;
+    if n < 2 {
+        return;
+    }
+    let kept = if n <= STACK {
+        let (mut rank, mut new, mut next, mut prev) = ([0; STACK], [0; STACK], [0; STACK], [0; STACK]);
+        merge_linked(ranks, &mut all[from..], &mut rank[..n], &mut new[..n], &mut next[..n], &mut prev[..n])
+    } else {
+        let (mut rank, mut new, mut next, mut prev) = (vec![0; n], vec![0; n], vec![0; n], vec![0; n]);
+        merge_linked(ranks, &mut all[from..], &mut rank, &mut new, &mut next, &mut prev)
+    };
+    all.truncate(from + kept);
 }
 
-/// Repeatedly merges the lowest-ranked adjacent pair (leftmost among equals) of `syms[from..]`. The rank of
-/// every adjacent pair is kept beside the symbols (on the stack for pieces of up to 33 symbols), so a merge
-/// looks up only the two pairs it changes.
-fn merge_short(ranks: &Ranks, all: &mut Vec<u32>, from: usize) {
-    const NONE: (u32, u32) = (u32::MAX, 0);
-    let pair_rank = |a: u32, b: u32| rank(ranks, a, b).unwrap_or(NONE);
-    let mut pairs: SmallVec<[(u32, u32); 32]> = all[from..].windows(2).map(|w| pair_rank(w[0], w[1])).collect();
+/// Pieces of up to this many symbols merge in arrays on the stack.
+const STACK: usize = 32;
+
+/// [`merge_short`] on `syms` with room for `syms.len()` entries in each array; returns how many symbols are
+/// left, packed at the front of `syms`.
+fn merge_linked(
+    ranks: &Ranks,
+    syms: &mut [u32],
+    rank: &mut [u32],
+    new: &mut [u32],
+    next: &mut [u16],
+    prev: &mut [u16],
+) -> usize {
+    let n = syms.len();
+    let pair = |a: u32, b: u32| ranks.get((a, b)).unwrap_or((NO_RANK, 0));
+    // rank[i], new[i]: the pair that starts at live symbol i (NO_RANK: none; dead symbols and the last have
+    // none). next/prev link the live symbols (n: no next; u16::MAX: no previous).
+    for i in 0..n {
+        (rank[i], new[i]) = if i + 1 < n { pair(syms[i], syms[i + 1]) } else { (NO_RANK, 0) };
+        (next[i], prev[i]) = (i as u16 + 1, (i as u16).wrapping_sub(1));
+    }
     loop {
-        let mut at = usize::MAX;
-        let mut best = u32::MAX;
-        for (i, &(r, _)) in pairs.iter().enumerate() {
+        let (mut at, mut best) = (usize::MAX, NO_RANK);
+        for (i, &r) in rank.iter().enumerate() {
             if r < best {
-                best = r;
-                at = i;
+                (at, best) = (i, r);
             }
         }
         if at == usize::MAX {
-            return;
+            break;
         }
-        all[from + at] = pairs[at].1;
-        all.remove(from + at + 1);
-        pairs.remove(at);
-        let syms = &all[from..];
-        if at < pairs.len() {
-            pairs[at] = pair_rank(syms[at], syms[at + 1]);
-        }
-        if at > 0 {
-            pairs[at - 1] = pair_rank(syms[at - 1], syms[at]);
+        let gone = next[at] as usize;
+        let after = next[gone] as usize;
+        syms[at] = new[at];
+        rank[gone] = NO_RANK;
+        next[at] = after as u16;
+        (rank[at], new[at]) = if after < n {
+            prev[after] = at as u16;
+            pair(syms[at], syms[after])
+        } else {
+            (NO_RANK, 0)
+        };
+        let before = prev[at] as usize;
+        if before < n {
+            (rank[before], new[before]) = pair(syms[before], syms[at]);
         }
     }
+    let (mut kept, mut i) = (0, 0);
+    while i < n {
+        syms[kept] = syms[i];
+        kept += 1;
+        i = next[i] as usize;
+    }
+    kept
 }
+
+/// The rank of no pair.
+const NO_RANK: u32 = u32::MAX;
 
 /// Rank buckets in position order (see the module docs).
 fn merge_long(ranks: &Ranks, syms: &[u32], out: &mut Vec<u32>) {
@@ -88,7 +127,7 @@ fn merge_long(ranks: &Ranks, syms: &[u32], out: &mut Vec<u32>) {
         bucket.push(i);
     };
     for i in 0..n - 1 {
-        if let Some((r, _)) = rank(ranks, syms[i], syms[i + 1]) {
+        if let Some((r, _)) = ranks.get((syms[i], syms[i + 1])) {
             push(&mut buckets, &mut order, r, i as u32);
         }
     }
@@ -99,11 +138,11 @@ fn merge_long(ranks: &Ranks, syms: &[u32], out: &mut Vec<u32>) {
         }
         for &i in &positions {
             let Some((a, b)) = list.pair_at(i as usize) else { continue };
-            match rank(ranks, a, b) {
+            match ranks.get((a, b)) {
                 Some((pair_rank, new)) if pair_rank == r => {
                     let (left, right) = list.merge(i as usize, new);
                     for (at, pair) in [left, right].into_iter().flatten() {
-                        if let Some((r2, _)) = rank(ranks, pair.0, pair.1) {
+                        if let Some((r2, _)) = ranks.get(pair) {
                             if r2 <= r {
                                 return merge_heap(ranks, syms, out);
                             }
@@ -123,7 +162,7 @@ fn merge_heap(ranks: &Ranks, syms: &[u32], out: &mut Vec<u32>) {
     let mut list = Linked::new(syms);
     let mut heap = MergeHeap::new();
     for i in 0..syms.len() - 1 {
-        if let Some((r, _)) = rank(ranks, syms[i], syms[i + 1]) {
+        if let Some((r, _)) = ranks.get((syms[i], syms[i + 1])) {
             heap.push(Reverse(((r as u64) << 32) | i as u64));
         }
     }
@@ -140,11 +179,11 @@ pub(super) type MergeHeap = BinaryHeap<Reverse<u64>>;
 pub(super) fn merge_entry(ranks: &Ranks, list: &mut Linked, key: u64, heap: &mut MergeHeap) {
     let (r, i) = ((key >> 32) as u32, (key & 0xFFFF_FFFF) as usize);
     let Some((a, b)) = list.pair_at(i) else { return };
-    if let Some((pair_rank, new)) = rank(ranks, a, b) {
+    if let Some((pair_rank, new)) = ranks.get((a, b)) {
         if pair_rank == r {
             let (left, right) = list.merge(i, new);
             for (at, pair) in [left, right].into_iter().flatten() {
-                if let Some((r2, _)) = rank(ranks, pair.0, pair.1) {
+                if let Some((r2, _)) = ranks.get(pair) {
                     heap.push(Reverse(((r2 as u64) << 32) | at as u64));
                 }
             }

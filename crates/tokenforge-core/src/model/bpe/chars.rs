@@ -122,7 +122,7 @@ impl CharBpe {
             if tn.len() != ta.len() + tb.len() || !tn.starts_with(ta) || !tn.ends_with(tb) {
                 return Err(Error::InvalidModel(format!("merge ({a}, {b}) -> {new} does not concatenate its parts")));
             }
-            ranks.entry((a, b)).or_insert((rank, new));
+            ranks.insert_first((a, b), (rank, new));
         }
         for id in fallback.bytes.iter().flatten().chain(fallback.unk.iter()) {
             if *id != NO_ID && *id >= n {

@@ -7,7 +7,7 @@ use std::cmp::Reverse;
 
 use rand_xoshiro::rand_core::Rng;
 
-use crate::model::bpe::apply::{merge_entry, rank, Linked, MergeHeap, Ranks};
+use crate::model::bpe::apply::{merge_entry, Linked, MergeHeap, Ranks};
 use crate::model::unigram::uniform;
 
 /// Applies the merges of `ranks` to `syms[from..]` in place, each candidate merge skipped with probability
@@ -19,7 +19,7 @@ pub fn merge_with_dropout(ranks: &Ranks, syms: &mut Vec<u32>, from: usize, p: f6
     let piece = syms.split_off(from);
     let mut list = Linked::new(&piece);
     let mut heap: MergeHeap = (0..piece.len() - 1)
-        .filter_map(|i| rank(ranks, piece[i], piece[i + 1]).map(|(r, _)| Reverse(((r as u64) << 32) | i as u64)))
+        .filter_map(|i| ranks.get((piece[i], piece[i + 1])).map(|(r, _)| Reverse(((r as u64) << 32) | i as u64)))
         .collect();
     let mut skipped = Vec::new();
     while let Some(top) = heap.pop() {

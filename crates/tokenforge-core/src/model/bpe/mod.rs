@@ -1,11 +1,12 @@
 //! Byte-level BPE: the model and the one merge-list validator (`model.rs`), the one merge applier
 //! (`apply.rs`), the trainer (`trainer.rs`) with its token rules (`rules.rs`), the replay of a base model's
-//! merges before continued training (`replay.rs`), and merges recovered from a rank file (`recover.rs`); BPE-dropout (`dropout.rs`).
+//! merges before continued training (`replay.rs`), the merge priorities as flat tables (`ranks.rs`), and merges recovered from a rank file (`recover.rs`); BPE-dropout (`dropout.rs`).
 
 pub mod apply;
 pub mod chars;
 pub mod dropout;
 mod model;
+mod ranks;
 mod recover;
 pub(crate) mod replay;
 pub mod rules;

@@ -83,7 +83,7 @@ impl Bpe {
         }
         let mut ranks = Ranks::default();
         for (rank, &(pair, new)) in merges.iter().enumerate() {
-            ranks.entry(pair).or_insert((rank as u32, new));
+            ranks.insert_first(pair, (rank as u32, new));
         }
         Ok(Bpe { byte_ids, ranks, ignore_merges })
     }

@@ -42,7 +42,7 @@ pub fn recover_merges(tokens: &[Vec<u8>]) -> Vec<Option<Pair>> {
         }
         out[id] = parts_of(&ranks, token);
         for pair in splits(token) {
-            ranks.entry(pair).or_insert((id as u32, id as u32));
+            ranks.insert_first(pair, (id as u32, id as u32));
         }
     }
     // All ranks but the token's own (two parts are the answer, not something to merge).
@@ -50,11 +50,14 @@ pub fn recover_merges(tokens: &[Vec<u8>]) -> Vec<Option<Pair>> {
         if token.len() >= 2 && out[id].is_none() {
             let mine: Vec<Pair> = splits(token)
                 .into_iter()
-                .filter(|pair| ranks.get(pair).is_some_and(|&(_, new)| new == id as u32))
+                .filter(|&pair| ranks.get(pair).is_some_and(|(_, new)| new == id as u32))
                 .collect();
-            let own: Vec<(Pair, (u32, u32))> = mine.iter().filter_map(|pair| ranks.remove_entry(pair)).collect();
+            let own: Vec<(Pair, (u32, u32))> =
+                mine.iter().filter_map(|&pair| Some((pair, ranks.remove(pair)?))).collect();
             out[id] = parts_of(&ranks, token);
-            ranks.extend(own);
+            for (pair, merge) in own {
+                ranks.insert_first(pair, merge);
+            }
         }
     }
     out

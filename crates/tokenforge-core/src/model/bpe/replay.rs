@@ -22,10 +22,10 @@ pub(crate) struct Replay {
 
 impl Replay {
     pub(crate) fn new(model: &BpeModel, byte_ids: [u32; 256]) -> Self {
-        let mut ranks: Ranks = FxHashMap::default();
+        let mut ranks = Ranks::default();
         let mut joins = vec![0u64; 256 * 256 / 64];
         for (r, &((a, b), new)) in model.merges.iter().enumerate() {
-            ranks.entry((a, b)).or_insert((r as u32, new));
+            ranks.insert_first((a, b), (r as u32, new));
             let (left, right) = (&model.vocab[a as usize], &model.vocab[b as usize]);
             if let (Some(&x), Some(&y)) = (left.last(), right.first()) {
                 let bit = x as usize * 256 + y as usize;
