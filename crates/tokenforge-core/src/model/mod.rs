@@ -110,6 +110,17 @@ impl Model {
         }
     }
 
+    /// Appends the ids of a pre-token that is not a token (the encoder's cache answers every short token that
+    /// the model emits whole): byte-level BPE skips its whole-token lookup; other families as
+    /// [`encode_piece`](Self::encode_piece).
+    #[inline]
+    pub fn encode_non_token(&self, vocab: &Vocab, piece: &[u8], out: &mut Vec<u32>) -> Result<()> {
+        match self {
+            Model::Bpe(m) => m.merge_piece(piece, out),
+            _ => self.encode_piece(vocab, piece, out),
+        }
+    }
+
     /// The bytes behind `ids`: the tokens' bytes, except where a model decodes otherwise (the hybrid).
     pub fn decode(&self, vocab: &Vocab, ids: &[u32]) -> Result<Vec<u8>> {
         if let Model::Hybrid(m) = self {

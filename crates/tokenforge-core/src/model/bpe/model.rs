@@ -102,6 +102,13 @@ impl Bpe {
                 return Ok(());
             }
         }
+        self.merge_piece(piece, out)
+    }
+
+    /// Appends the ids of a pre-token that is known not to be a token (or the model merges tokens too): its
+    /// bytes, merged.
+    #[inline]
+    pub fn merge_piece(&self, piece: &[u8], out: &mut Vec<u32>) -> Result<()> {
         self.push_bytes(piece, out)?;
         apply_merges_from(&self.ranks, out, out.len() - piece.len());
         Ok(())
