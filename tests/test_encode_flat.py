@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -61,6 +63,19 @@ def test_file_and_buffer_agree_and_bytes_stay_exact(tmp_path, small_tokenizer):
     assert got == rows(*small_tokenizer.encode_buffer(data, separator=b"\n\n"))
     assert [small_tokenizer.decode_bytes(ids) for ids in got] == data.split(b"\n\n")
     assert rows(*small_tokenizer.encode_file(path)) == [small_tokenizer.encode_bytes(data)]
+
+
+def test_a_file_of_many_read_chunks_is_read_whole(tmp_path, small_tokenizer):
+    """A file is read in chunks of 1 MiB on all cores: none lost, none out of place."""
+    rng = random.Random(5)
+    words = ["the", "cat", "sat", "\n\n", "naïve", "日本", "42"]
+    data = " ".join(rng.choice(words) for _ in range(700_000)).encode()
+    assert len(data) > 3 * (1 << 20)
+    path = tmp_path / "big.txt"
+    path.write_bytes(data)
+    got = small_tokenizer.encode_file(path, separator="\n\n")
+    want = small_tokenizer.encode_buffer(data, separator="\n\n")
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
 
 
 def test_an_empty_file_has_no_documents_and_a_directory_is_reported(tmp_path, small_tokenizer):

@@ -426,8 +426,8 @@ class Tokenizer(_core.TokenizerBase):
     def encode_file(
         self, path: str | os.PathLike, separator: bytes | str | None = None, allowed_special: AllowedSpecial = None
     ) -> FlatIds:
-        """Token ids of the documents of a file (see `encode_buffer`): memory-mapped, split and encoded in Rust
-        on all cores (the file must not shrink meanwhile)."""
+        """Token ids of the documents of a file (see `encode_buffer`): read, split and encoded in Rust on all
+        cores."""
         from tokenforge.corpus.files import input_error
 
         try:

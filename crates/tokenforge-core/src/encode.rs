@@ -45,6 +45,13 @@ pub struct Encoder {
     caches: Mutex<Vec<PieceCache>>,
 }
 
+/// Room for the ids of `bytes` bytes of text: 3 per 8 bytes (and a few). gpt2 gives more than 1 per 3 bytes
+/// on half of heldout_5M's 100 KB items, and a `Vec` outgrowing its room is copied whole (callgrind: ~2% of
+/// such a call).
+fn id_room(bytes: usize) -> usize {
+    bytes * 3 / 8 + 16
+}
+
 /// Most pieces one cache holds (32 bytes each, in a table of at most twice as many slots).
 const CACHE_ENTRIES: usize = 1 << 19;
 
@@ -119,7 +126,7 @@ impl Encoder {
     /// Encodes arbitrary bytes, no special or added tokens (exact round trip through [`decode`](Self::decode)
     /// for byte-level models; with a normalizer, bytes that are not UTF-8 are read as U+FFFD).
     pub fn encode_bytes(&self, data: &[u8]) -> Result<Vec<u32>> {
-        let mut out = Vec::with_capacity(data.len() / 3);
+        let mut out = Vec::with_capacity(id_room(data.len()));
         self.encode_into(data, &mut out)?;
         Ok(out)
     }
@@ -165,9 +172,7 @@ impl Encoder {
 
     /// Encodes text, mapping the tokens `allowed` matches (see [`special_matcher`](Self::special_matcher)).
     pub fn encode(&self, text: &str, allowed: &SpecialMatcher) -> Result<Vec<u32>> {
-        // Room for 3 ids per 8 bytes (and a few): gpt2 gives more than 1 per 3 bytes on half of heldout_5M's
-        // 100 KB items, and a `Vec` outgrowing its room is copied whole (callgrind: ~2% of such a call).
-        let mut out = Vec::with_capacity(text.len() * 3 / 8 + 16);
+        let mut out = Vec::with_capacity(id_room(text.len()));
         self.with_cache(|cache| self.encode_with(text, allowed, &mut out, &mut Scratch::new(cache)))?;
         Ok(out)
     }
@@ -214,7 +219,7 @@ impl Encoder {
         let done = self.in_order(tasks.len().saturating_sub(1), |t, cache| {
             let units = &units[tasks[t]..tasks[t + 1]];
             let bytes: usize = units.iter().map(|&(_, lo, hi)| hi - lo).sum();
-            let mut ids = Vec::with_capacity(bytes / 3);
+            let mut ids = Vec::with_capacity(id_room(bytes));
             let mut ends = Vec::with_capacity(units.len());
             let mut scratch = Scratch::new(cache);
             for &(k, lo, hi) in units {
@@ -379,7 +384,7 @@ impl Encoder {
     /// The ids of consecutive texts, one after the other in one buffer.
     fn encode_run(&self, texts: &[&str], allowed: &SpecialMatcher, cache: &mut PieceCache) -> Result<Run> {
         let size: usize = texts.iter().map(|t| t.len()).sum();
-        let mut run = Run { ids: Vec::with_capacity(size / 3), ends: Vec::with_capacity(texts.len()) };
+        let mut run = Run { ids: Vec::with_capacity(id_room(size)), ends: Vec::with_capacity(texts.len()) };
         let mut scratch = Scratch::new(cache);
         for t in texts {
             self.encode_with(t, allowed, &mut run.ids, &mut scratch)?;

@@ -7,6 +7,7 @@ pub mod bytes;
 pub mod count;
 pub mod encode;
 pub mod error;
+pub mod huge_pages;
 pub mod interrupt;
 pub mod mixture;
 pub mod model;

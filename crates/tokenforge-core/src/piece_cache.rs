@@ -13,6 +13,7 @@
 //! ([`long_key`]), their bytes and ids in the arenas, checked with one comparison; the arenas stay within a
 //! byte budget. One cache belongs to one thread at a time: the encoder keeps a pool and hands each call
 //! (each batch worker) its own.
+use crate::huge_pages::huge_room;
 use crate::pretokenize::BATCH;
 
 /// Longest piece the cache holds, in bytes.
@@ -66,35 +67,16 @@ pub struct PieceCache {
 
 impl Clone for PieceCache {
     fn clone(&self) -> Self {
-        let mut slots = room(self.slots.len());
+        let mut slots = huge_room(self.slots.len());
         slots.extend_from_slice(&self.slots);
         PieceCache { slots, spill: self.spill.clone(), pieces: self.pieces.clone(), batch: self.batch.clone(), ..*self }
     }
 }
 
-/// `len` empty slots (see [`room`]).
+/// `len` empty slots, on huge pages where the kernel can.
 fn table(len: usize) -> Vec<Entry> {
-    let mut slots = room(len);
+    let mut slots = huge_room(len);
     slots.resize(len, Entry::default());
-    slots
-}
-
-/// Room for `len` slots, not yet written. On Linux the kernel is asked to back it with huge pages (2 MiB)
-/// before it is first written: a table of several MiB in 4 KiB pages misses the TLB on most probes.
-fn room(len: usize) -> Vec<Entry> {
-    let slots = Vec::with_capacity(len);
-    #[cfg(target_os = "linux")]
-    if len * std::mem::size_of::<Entry>() >= 2 << 20 {
-        extern "C" {
-            fn madvise(addr: *mut std::ffi::c_void, len: usize, advice: i32) -> i32;
-        }
-        const MADV_HUGEPAGE: i32 = 14;
-        let start = slots.as_ptr() as usize;
-        let from = start.next_multiple_of(4096);
-        let end = start + len * std::mem::size_of::<Entry>();
-        // SAFETY: the range lies within the allocation of `slots`; the advice changes no contents.
-        unsafe { madvise(from as *mut std::ffi::c_void, end - from, MADV_HUGEPAGE) };
-    }
     slots
 }
 

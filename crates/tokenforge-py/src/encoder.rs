@@ -12,7 +12,7 @@ use tokenforge_core::model::Vocab;
 use tokenforge_core::pretokenize::Pretokenizer as CorePretokenizer;
 
 use crate::convert::{as_bytes, to_py, utf8};
-use crate::mapped::FileBytes;
+use crate::file_bytes::read_file;
 use crate::model::ModelSpec;
 use crate::normalize::NormalizerSpec;
 use crate::unigram::sample_each;
@@ -317,7 +317,7 @@ impl Encoder {
     }
 
     /// Ids of the documents of a file, as [`encode_buffer`](Self::encode_buffer) gives them for its bytes
-    /// (memory-mapped, split and encoded on all cores without the GIL). An unreadable file raises `OSError`.
+    /// (read, split and encoded on all cores without the GIL). An unreadable file raises `OSError`.
     #[pyo3(signature = (path, separator=None, allowed=None, all_special=false))]
     fn encode_file<'py>(
         &self,
@@ -327,8 +327,8 @@ impl Encoder {
         allowed: Option<Vec<String>>,
         all_special: bool,
     ) -> PyResult<FlatArrays<'py>> {
-        let data = py.allow_threads(|| FileBytes::open(&path))?;
-        self.encode_buffer(py, data.bytes(), separator, allowed, all_special)
+        let data = py.allow_threads(|| read_file(&path))?;
+        self.encode_buffer(py, &data, separator, allowed, all_special)
     }
 
     /// The bytes behind `ids`.
