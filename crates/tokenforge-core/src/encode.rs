@@ -40,6 +40,8 @@ pub struct Encoder {
     ordinary: SpecialMatcher,
     /// What every piece cache starts from: the short tokens themselves (when the model emits them whole).
     seed: PieceCache,
+    /// Whether `seed` holds every token of up to 15 bytes (then a short piece the cache misses is no token).
+    seeded: bool,
     /// Piece caches not in use: a call (a batch worker) takes one and gives it back, so what one call
     /// learned serves the next.
     caches: Mutex<Vec<PieceCache>>,
@@ -85,17 +87,20 @@ impl Encoder {
         let added = as_text(added)?;
         let ordinary = SpecialMatcher::new(added.iter())?;
         let mut seed = PieceCache::new(CACHE_ENTRIES);
+        let mut short_tokens = 0;
         if model.emits_tokens_whole() {
             for (id, tok) in vocab.tokens().iter().enumerate() {
                 if let (Some(key), Some(first)) = (piece_cache::key(tok), vocab.id(tok)) {
                     if first == id as u32 {
                         seed.insert(key, &[first]);
+                        short_tokens += 1;
                     }
                 }
             }
         }
+        let seeded = model.emits_tokens_whole() && seed.len() == short_tokens;
         let caches = Mutex::new(Vec::new());
-        Ok(Encoder { vocab, model, normalizer, pre, specials, added, ordinary, seed, caches })
+        Ok(Encoder { vocab, model, normalizer, pre, specials, added, ordinary, seed, seeded, caches })
     }
 
     /// Number of ids.
@@ -459,7 +464,11 @@ impl Encoder {
             return Ok(());
         }
         let at = out.len();
-        self.encode_piece(piece, out)?;
+        if key != piece_cache::NO_KEY && self.seeded {
+            self.model.encode_non_token(&self.vocab, piece, out)?;
+        } else {
+            self.encode_piece(piece, out)?;
+        }
         cache.insert_piece(piece, &out[at..]);
         Ok(())
     }
