@@ -38,7 +38,10 @@ pub struct Encoder {
     added: Vec<(String, u32)>,
     /// Matches the added tokens alone.
     ordinary: SpecialMatcher,
-    /// What every piece cache starts from: the short tokens themselves (when the model emits them whole).
+    /// The short tokens themselves (when the model emits them whole), shared: a cache that misses a piece
+    /// looks here before running the model, and keeps what it found. (Each cache used to start as a copy of
+    /// it: 8-16 MiB per cache, most of it tokens a text never uses, so every probe ranged over a table
+    /// several times larger than the pieces seen.)
     seed: PieceCache,
     /// Whether `seed` holds every token of up to 15 bytes (then a short piece the cache misses is no token).
     seeded: bool,
@@ -187,10 +190,10 @@ impl Encoder {
         f(&mut self.cache())
     }
 
-    /// A piece cache of the pool (a new one if all are in use), given back when dropped.
+    /// A piece cache of the pool (a new, empty one if all are in use), given back when dropped.
     fn cache(&self) -> CacheGuard<'_> {
         let taken = self.caches.lock().map(|mut pool| pool.pop()).unwrap_or(None);
-        CacheGuard { pool: &self.caches, cache: Some(taken.unwrap_or_else(|| self.seed.clone())) }
+        CacheGuard { pool: &self.caches, cache: Some(taken.unwrap_or_else(|| PieceCache::new(CACHE_ENTRIES))) }
     }
 
     /// Encodes many documents on all cores into one flat buffer (see [`Flat`]). Documents are taken in tasks
@@ -434,6 +437,12 @@ impl Encoder {
         cache: &mut PieceCache,
     ) -> Result<()> {
         cache.take_batch(text, start, ends);
+        // While the cache is learning tokens, the shared table's slots are probed too: ask for them now.
+        if std::mem::take(&mut cache.learning) {
+            for k in 0..ends.len() {
+                self.seed.prefetch_hash(cache.batch_hash(k));
+            }
+        }
         let mut k = 0;
         loop {
             k += cache.extend_homes(k, ends.len(), out);
@@ -447,7 +456,8 @@ impl Encoder {
     }
 
     /// The ids of the piece `text[start..end]` with cache key `key` (see `piece_cache::key_in`; a longer piece
-    /// is looked up by its bytes): BPE runs only on a miss, whose ids the cache then keeps.
+    /// is looked up by its bytes), then in the shared table of short tokens: the model runs only on a miss of
+    /// both; the cache keeps what was found either way.
     #[inline(never)]
     fn encode_cached(
         &self,
@@ -464,6 +474,11 @@ impl Encoder {
             return Ok(());
         }
         let at = out.len();
+        if key != piece_cache::NO_KEY && self.seed.extend(key, out) {
+            cache.learning = true;
+            cache.insert(key, &out[at..]);
+            return Ok(());
+        }
         if key != piece_cache::NO_KEY && self.seeded {
             self.model.encode_non_token(&self.vocab, piece, out)?;
         } else {

@@ -63,14 +63,9 @@ pub struct PieceCache {
     pieces: Vec<u8>,
     /// The keys and hashes of the batch of pieces being encoded (see [`take_batch`](Self::take_batch)).
     batch: Box<[(u128, u64); BATCH]>,
-}
-
-impl Clone for PieceCache {
-    fn clone(&self) -> Self {
-        let mut slots = huge_room(self.slots.len());
-        slots.extend_from_slice(&self.slots);
-        PieceCache { slots, spill: self.spill.clone(), pieces: self.pieces.clone(), batch: self.batch.clone(), ..*self }
-    }
+    /// Whether the encoder found a piece of the last batch in its shared table of tokens (this cache is still
+    /// learning them; the encoder then prefetches that table's slots for the next batch too).
+    pub learning: bool,
 }
 
 /// `len` empty slots, on huge pages where the kernel can.
@@ -179,7 +174,7 @@ pub fn long_key(piece: &[u8]) -> u128 {
 impl PieceCache {
     /// An empty cache that will hold at most `cap` entries.
     pub fn new(cap: usize) -> Self {
-        let bits = 12;
+        let bits = 16;
         PieceCache {
             slots: table(1 << bits),
             bits,
@@ -188,6 +183,7 @@ impl PieceCache {
             spill: Vec::new(),
             pieces: Vec::new(),
             batch: Box::new([(0, 0); BATCH]),
+            learning: true,
         }
     }
 
@@ -230,6 +226,18 @@ impl PieceCache {
             keep(k, key_in(text, start, end));
             start = end;
         }
+    }
+
+    /// The hash of piece `k` of the batch (see [`take_batch`](Self::take_batch)).
+    #[inline(always)]
+    pub fn batch_hash(&self, k: usize) -> u64 {
+        self.batch[k].1
+    }
+
+    /// Asks for the line of the home slot of a key with hash `h` to be loaded.
+    #[inline(always)]
+    pub fn prefetch_hash(&self, h: u64) {
+        prefetch(self.slots.as_ptr().wrapping_add((h >> (64 - self.bits)) as usize));
     }
 
     /// The key of piece `k` of the batch (see [`take_batch`](Self::take_batch)).
