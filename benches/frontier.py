@@ -18,10 +18,8 @@ Rows (MB/s = 10^6 UTF-8 bytes per second, median of the runs; `x gt` = ratio to 
   train BPE training on a corpus file with the GPT-2 pattern (seconds; merges compared with gigatoken's)
 One-thread rows run in a child process with RAYON_NUM_THREADS=1, batch and file rows with --threads.
 
-Last figures: README, "With the piece cache's batch loop" (76e68f4, load 2.2: one thread warm, numpy output
-0.96/1.08/0.98x gigatoken on paragraphs, 1.04/0.96/0.95x on 100 KB documents, cl100k/gpt2/o200k; lists about
-half of that on documents; batch 0.82-1.18x). Where the instructions go and what each step changed:
-docs/benchmarks.md, "Encoding loop, instruction counts".
+Last figures: README's frontier table (a quiet run of every row). Where the instructions go and what each step
+changed: docs/benchmarks.md, "Encoding loop, instruction counts" and "Frontier runs, step by step".
 
     python benches/frontier.py [--rows one fresh batch file train] [--vocab cl100k gpt2 o200k] [--runs 5] [--threads 2]
 """
@@ -265,9 +263,10 @@ def timed(runners: dict[str, Callable[[], object]], runs: int, before: Callable[
     """Wall seconds of each runner, alternating, `runs` times (`before(name)` untimed before each)."""
     walls: dict[str, list[float]] = {n: [] for n in runners}
     for _ in range(runs):
-        for name, run in runners.items():
+        for name in list(runners):
             if before:
                 before(name)
+            run = runners[name]  # after `before`, which may replace it (a fresh instance)
             t = time.perf_counter()
             run()
             walls[name].append(time.perf_counter() - t)
