@@ -63,7 +63,7 @@ fn key((a, b): Pair) -> u64 {
 
 #[inline(always)]
 fn dense_index((a, b): Pair) -> Option<usize> {
-    (a < DENSE && b < DENSE).then_some((a * DENSE + b) as usize)
+    (a < DENSE && b < DENSE).then(|| (a * DENSE + b) as usize)
 }
 
 impl Ranks {
