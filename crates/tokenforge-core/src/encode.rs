@@ -251,36 +251,41 @@ impl Encoder {
         Ok(Flat { ids: concat(done.into_iter().map(|(ids, _)| ids).collect()), offsets })
     }
 
-    /// `work(t, cache)` for the tasks `0..tasks`, results in task order. Every core takes the next task when it
-    /// is done with one (each with a piece cache of the pool), so the cores finish within about one task of each
-    /// other; rayon's halving of an index range leaves a core a run of several tasks that the other, idle,
-    /// cannot take.
+    /// `work(t, cache)` for the tasks `0..tasks`, results in task order (see [`each_task`](Self::each_task)).
     fn in_order<T: Send>(
         &self,
         tasks: usize,
         work: impl Fn(usize, &mut PieceCache) -> Result<T> + Sync,
     ) -> Result<Vec<T>> {
-        let next = AtomicUsize::new(0);
         let done = Mutex::new(Vec::with_capacity(tasks));
-        rayon::scope(|s| {
-            for _ in 0..rayon::current_num_threads().min(tasks) {
-                s.spawn(|_| {
-                    let mut cache = self.cache();
-                    let mut mine = Vec::new();
-                    loop {
-                        let t = next.fetch_add(1, Ordering::Relaxed);
-                        if t >= tasks {
-                            break;
-                        }
-                        mine.push((t, work(t, &mut cache)));
-                    }
-                    done.lock().unwrap_or_else(PoisonError::into_inner).extend(mine);
-                });
-            }
+        self.each_task(tasks, |t, cache| {
+            let result = work(t, cache);
+            done.lock().unwrap_or_else(PoisonError::into_inner).push((t, result));
+            true
         });
         let mut done = done.into_inner().unwrap_or_else(PoisonError::into_inner);
         done.sort_unstable_by_key(|&(t, _)| t);
         done.into_iter().map(|(_, r)| r).collect()
+    }
+
+    /// Runs `work(t, cache)` for the tasks `0..tasks` on all cores until it returns false. Every core takes the
+    /// next task when it is done with one (each with a piece cache of the pool), so tasks start in about their
+    /// order and the cores finish within about one task of each other; rayon's halving of an index range leaves
+    /// a core a run of several tasks that the other, idle, cannot take.
+    fn each_task(&self, tasks: usize, work: impl Fn(usize, &mut PieceCache) -> bool + Sync) {
+        let next = AtomicUsize::new(0);
+        rayon::scope(|s| {
+            for _ in 0..rayon::current_num_threads().min(tasks) {
+                s.spawn(|_| {
+                    self.with_cache(|cache| loop {
+                        let t = next.fetch_add(1, Ordering::Relaxed);
+                        if t >= tasks || !work(t, cache) {
+                            break;
+                        }
+                    })
+                });
+            }
+        });
     }
 
     /// Appends the ids of `text` to `out`.
@@ -352,22 +357,8 @@ impl Encoder {
         allowed: &SpecialMatcher,
         deliver: impl Fn(usize, Result<Run>) -> bool + Sync,
     ) {
-        let runs = bounds.len().saturating_sub(1);
-        let next = AtomicUsize::new(0);
-        rayon::scope(|s| {
-            for _ in 0..rayon::current_num_threads() {
-                s.spawn(|_| {
-                    self.with_cache(|cache| loop {
-                        let k = next.fetch_add(1, Ordering::Relaxed);
-                        if k >= runs {
-                            break;
-                        }
-                        if !deliver(k, self.encode_run(&texts[bounds[k]..bounds[k + 1]], allowed, cache)) {
-                            break;
-                        }
-                    })
-                });
-            }
+        self.each_task(bounds.len().saturating_sub(1), |k, cache| {
+            deliver(k, self.encode_run(&texts[bounds[k]..bounds[k + 1]], allowed, cache))
         });
     }
 
@@ -474,12 +465,11 @@ impl Encoder {
             return Ok(());
         }
         let at = out.len();
-        if key != piece_cache::NO_KEY && self.seed.extend(key, out) {
+        if key == piece_cache::NO_KEY {
+            self.encode_piece(piece, out)?;
+        } else if self.seed.extend(key, out) {
             cache.learning = true;
-            cache.insert(key, &out[at..]);
-            return Ok(());
-        }
-        if key != piece_cache::NO_KEY && self.seeded {
+        } else if self.seeded {
             self.model.encode_non_token(&self.vocab, piece, out)?;
         } else {
             self.encode_piece(piece, out)?;

@@ -392,10 +392,9 @@ impl TokenizerBase {
             if let (true, Ok(text)) = (slf.getattr(intern!(py, "_py_normalizer"))?.is_none(), text.to_str()) {
                 let encoder = slf.getattr(intern!(py, "_encoder"))?;
                 let encoder = encoder.downcast::<Encoder>()?.get();
-                let ids = encoder.ids(py, text, None, false)?;
                 return Ok(match numpy {
-                    true => ids.into_pyarray(py).into_any(),
-                    false => encoder.to_list(py, &ids).into_any(),
+                    true => encoder.encode_array(py, text, None, false)?.into_any(),
+                    false => encoder.encode(py, text, None, false)?.into_any(),
                 });
             }
         }
