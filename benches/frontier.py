@@ -16,12 +16,17 @@ Rows (MB/s = 10^6 UTF-8 bytes per second, median of the runs; `x gt` = ratio to 
         `encode_files(TextFileSource([path], separator=...))`, tokie's `encode_files([path], separator=...)`.
         Timed: the whole call (reading the warm file, splitting, encoding, the output arrays), repeated as in batch
   train BPE training on a corpus file with the GPT-2 pattern (seconds; merges compared with gigatoken's)
-One-thread rows run in a child process with RAYON_NUM_THREADS=1, batch and file rows with --threads.
+  load  a new instance from the vocabulary's file (milliseconds): ours `Tokenizer.from_tiktoken(path,
+        pattern=...)`, gigatoken's `Tokenizer.from_tiktoken(path, pretokenizer=...)`, splintr's
+        `Tokenizer.from_bytes(file bytes, pattern)` on the same `.tiktoken` file (the collector run and the
+        previous instance freed before each, untimed); ids of the new instance checked against tiktoken's
+One-thread rows run in a child process with RAYON_NUM_THREADS=1, batch, file, train and load rows with --threads.
 
 Last figures: README's frontier table (a quiet run of every row). Where the instructions go and what each step
 changed: docs/benchmarks.md, "Encoding loop, instruction counts" and "Frontier runs, step by step".
 
-    python benches/frontier.py [--rows one fresh batch file train] [--vocab cl100k gpt2 o200k] [--runs 5] [--threads 2]
+    python benches/frontier.py [--rows one fresh batch file train load] [--vocab cl100k gpt2 o200k] [--runs 5]
+                               [--threads 2]
 """
 
 from __future__ import annotations
@@ -367,6 +372,37 @@ def train_rows(corpus: str, sizes: Sequence[int], runs: int) -> list[list[object
     return rows
 
 
+# The libraries whose constructor reads the `.tiktoken` file itself.
+LOADERS = ("tokenforge", "gigatoken", "splintr")
+
+
+def load_rows(vocab: str, runs: int, libs: Sequence[str]) -> list[list[object]]:
+    """Seconds to make a new instance of each library from the rank file of `vocab`, alternating."""
+    L = Libraries(vocab)
+    names = [n for n in LOADERS if n in libs]
+    texts = read_documents("heldout_5M.txt")[:200]
+    tik = L.make("tiktoken")
+    want = [tik.encode_ordinary(t) for t in texts]
+    bad = {n: mismatches([list(ids) for ids in one_loop(n, L.make(n))(texts)], want) for n in names}
+    walls: dict[str, list[float]] = {n: [] for n in names}
+    for _ in range(runs):
+        for n in names:
+            gc.collect()
+            t = time.perf_counter()
+            inst = L.make(n)
+            walls[n].append(time.perf_counter() - t)
+            del inst
+    secs = {n: Spread([w * 1000 for w in ws]) for n, ws in walls.items()}
+    gt = secs.get("gigatoken")
+    rows = []
+    for n in names:
+        ratio = f"{gt.median / secs[n].median:.2f}×" if gt else "-"
+        ids = "yes" if bad[n] == 0 else f"NO ({bad[n]} of {len(texts)} differ)"
+        rows.append([vocab, "rank file", "load", n, secs[n].fmt(0) + " ms", ratio, ids])
+    print(f"  load {vocab}: " + ", ".join(f"{n} {s.median:.0f} ms" for n, s in secs.items()), flush=True)
+    return rows
+
+
 def child(args: argparse.Namespace, mode: str, threads: int) -> list[list[object]]:
     """Runs one mode in a child process with `threads` Rust threads; returns its rows."""
     env = dict(os.environ, RAYON_NUM_THREADS=str(threads), TOKENIZERS_PARALLELISM="true" if threads > 1 else "false")
@@ -382,7 +418,7 @@ def child(args: argparse.Namespace, mode: str, threads: int) -> list[list[object
 def main() -> None:
     """Parses the flags, runs each mode in its child and prints the table."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    modes = ["one", "fresh", "batch", "file", "train"]
+    modes = ["one", "fresh", "batch", "file", "train", "load"]
     ap.add_argument("--rows", nargs="+", choices=modes, default=["one", "fresh", "batch", "file"])
     ap.add_argument("--vocab", nargs="+", choices=sorted(OURS_PRESET), default=["cl100k", "gpt2"])
     ap.add_argument("--libs", nargs="+", choices=LIBS, default=LIBS)
@@ -395,6 +431,8 @@ def main() -> None:
     if args.child:
         if args.child == "train":
             rows = train_rows(args.corpus, args.train_sizes, args.runs)
+        elif args.child == "load":
+            rows = [r for v in args.vocab for r in load_rows(v, args.runs, args.libs)]
         else:
             rows = [r for v in args.vocab for r in encode_rows(v, args.child, args.runs, args.libs)]
         print("ROWS " + json.dumps(rows))
@@ -403,10 +441,10 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()}")
     rows = []
     for mode in args.rows:
-        threads = args.threads if mode in ("batch", "file", "train") else 1
+        threads = args.threads if mode in ("batch", "file", "train", "load") else 1
         rows += child(args, mode, threads)
     print(f"load average after: {os.getloadavg()}")
-    print(f"\n{args.runs} alternating runs; MB/s median (min–max); train in seconds; x gt = vs gigatoken")
+    print(f"\n{args.runs} alternating runs; MB/s median (min–max); train, load in time; x gt = vs gigatoken")
     print(table(["vocab", "items", "mode", "library", "MB/s", "x gt", "ids = tiktoken"], rows))
 
 

@@ -141,11 +141,9 @@ def reachable_ranks(path: Path) -> tuple[Path, int]:
     lower-ranked tokens kept), and how many were left out. Llama-3's added tokens include some that cannot be
     made so (its extension is not one BPE run continuing cl100k's merges)."""
     ranks = parse_tiktoken(path.read_bytes(), str(path))
-    vocab = [b""] * (max(ranks.values()) + 1)
-    for token, rank in ranks.items():
-        vocab[rank] = token
-    parts = _core.recover_merges(vocab)
-    kept = {t: r for t, r in sorted(ranks.items(), key=lambda e: e[1]) if len(t) == 1 or parts[r] is not None}
+    vocab = ranks.vocab(ranks.max_rank + 1)
+    made = {n for _, n in _core.recover_merges(vocab)}
+    kept = {t: r for r, t in enumerate(vocab) if len(t) == 1 or r in made}
     out = path.with_suffix(".reachable.tiktoken")
     if not out.exists():
         out.write_text("".join(f"{base64.b64encode(t).decode()} {r}\n" for t, r in kept.items()), encoding="utf-8")

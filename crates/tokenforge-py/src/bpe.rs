@@ -1,15 +1,15 @@
 //! Binding of `tokenforge_core::model::bpe`: the BPE model spec, training merges from pre-token counts,
-//! merges recovered from a rank file.
+//! `.tiktoken` rank files read and their merges recovered.
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use tokenforge_core::model::bpe::rules::TokenRules;
 use tokenforge_core::model::bpe::trainer::{self, BpeConfig};
-use tokenforge_core::model::bpe::{self as core_bpe, Bpe};
+use tokenforge_core::model::bpe::{self as core_bpe, Bpe, RankFileError};
 use tokenforge_core::model::{Model, Vocab};
 use tokenforge_core::Result;
 
-use crate::convert::{to_py, Merges};
+use crate::convert::{error, to_py, Merges, Tokens};
 use crate::counting::WordCounter;
 use crate::interrupt::{interruptible, Progress};
 
@@ -39,15 +39,63 @@ impl BpeModel {
 
 /// Checks a merge list against a vocabulary (`TokenizerFileError` naming the first bad merge).
 #[pyfunction]
-fn validate_merges(vocab: Vec<Vec<u8>>, merges: Merges) -> PyResult<()> {
-    core_bpe::validate_merges(&vocab, &merges).map_err(to_py)
+fn validate_merges(vocab: Tokens, merges: Merges) -> PyResult<()> {
+    core_bpe::validate_merges(&vocab.0, &merges).map_err(to_py)
 }
 
-/// For each id of `tokens` (bytes by rank, empty for unused ids), the `(left, right)` pair whose merge makes it,
-/// or None (single bytes, empty ids, tokens the lower ranks' merges do not leave in two parts).
+/// The merge list of rank-ordered BPE over `tokens` (bytes by rank, empty for unused ids): `((left, right), id)`
+/// for each id the merge of two parts makes, in id order (none for single bytes, empty ids and tokens that no
+/// two parts make).
 #[pyfunction]
-fn recover_merges(py: Python<'_>, tokens: Vec<Vec<u8>>) -> Vec<Option<(u32, u32)>> {
-    py.allow_threads(|| core_bpe::recover_merges(&tokens))
+fn recover_merges(py: Python<'_>, tokens: Tokens) -> Merges {
+    let parts = py.allow_threads(|| core_bpe::recover_merges(&tokens.0));
+    parts.into_iter().zip(0..).filter_map(|(pair, id)| Some((pair?, id))).collect()
+}
+
+/// The tokens and ranks of a `.tiktoken` file's content (not compressed), read in the core; a malformed file
+/// raises `TokenizerFileError` naming the line (`tokenforge.interop.tiktoken` adds the file's name).
+#[pyclass(module = "tokenforge._core", frozen)]
+struct RankFile {
+    inner: core_bpe::RankFile,
+}
+
+#[pymethods]
+impl RankFile {
+    #[new]
+    fn new(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
+        let parsed = py.allow_threads(|| core_bpe::RankFile::parse(data));
+        let message = match parsed {
+            Ok(inner) => return Ok(RankFile { inner }),
+            Err(RankFileError::NotALine { line, why }) => format!("line {line}: not a .tiktoken line ({why})"),
+            Err(RankFileError::TokenTwice { line, token }) => {
+                format!("line {line}: token {} is listed twice", PyBytes::new(py, &token).repr()?)
+            }
+            Err(RankFileError::RankTwice { line, rank, first }) => {
+                format!("line {line}: rank {rank} is also on line {first}")
+            }
+        };
+        Err(error("TokenizerFileError", message))
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// True when a token has rank `rank` (any int).
+    fn __contains__(&self, rank: &Bound<'_, PyAny>) -> bool {
+        rank.extract::<u64>().is_ok_and(|r| self.inner.has_rank(r))
+    }
+
+    /// The highest rank (None without tokens).
+    #[getter]
+    fn max_rank(&self) -> Option<u64> {
+        self.inner.max_rank()
+    }
+
+    /// Token bytes by rank for ids `0..size` (`b""` for a rank no token has).
+    fn vocab<'py>(&self, py: Python<'py>, size: usize) -> Vec<Bound<'py, PyBytes>> {
+        self.inner.by_rank(size).into_iter().map(|t| PyBytes::new(py, t)).collect()
+    }
 }
 
 /// Learns byte-level BPE merges from the counts of `counter`: returns `(vocab, merges)`, `vocab` a list of token bytes (ids 0–255
@@ -67,7 +115,7 @@ fn train_bpe<'py>(
     min_frequency: u64,
     reserved: usize,
     progress: Option<PyObject>,
-    base: Option<(Vec<Vec<u8>>, Merges)>,
+    base: Option<(Tokens, Merges)>,
     max_token_bytes: Option<usize>,
     max_token_chars: Option<usize>,
     max_words: Option<usize>,
@@ -76,7 +124,7 @@ fn train_bpe<'py>(
     let rules = TokenRules { max_bytes: max_token_bytes, max_chars: max_token_chars, max_words, forbidden };
     let cfg = BpeConfig { vocab_size, min_frequency, reserved, rules };
     let base = match base {
-        Some((vocab, merges)) => core_bpe::BpeModel { vocab, merges },
+        Some((vocab, merges)) => core_bpe::BpeModel { vocab: vocab.0, merges },
         None => core_bpe::BpeModel::bytes_only(),
     };
     let counts = counter.inner.counts();
@@ -90,6 +138,7 @@ fn train_bpe<'py>(
 /// Adds the BPE model, its functions and GPT-2's byte order to the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<BpeModel>()?;
+    m.add_class::<RankFile>()?;
     m.add_function(wrap_pyfunction!(train_bpe, m)?)?;
     m.add_function(wrap_pyfunction!(validate_merges, m)?)?;
     m.add_function(wrap_pyfunction!(recover_merges, m)?)?;

@@ -11,7 +11,7 @@ use tokenforge_core::encode::{split_documents, Encoder as CoreEncoder, Flat, Sam
 use tokenforge_core::model::Vocab;
 use tokenforge_core::pretokenize::Pretokenizer as CorePretokenizer;
 
-use crate::convert::{as_bytes, to_py, utf8};
+use crate::convert::{as_bytes, to_py, utf8, Tokens};
 use crate::file_bytes::read_file;
 use crate::model::ModelSpec;
 use crate::normalize::NormalizerSpec;
@@ -135,7 +135,7 @@ impl Encoder {
     #[pyo3(signature = (vocab, model, pretokenizer, specials, added, normalizer=None))]
     fn new(
         py: Python<'_>,
-        vocab: Vec<Vec<u8>>,
+        vocab: Tokens,
         model: ModelSpec<'_>,
         pretokenizer: &str,
         specials: Vec<u32>,
@@ -144,7 +144,7 @@ impl Encoder {
     ) -> PyResult<Self> {
         let pre = CorePretokenizer::new(pretokenizer).map_err(to_py)?;
         let reserved: Vec<u32> = specials.iter().chain(&added).copied().collect();
-        let vocab = Vocab::new(vocab, &reserved);
+        let vocab = Vocab::new(vocab.0, &reserved);
         let model = model.build(&vocab).map_err(to_py)?;
         let normalizer = normalizer.map(|n| n.build());
         let inner = CoreEncoder::new(vocab, model, normalizer, pre, &specials, &added).map_err(to_py)?;

@@ -4,7 +4,7 @@ use pyo3::prelude::*;
 use tokenforge_core::mixture::History;
 use tokenforge_core::model::bpe::BpeModel;
 
-use crate::convert::Merges;
+use crate::convert::{Merges, Tokens};
 use crate::counting::WordCounter;
 use crate::interrupt::{interruptible, Progress};
 
@@ -22,13 +22,13 @@ impl MergeHistory {
     #[pyo3(signature = (vocab, merges, samples, steps, progress=None))]
     fn new(
         py: Python<'_>,
-        vocab: Vec<Vec<u8>>,
+        vocab: Tokens,
         merges: Merges,
         samples: Vec<PyRef<'_, WordCounter>>,
         steps: usize,
         progress: Option<PyObject>,
     ) -> PyResult<Self> {
-        let model = BpeModel { vocab, merges };
+        let model = BpeModel { vocab: vocab.0, merges };
         let counts: Vec<_> = samples.iter().map(|s| s.inner.counts()).collect();
         let progress = Progress::new(progress);
         let built =

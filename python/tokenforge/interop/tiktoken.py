@@ -18,16 +18,18 @@ unmatched text dropped by its regex, missing byte tokens, ...).
 from __future__ import annotations
 
 import base64
-import binascii
+import gc
 import gzip
 import os
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tokenforge import _core
 from tokenforge.errors import ConfigError, TokenforgeError, TokenizerFileError, UnsupportedError
 from tokenforge.interop.huggingface import check_merges, read_file, unique_ordinary, write_files
-from tokenforge.tokenizer import Merge, Tokenizer
+from tokenforge.tokenizer import Tokenizer
 
 # Presets whose pattern ends in `\s+`: every character belongs to some match, so tiktoken drops nothing.
 COVERING_PRESETS = ("gpt2", "gpt4", "o200k", "code")
@@ -92,47 +94,21 @@ def save_tiktoken(tok: Tokenizer, path: str | os.PathLike) -> Path:
 # -- import ------------------------------------------------------------------------------------------------
 
 
-def parse_tiktoken(data: bytes, source: str) -> dict[bytes, int]:
-    """Token bytes → rank from the content of a `.tiktoken` file (gzip-compressed or not)."""
+def parse_tiktoken(data: bytes, source: str) -> _core.RankFile:
+    """The tokens and ranks of the content of a `.tiktoken` file (gzip-compressed or not), read in the core
+    (`crates/tokenforge-core/src/model/bpe/rank_file.rs`)."""
     if data[:2] == b"\x1f\x8b":
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError, zlib.error) as e:
             raise TokenizerFileError(f"{source}: corrupt gzip data: {e}") from None
-    ranks: dict[bytes, int] = {}
-    seen: dict[int, int] = {}
-    for number, line in enumerate(data.splitlines(), 1):
-        if not line.strip():
-            continue
-        fields = line.split()
-        try:
-            if len(fields) != 2 or not fields[1].isdigit():
-                raise ValueError("expected a base64 token and a rank")
-            token = base64.b64decode(fields[0], validate=True)
-            rank = int(fields[1])
-        except (ValueError, binascii.Error) as e:
-            raise TokenizerFileError(f"{source}: line {number}: not a .tiktoken line ({e})") from None
-        if not token:
-            raise TokenizerFileError(f"{source}: line {number}: empty token")
-        if token in ranks:
-            raise TokenizerFileError(f"{source}: line {number}: token {token!r} is listed twice")
-        if rank in seen:
-            raise TokenizerFileError(f"{source}: line {number}: rank {rank} is also on line {seen[rank]}")
-        ranks[token] = rank
-        seen[rank] = number
+    try:
+        ranks = _core.RankFile(data)
+    except TokenizerFileError as e:
+        raise TokenizerFileError(f"{source}: {e}") from None
     if not ranks:
         raise TokenizerFileError(f"{source}: no tokens (not a .tiktoken file)")
     return ranks
-
-
-def recover_merges(vocab: list[bytes]) -> list[Merge]:
-    """The merge list equivalent to rank-ordered BPE (`vocab[rank]`, empty for unused ranks): each token of two
-    or more bytes is the merge of the two parts that BPE with the lower ranks leaves of its bytes. A token those
-    ranks cannot build (Llama-3's `' việc'`: three parts or more) is built, as tiktoken builds it, when the higher
-    ranks bring its bytes down to two parts; otherwise it has no merge and is only ever emitted whole, when a
-    pre-token is exactly it (tiktoken's rule, which the encoder follows). The core does it, with the one merge
-    applier (`crates/tokenforge-core/src/model/bpe/recover.rs`)."""
-    return [(parts, rank) for rank, parts in enumerate(_core.recover_merges(vocab)) if parts is not None]
 
 
 def load_tiktoken(
@@ -140,25 +116,45 @@ def load_tiktoken(
 ) -> Tokenizer:
     """Loads a `.tiktoken` (or `.tiktoken.gz`) rank file; `pattern` is a preset name or the regex it was
     made with, `special_tokens` maps special-token text to id (ids no rank uses). Ids nothing uses between
-    the ranks and the special tokens are empty tokens that never appear in an encoding."""
+    the ranks and the special tokens are empty tokens that never appear in an encoding.
+
+    The merges are those equivalent to rank-ordered BPE: each token of two or more bytes is the merge of the two
+    parts that BPE with the lower ranks leaves of its bytes. A token those ranks cannot build (Llama-3's
+    `' việc'`: three parts or more) is built, as tiktoken builds it, when the higher ranks bring its bytes down
+    to two parts; otherwise it has no merge and is only ever emitted whole, when a pre-token is exactly it
+    (tiktoken's rule, which the encoder follows). The core recovers them with the one merge applier
+    (`crates/tokenforge-core/src/model/bpe/recover.rs`)."""
     p = Path(path)
     ranks = parse_tiktoken(read_file(p), str(p))
     special = dict(special_tokens or {})
-    taken = set(ranks.values())
+    taken: set[int] = set()
     for text, i in special.items():
-        if not isinstance(i, int) or i < 0 or i in taken or not text:
+        if not isinstance(i, int) or i < 0 or i in taken or i in ranks or not text:
             raise ConfigError(f"special token {text!r}: id {i!r} is not a free id of {p}")
         taken.add(i)
-    size = max(taken) + 1
-    if size > 2 * len(taken) + 256:
+    size = max([ranks.max_rank, *taken]) + 1
+    if size > 2 * (len(ranks) + len(taken)) + 256:
         raise TokenizerFileError(f"{p}: ranks go up to {size - 1} for only {len(ranks)} tokens")
-    vocab = [b""] * size
-    for t, i in ranks.items():
-        vocab[i] = t
-    merges = recover_merges(vocab)
-    for text, i in special.items():
-        vocab[i] = text.encode()
+    with collector_paused():
+        vocab = ranks.vocab(size)
+        merges = _core.recover_merges(vocab)
+        for text, i in special.items():
+            vocab[i] = text.encode()
+        try:
+            return Tokenizer(vocab, merges, pattern, special_tokens=special)
+        except TokenforgeError as e:
+            raise type(e)(f"{p}: {e}") from None
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block (if it was on): the merges of a large vocabulary are
+    hundreds of thousands of tuples, and the passes their allocations set off (over all of them, none in a
+    cycle) took a third of a load."""
+    was_on = gc.isenabled()
+    gc.disable()
     try:
-        return Tokenizer(vocab, merges, pattern, special_tokens=special)
-    except TokenforgeError as e:
-        raise type(e)(f"{p}: {e}") from None
+        yield
+    finally:
+        if was_on:
+            gc.enable()

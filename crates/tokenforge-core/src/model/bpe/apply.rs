@@ -13,20 +13,20 @@ use std::collections::BinaryHeap;
 
 use rustc_hash::FxHashMap;
 
-pub use crate::model::bpe::ranks::Ranks;
+pub use crate::model::bpe::ranks::{PairRanks, Ranks};
 use crate::model::bpe::Pair;
 
 /// Pieces up to this many symbols use the scan (quadratic, but over a flat array of ranks).
 const SHORT_PIECE: usize = 256;
 
 /// Applies the merges of `ranks` to `syms` in place.
-pub fn apply_merges(ranks: &Ranks, syms: &mut Vec<u32>) {
+pub fn apply_merges<R: PairRanks>(ranks: &R, syms: &mut Vec<u32>) {
     apply_merges_from(ranks, syms, 0);
 }
 
 /// Applies the merges of `ranks` to `syms[from..]` in place (the encoder merges a piece at the end of its
 /// output, so a short piece allocates nothing).
-pub fn apply_merges_from(ranks: &Ranks, syms: &mut Vec<u32>, from: usize) {
+pub fn apply_merges_from<R: PairRanks>(ranks: &R, syms: &mut Vec<u32>, from: usize) {
     if syms.len() - from <= SHORT_PIECE {
         merge_short(ranks, syms, from);
     } else {
@@ -39,7 +39,7 @@ pub fn apply_merges_from(ranks: &Ranks, syms: &mut Vec<u32>, from: usize) {
 /// stay where they are, linked to their live neighbours, with the rank of the pair each one starts beside it
 /// (in arrays on the stack for pieces of up to [`STACK`] symbols): a merge looks up only the two pairs it
 /// changes and moves nothing; the survivors are packed once at the end.
-fn merge_short(ranks: &Ranks, all: &mut Vec<u32>, from: usize) {
+fn merge_short<R: PairRanks>(ranks: &R, all: &mut Vec<u32>, from: usize) {
     let n = all.len() - from;
     if n < 2 {
         return;
@@ -59,8 +59,8 @@ const STACK: usize = 32;
 
 /// [`merge_short`] on `syms` with room for `syms.len()` entries in each array; returns how many symbols are
 /// left, packed at the front of `syms`.
-fn merge_linked(
-    ranks: &Ranks,
+fn merge_linked<R: PairRanks>(
+    ranks: &R,
     syms: &mut [u32],
     rank: &mut [u32],
     new: &mut [u32],
@@ -114,7 +114,7 @@ fn merge_linked(
 const NO_RANK: u32 = u32::MAX;
 
 /// Rank buckets in position order (see the module docs).
-fn merge_long(ranks: &Ranks, syms: &[u32], out: &mut Vec<u32>) {
+fn merge_long<R: PairRanks>(ranks: &R, syms: &[u32], out: &mut Vec<u32>) {
     let n = syms.len();
     let mut list = Linked::new(syms);
     let mut buckets: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
@@ -158,7 +158,7 @@ fn merge_long(ranks: &Ranks, syms: &[u32], out: &mut Vec<u32>) {
 }
 
 /// A heap of `(rank, position)`: any merge list, O(n log n).
-fn merge_heap(ranks: &Ranks, syms: &[u32], out: &mut Vec<u32>) {
+fn merge_heap<R: PairRanks>(ranks: &R, syms: &[u32], out: &mut Vec<u32>) {
     let mut list = Linked::new(syms);
     let mut heap = MergeHeap::new();
     for i in 0..syms.len() - 1 {
@@ -176,7 +176,7 @@ fn merge_heap(ranks: &Ranks, syms: &[u32], out: &mut Vec<u32>) {
 pub(super) type MergeHeap = BinaryHeap<Reverse<u64>>;
 
 /// Applies the heap entry `key` if its pair is still there with that rank, and pushes the pairs it forms.
-pub(super) fn merge_entry(ranks: &Ranks, list: &mut Linked, key: u64, heap: &mut MergeHeap) {
+pub(super) fn merge_entry<R: PairRanks>(ranks: &R, list: &mut Linked, key: u64, heap: &mut MergeHeap) {
     let (r, i) = ((key >> 32) as u32, (key & 0xFFFF_FFFF) as usize);
     let Some((a, b)) = list.pair_at(i) else { return };
     if let Some((pair_rank, new)) = ranks.get((a, b)) {

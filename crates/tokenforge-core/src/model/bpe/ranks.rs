@@ -56,6 +56,20 @@ impl FromIterator<(Pair, Merge)> for Ranks {
     }
 }
 
+/// What the merge loops read: the merge of a pair, if it has one. [`Ranks`] itself, or a view of it that hides
+/// some merges (recovering the merge list of a rank file, `recover.rs`).
+pub trait PairRanks {
+    /// The merge of `pair`, if it has one.
+    fn get(&self, pair: Pair) -> Option<Merge>;
+}
+
+impl PairRanks for Ranks {
+    #[inline(always)]
+    fn get(&self, pair: Pair) -> Option<Merge> {
+        Ranks::get(self, pair)
+    }
+}
+
 #[inline(always)]
 fn key((a, b): Pair) -> u64 {
     (a as u64) << 32 | b as u64

@@ -6,61 +6,70 @@
 //!
 //! Rank-ordered BPE is the one merge applier ([`apply_merges`]) given every pair of tokens whose concatenation
 //! is a token, ranked by that token.
+//!
+//! Every token is independent of the others once the table of all pairs is built (each ranked by the first
+//! token that is their concatenation), so tokens are recovered on all cores.
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::model::bpe::apply::{apply_merges, Ranks};
+use crate::model::bpe::apply::{apply_merges, PairRanks, Ranks};
+use crate::model::bpe::ranks::Merge;
 use crate::model::bpe::Pair;
 
 /// For each id of `tokens` (bytes by rank; empty for an unused id), the pair whose merge makes it (see the
 /// module docs), `None` for single bytes, empty ids and tokens without a merge.
 pub fn recover_merges(tokens: &[Vec<u8>]) -> Vec<Option<Pair>> {
-    let mut ids: FxHashMap<&[u8], u32> = FxHashMap::default();
+    let mut ids: FxHashMap<&[u8], u32> = FxHashMap::with_capacity_and_hasher(tokens.len(), Default::default());
     for (id, t) in tokens.iter().enumerate() {
         if !t.is_empty() {
             ids.entry(t.as_slice()).or_insert(id as u32);
         }
     }
-    let parts_of = |ranks: &Ranks, token: &[u8]| -> Option<Pair> {
-        let mut syms = Vec::with_capacity(token.len());
-        for b in token {
-            syms.push(*ids.get(std::slice::from_ref(b))?);
-        }
-        apply_merges(ranks, &mut syms);
-        match syms[..] {
-            [a, b] => Some((a, b)),
-            _ => None,
-        }
-    };
-    let splits = |token: &[u8]| -> Vec<Pair> {
-        (1..token.len()).filter_map(|k| Some((*ids.get(&token[..k])?, *ids.get(&token[k..])?))).collect()
-    };
+    let byte_ids: Vec<Option<u32>> = (0..=255u8).map(|b| ids.get(&[b][..]).copied()).collect();
+    // Every pair whose concatenation is a token, with that token, in id order.
+    let made: Vec<(Pair, u32)> = tokens
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(id, token)| {
+            let ids = &ids;
+            (1..token.len()).filter_map(move |k| Some(((*ids.get(&token[..k])?, *ids.get(&token[k..])?), id as u32)))
+        })
+        .collect();
     let mut ranks = Ranks::default();
-    let mut out = vec![None; tokens.len()];
-    for (id, token) in tokens.iter().enumerate() {
-        if token.len() < 2 {
-            continue;
-        }
-        out[id] = parts_of(&ranks, token);
-        for pair in splits(token) {
-            ranks.insert_first(pair, (id as u32, id as u32));
-        }
+    for (pair, id) in made {
+        ranks.insert_first(pair, (id, id));
     }
-    // All ranks but the token's own (two parts are the answer, not something to merge).
-    for (id, token) in tokens.iter().enumerate() {
-        if token.len() >= 2 && out[id].is_none() {
-            let mine: Vec<Pair> = splits(token)
-                .into_iter()
-                .filter(|&pair| ranks.get(pair).is_some_and(|(_, new)| new == id as u32))
-                .collect();
-            let own: Vec<(Pair, (u32, u32))> =
-                mine.iter().filter_map(|&pair| Some((pair, ranks.remove(pair)?))).collect();
-            out[id] = parts_of(&ranks, token);
-            for (pair, merge) in own {
-                ranks.insert_first(pair, merge);
+    // All ranks but the token's own (two parts are the answer, not something to merge): ranks above its own
+    // only come into play when the lower ones leave three parts or more, so where those leave two, these are
+    // the same two.
+    tokens
+        .par_iter()
+        .enumerate()
+        .map_init(Vec::new, |syms, (id, token)| {
+            if token.len() < 2 {
+                return None;
             }
-        }
+            syms.clear();
+            for b in token {
+                syms.push(byte_ids[*b as usize]?);
+            }
+            apply_merges(&NotMadeBy(&ranks, id as u32), syms);
+            match syms[..] {
+                [a, b] => Some((a, b)),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// The merges of a table but those that make one id.
+struct NotMadeBy<'a>(&'a Ranks, u32);
+
+impl PairRanks for NotMadeBy<'_> {
+    #[inline(always)]
+    fn get(&self, pair: Pair) -> Option<Merge> {
+        self.0.get(pair).filter(|&(_, new)| new != self.1)
     }
-    out
 }
 
 #[cfg(test)]
@@ -77,5 +86,69 @@ mod tests {
         assert_eq!(parts[258], Some((120, 260)), "x y z: two parts only with the higher rank of yz");
         assert_eq!(parts[259], None);
         assert_eq!(parts[260], Some((121, 122)));
+    }
+
+    /// The definition, one token after the other: a table that grows with each rank, then all ranks but
+    /// the token's own taken out and put back.
+    fn one_by_one(tokens: &[Vec<u8>]) -> Vec<Option<Pair>> {
+        let mut ids: FxHashMap<&[u8], u32> = FxHashMap::default();
+        for (id, t) in tokens.iter().enumerate() {
+            if !t.is_empty() {
+                ids.entry(t.as_slice()).or_insert(id as u32);
+            }
+        }
+        let parts_of = |ranks: &Ranks, token: &[u8]| -> Option<Pair> {
+            let mut syms = token.iter().map(|b| ids.get(&[*b][..]).copied()).collect::<Option<Vec<u32>>>()?;
+            apply_merges(ranks, &mut syms);
+            match syms[..] {
+                [a, b] => Some((a, b)),
+                _ => None,
+            }
+        };
+        let splits = |token: &[u8]| -> Vec<Pair> {
+            (1..token.len()).filter_map(|k| Some((*ids.get(&token[..k])?, *ids.get(&token[k..])?))).collect()
+        };
+        let mut ranks = Ranks::default();
+        let mut out = vec![None; tokens.len()];
+        for (id, token) in tokens.iter().enumerate().filter(|(_, t)| t.len() >= 2) {
+            out[id] = parts_of(&ranks, token);
+            for pair in splits(token) {
+                ranks.insert_first(pair, (id as u32, id as u32));
+            }
+        }
+        for (id, token) in tokens.iter().enumerate().filter(|(_, t)| t.len() >= 2) {
+            if out[id].is_none() {
+                let mine: Vec<Pair> = splits(token)
+                    .into_iter()
+                    .filter(|&pair| ranks.get(pair).is_some_and(|(_, new)| new == id as u32))
+                    .collect();
+                let own: Vec<(Pair, Merge)> =
+                    mine.into_iter().filter_map(|pair| Some((pair, ranks.remove(pair)?))).collect();
+                out[id] = parts_of(&ranks, token);
+                for (pair, merge) in own {
+                    ranks.insert_first(pair, merge);
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn all_tokens_at_once_agree_with_one_by_one() {
+        let mut seed = 42u64;
+        let mut next = |m: u64| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((seed >> 33) % m) as usize
+        };
+        for round in 0..200 {
+            // Single bytes of a small alphabet (some missing), then strings of it in random order: tokens the
+            // lower ranks cannot build, repeated tokens, unused ids.
+            let mut tokens: Vec<Vec<u8>> = (b'a'..=b'e').filter(|_| next(10) > 0).map(|b| vec![b]).collect();
+            for _ in 0..next(60) {
+                let len = [0, 2, 2, 3, 3, 4, 5, 8][next(8)];
+                tokens.push((0..len).map(|_| b'a' + next(5) as u8).collect());
+            }
+            assert_eq!(recover_merges(&tokens), one_by_one(&tokens), "round {round}: {tokens:?}");
+        }
     }
 }
