@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gc
 import re
 
 import pytest
@@ -126,3 +127,20 @@ def test_random_rank_files_encode_as_tiktoken(tmp_path_factory, words, texts):
     enc = tiktoken.Encoding("x", pat_str=tok.pattern, mergeable_ranks=load_tiktoken_bpe(str(path)), special_tokens={})
     for text in [*words, *texts, " ".join(words)]:
         assert tok.encode(text) == enc.encode_ordinary(text), text
+
+
+def test_a_load_leaves_the_garbage_collector_as_it_found_it(tmp_path):
+    path = tmp_path / "x.tiktoken"
+    path.write_text("".join(f"{base64.b64encode(t).decode()} {r}\n" for t, r in BYTES.items()) + "YWI= 256\n")
+    assert gc.isenabled()
+    assert tf.Tokenizer.from_tiktoken(path).encode("ab") == [256]
+    assert gc.isenabled()
+    with pytest.raises(tf.PretokenizerError):
+        tf.Tokenizer.from_tiktoken(path, pattern="(unclosed")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        tf.Tokenizer.from_tiktoken(path)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

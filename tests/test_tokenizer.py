@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tokenforge as tf
+from tokenforge.models import BpeModel
 
 
 @given(text=st.text())
@@ -35,6 +36,21 @@ def test_bpe_applies_merges_in_rank_order():
     assert tok.encode("abc") == [256, 99]
     tok = tf.Tokenizer(vocab, list(reversed(merges)), pretokenizer="none", ignore_merges=False)
     assert tok.encode("abc") == [97, 257]
+
+
+def test_merges_become_tuples_of_ints():
+    # Exact ((int, int), int) tuples are kept (a copy of the list); numpy ints, lists and bools are converted.
+    import numpy as np
+
+    exact = [((97, 98), 256), ((256, 99), 257)]
+    numpy_ints = [((np.int64(97), 98), 256), ((256, 99), np.uint32(257))]
+    for merge_list in (exact, [[[97, 98], 256], [[256, 99], 257]], numpy_ints):
+        merges = BpeModel(merge_list).merges
+        assert merges == exact and merges is not merge_list
+        assert all(type(m) is tuple and type(m[0]) is tuple for m in merges)
+        assert all(type(x) is int for (a, b), n in merges for x in (a, b, n))
+    assert BpeModel([((True, 98), 256)]).merges == [((1, 98), 256)]
+    assert type(BpeModel([((True, 98), 256)]).merges[0][0][0]) is int
 
 
 def test_whole_pretoken_in_vocab_is_emitted_whole():

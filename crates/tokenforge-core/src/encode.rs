@@ -92,6 +92,7 @@ impl Encoder {
         let mut seed = PieceCache::new(CACHE_ENTRIES);
         let mut short_tokens = 0;
         if model.emits_tokens_whole() {
+            seed.reserve(vocab.len());
             for (id, tok) in vocab.tokens().iter().enumerate() {
                 if let (Some(key), Some(first)) = (piece_cache::key(tok), vocab.id(tok)) {
                     if first == id as u32 {

@@ -405,9 +405,22 @@ impl PieceCache {
         self.len += 1;
     }
 
+    /// Makes room for `n` more entries (up to the cap) at once, not doubling on the way.
+    pub fn reserve(&mut self, n: usize) {
+        let bits = ((self.len + n).min(self.cap) * 2).next_power_of_two().trailing_zeros();
+        if bits > self.bits {
+            self.resize(bits);
+        }
+    }
+
     fn grow(&mut self) {
-        let old = std::mem::replace(&mut self.slots, table(2 << self.bits));
-        self.bits += 1;
+        self.resize(self.bits + 1);
+    }
+
+    /// Moves the entries to a table of `1 << bits` slots.
+    fn resize(&mut self, bits: u32) {
+        let old = std::mem::replace(&mut self.slots, table(1 << bits));
+        self.bits = bits;
         let mask = self.slots.len() - 1;
         for e in old.into_iter().filter(|e| e.key != 0) {
             let mut i = self.home(e.key);

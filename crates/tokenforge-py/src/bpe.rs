@@ -1,7 +1,7 @@
 //! Binding of `tokenforge_core::model::bpe`: the BPE model spec, training merges from pre-token counts,
 //! `.tiktoken` rank files read and their merges recovered.
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyInt, PyList, PyTuple};
 
 use tokenforge_core::model::bpe::rules::TokenRules;
 use tokenforge_core::model::bpe::trainer::{self, BpeConfig};
@@ -35,6 +35,28 @@ impl BpeModel {
     pub fn build(&self, vocab: &Vocab) -> Result<Model> {
         Ok(Model::Bpe(Bpe::new(vocab, &self.merges, self.ignore_merges)?))
     }
+}
+
+/// True when `merges` is a list of `((int, int), int)` tuples of exact ints: nothing for `BpeModel` to convert.
+#[pyfunction]
+fn exact_merges(merges: &Bound<'_, PyAny>) -> bool {
+    let int = |x: &Bound<'_, PyAny>| x.is_exact_instance_of::<PyInt>();
+    merges.downcast_exact::<PyList>().is_ok_and(|list| {
+        list.iter().all(|m| {
+            two(&m)
+                .and_then(|(pair, new)| Some((two(&pair)?, new)))
+                .is_some_and(|((a, b), new)| int(&a) && int(&b) && int(&new))
+        })
+    })
+}
+
+/// The items of a tuple of two (not a subclass's).
+fn two<'py>(x: &Bound<'py, PyAny>) -> Option<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+    let t = x.downcast_exact::<PyTuple>().ok()?;
+    if t.len() != 2 {
+        return None;
+    }
+    Some((t.get_item(0).ok()?, t.get_item(1).ok()?))
 }
 
 /// Checks a merge list against a vocabulary (`TokenizerFileError` naming the first bad merge).
@@ -141,6 +163,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<RankFile>()?;
     m.add_function(wrap_pyfunction!(train_bpe, m)?)?;
     m.add_function(wrap_pyfunction!(validate_merges, m)?)?;
+    m.add_function(wrap_pyfunction!(exact_merges, m)?)?;
     m.add_function(wrap_pyfunction!(recover_merges, m)?)?;
     m.add("BYTE_ORDER", PyBytes::new(m.py(), &tokenforge_core::bytes::BYTE_ORDER))
 }

@@ -26,7 +26,11 @@ class BpeModel(Model):
     sampling = "dropout"
 
     def __post_init__(self) -> None:
-        self.merges = [((int(a), int(b)), int(n)) for (a, b), n in self.merges]
+        # Exact ((int, int), int) tuples (the core's, a loaded file's) are kept; anything else is converted.
+        if _core.exact_merges(self.merges):
+            self.merges = list(self.merges)
+        else:
+            self.merges = [((int(a), int(b)), int(n)) for (a, b), n in self.merges]
 
     def core(self, vocab: Sequence[bytes], special_tokens: dict[str, int]) -> _core.BpeModel:
         return _core.BpeModel(self.merges, self.ignore_merges)

@@ -30,7 +30,7 @@ impl Vocab {
     /// The vocabulary `tokens`, whose ids in `reserved` (special and added tokens) are not looked up.
     pub fn new(tokens: Vec<Vec<u8>>, reserved: &[u32]) -> Self {
         let reserved: FxHashSet<u32> = reserved.iter().copied().collect();
-        let mut ids = FxHashMap::default();
+        let mut ids = FxHashMap::with_capacity_and_hasher(tokens.len(), Default::default());
         for (id, tok) in tokens.iter().enumerate() {
             if !reserved.contains(&(id as u32)) {
                 ids.entry(tok.clone()).or_insert(id as u32);
