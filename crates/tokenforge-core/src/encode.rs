@@ -92,15 +92,13 @@ impl Encoder {
         let mut seed = PieceCache::new(CACHE_ENTRIES);
         let mut short_tokens = 0;
         if model.emits_tokens_whole() {
-            seed.reserve(vocab.len());
-            for (id, tok) in vocab.tokens().iter().enumerate() {
-                if let (Some(key), Some(first)) = (piece_cache::key(tok), vocab.id(tok)) {
-                    if first == id as u32 {
-                        seed.insert(key, &[first]);
-                        short_tokens += 1;
-                    }
-                }
-            }
+            let firsts: Vec<(u128, u32)> = (vocab.tokens().par_iter().enumerate())
+                .filter_map(|(id, tok)| {
+                    Some((piece_cache::key(tok)?, vocab.id(tok).filter(|&first| first == id as u32)?))
+                })
+                .collect();
+            short_tokens = firsts.len();
+            seed.insert_all(&firsts);
         }
         let seeded = model.emits_tokens_whole() && seed.len() == short_tokens;
         let caches = Mutex::new(Vec::new());

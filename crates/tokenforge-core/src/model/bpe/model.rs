@@ -81,10 +81,7 @@ impl Bpe {
         for (b, id) in byte_ids.iter_mut().enumerate() {
             *id = vocab.id(&[b as u8]).unwrap_or(NO_ID);
         }
-        let mut ranks = Ranks::default();
-        for (rank, &(pair, new)) in merges.iter().enumerate() {
-            ranks.insert_first(pair, (rank as u32, new));
-        }
+        let ranks = merges.iter().zip(0..).map(|(&(pair, new), rank)| (pair, (rank, new))).collect();
         Ok(Bpe { byte_ids, ranks, ignore_merges })
     }
 

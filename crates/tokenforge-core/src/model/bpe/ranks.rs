@@ -4,6 +4,7 @@
 //! 512 KiB; other pairs live in an open-addressing table of 16-byte slots (linear probing, at most half full),
 //! so that a lookup reads one cache line.
 use crate::model::bpe::Pair;
+use crate::piece_cache::prefetch;
 
 /// `(rank, id of the merged token)`.
 pub type Merge = (u32, u32);
@@ -49,12 +50,13 @@ impl FromIterator<(Pair, Merge)> for Ranks {
     /// The first merge of each pair wins.
     fn from_iter<I: IntoIterator<Item = (Pair, Merge)>>(iter: I) -> Self {
         let mut ranks = Ranks::default();
-        for (pair, merge) in iter {
-            ranks.insert_first(pair, merge);
-        }
+        ranks.insert_all_first(&iter.into_iter().collect::<Vec<_>>());
         ranks
     }
 }
+
+/// How many inserts ahead [`Ranks::insert_all_first`] asks for a pair's slot.
+const AHEAD: usize = 16;
 
 /// What the merge loops read: the merge of a pair, if it has one. [`Ranks`] itself, or a view of it that hides
 /// some merges (recovering the merge list of a rank file, `recover.rs`).
@@ -130,6 +132,22 @@ impl Ranks {
         self.len += 1;
     }
 
+    /// [`insert_first`](Self::insert_first) of each of `merges` in order, with room made at once and each
+    /// pair's slot asked for some inserts ahead: the table of a large vocabulary's merges is far bigger than
+    /// the CPU's caches, and a miss per insert was most of building it.
+    pub fn insert_all_first(&mut self, merges: &[(Pair, Merge)]) {
+        let bits = ((self.len + merges.len()) * 2).next_power_of_two().trailing_zeros();
+        if bits > self.bits {
+            self.resize(bits);
+        }
+        for (k, &(pair, merge)) in merges.iter().enumerate() {
+            if let Some(&(ahead, _)) = merges.get(k + AHEAD).filter(|(p, _)| dense_index(*p).is_none()) {
+                prefetch(&self.slots[self.home(key(ahead))]);
+            }
+            self.insert_first(pair, merge);
+        }
+    }
+
     /// Takes `pair`'s merge out, if it has one.
     pub fn remove(&mut self, pair: Pair) -> Option<Merge> {
         if let Some(i) = dense_index(pair) {
@@ -166,7 +184,12 @@ impl Ranks {
     }
 
     fn grow(&mut self) {
-        self.bits += 1;
+        self.resize(self.bits + 1);
+    }
+
+    /// Moves the pairs to a table of `1 << bits` slots.
+    fn resize(&mut self, bits: u32) {
+        self.bits = bits;
         let old = std::mem::replace(&mut self.slots, vec![Slot { key: EMPTY, merge: NONE }; 1 << self.bits]);
         let mask = self.slots.len() - 1;
         for s in old.into_iter().filter(|s| s.key != EMPTY) {

@@ -35,10 +35,7 @@ pub fn recover_merges(tokens: &[Vec<u8>]) -> Vec<Option<Pair>> {
             (1..token.len()).filter_map(move |k| Some(((*ids.get(&token[..k])?, *ids.get(&token[k..])?), id as u32)))
         })
         .collect();
-    let mut ranks = Ranks::default();
-    for (pair, id) in made {
-        ranks.insert_first(pair, (id, id));
-    }
+    let ranks: Ranks = made.into_iter().map(|(pair, id)| (pair, (id, id))).collect();
     // All ranks but the token's own (two parts are the answer, not something to merge): ranks above its own
     // only come into play when the lower ones leave three parts or more, so where those leave two, these are
     // the same two.
