@@ -124,23 +124,33 @@ def test_random_rank_files_encode_as_tiktoken(tmp_path_factory, words, texts):
     ranks = BYTES | {w.encode(): 256 + i for i, w in enumerate(words)}
     path.write_text("".join(f"{base64.b64encode(t).decode()} {r}\n" for t, r in ranks.items()))
     tok = tf.Tokenizer.from_tiktoken(path, pattern="gpt2")
+    by_merges = tf.Tokenizer(tok.vocab(), tok.merge_ids, tok.pretokenizer)  # the merge list recovered from them
     enc = tiktoken.Encoding("x", pat_str=tok.pattern, mergeable_ranks=load_tiktoken_bpe(str(path)), special_tokens={})
     for text in [*words, *texts, " ".join(words)]:
-        assert tok.encode(text) == enc.encode_ordinary(text), text
+        assert tok.encode(text) == by_merges.encode(text) == enc.encode_ordinary(text), text
 
 
-def test_a_load_leaves_the_garbage_collector_as_it_found_it(tmp_path):
+def test_recovering_merges_leaves_the_garbage_collector_as_it_found_it(tmp_path):
     path = tmp_path / "x.tiktoken"
     path.write_text("".join(f"{base64.b64encode(t).decode()} {r}\n" for t, r in BYTES.items()) + "YWI= 256\n")
+    # Recovering the merges (the first time they are asked for) pauses the collector.
     assert gc.isenabled()
-    assert tf.Tokenizer.from_tiktoken(path).encode("ab") == [256]
-    assert gc.isenabled()
-    with pytest.raises(tf.PretokenizerError):
-        tf.Tokenizer.from_tiktoken(path, pattern="(unclosed")
+    assert tf.Tokenizer.from_tiktoken(path).merge_ids == [((97, 98), 256)]
     assert gc.isenabled()
     gc.disable()
     try:
-        tf.Tokenizer.from_tiktoken(path)
+        assert tf.Tokenizer.from_tiktoken(path).merge_ids == [((97, 98), 256)]
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_special_token_is_never_made_by_merging(tmp_path):
+    # "<|>" (one pre-token) is the concatenation of ordinary tokens: as text it is those, as a special token its id.
+    path = tmp_path / "x.tiktoken"
+    ranks = BYTES | {b"<|": 256, b"|>": 257}
+    path.write_text("".join(f"{base64.b64encode(t).decode()} {r}\n" for t, r in ranks.items()))
+    tok = tf.Tokenizer.from_tiktoken(path, pattern="gpt2", special_tokens={"<|>": 300})
+    enc = tiktoken.Encoding("x", pat_str=tok.pattern, mergeable_ranks=ranks, special_tokens={"<|>": 300})
+    assert tok.encode("<|>") == enc.encode_ordinary("<|>") == [256, ord(">")]
+    assert tok.encode("<|>", allowed_special="all") == [300]

@@ -13,11 +13,11 @@ use crate::convert::{error, to_py, Merges, Tokens};
 use crate::counting::WordCounter;
 use crate::interrupt::{interruptible, Progress};
 
-/// A BPE model: the merges by rank (`((left, right), new_id)`), and whether a pre-token that is a token is
-/// emitted whole.
+/// A BPE model: the merges by rank (`((left, right), new_id)`), or none for tiktoken's rule over a rank file's
+/// vocabulary (`by_rank`), and whether a pre-token that is a token is emitted whole.
 #[pyclass(module = "tokenforge._core", frozen)]
 pub struct BpeModel {
-    merges: Merges,
+    merges: Option<Merges>,
     ignore_merges: bool,
 }
 
@@ -26,14 +26,25 @@ impl BpeModel {
     #[new]
     #[pyo3(signature = (merges, ignore_merges=true))]
     fn new(merges: Merges, ignore_merges: bool) -> Self {
-        BpeModel { merges, ignore_merges }
+        BpeModel { merges: Some(merges), ignore_merges }
+    }
+
+    /// tiktoken's rule over the vocabulary the encoder is given (rank = id, special and added tokens left
+    /// out): any two adjacent parts whose concatenation is a token merge, lowest rank first.
+    #[staticmethod]
+    #[pyo3(signature = (ignore_merges=true))]
+    fn by_rank(ignore_merges: bool) -> Self {
+        BpeModel { merges: None, ignore_merges }
     }
 }
 
 impl BpeModel {
     /// The core model over `vocab` (its merges checked).
     pub fn build(&self, vocab: &Vocab) -> Result<Model> {
-        Ok(Model::Bpe(Bpe::new(vocab, &self.merges, self.ignore_merges)?))
+        Ok(Model::Bpe(match &self.merges {
+            Some(merges) => Bpe::new(vocab, merges, self.ignore_merges)?,
+            None => Bpe::by_rank(vocab, self.ignore_merges),
+        }))
     }
 }
 

@@ -18,17 +18,15 @@ unmatched text dropped by its regex, missing byte tokens, ...).
 from __future__ import annotations
 
 import base64
-import gc
 import gzip
 import os
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from tokenforge import _core
 from tokenforge.errors import ConfigError, TokenforgeError, TokenizerFileError, UnsupportedError
 from tokenforge.interop.huggingface import check_merges, read_file, unique_ordinary, write_files
+from tokenforge.models.bpe import RankBpeModel
 from tokenforge.tokenizer import Tokenizer
 
 # Presets whose pattern ends in `\s+`: every character belongs to some match, so tiktoken drops nothing.
@@ -116,14 +114,8 @@ def load_tiktoken(
 ) -> Tokenizer:
     """Loads a `.tiktoken` (or `.tiktoken.gz`) rank file; `pattern` is a preset name or the regex it was
     made with, `special_tokens` maps special-token text to id (ids no rank uses). Ids nothing uses between
-    the ranks and the special tokens are empty tokens that never appear in an encoding.
-
-    The merges are those equivalent to rank-ordered BPE: each token of two or more bytes is the merge of the two
-    parts that BPE with the lower ranks leaves of its bytes. A token those ranks cannot build (Llama-3's
-    `' việc'`: three parts or more) is built, as tiktoken builds it, when the higher ranks bring its bytes down
-    to two parts; otherwise it has no merge and is only ever emitted whole, when a pre-token is exactly it
-    (tiktoken's rule, which the encoder follows). The core recovers them with the one merge applier
-    (`crates/tokenforge-core/src/model/bpe/recover.rs`)."""
+    the ranks and the special tokens are empty tokens that never appear in an encoding. The model merges by rank,
+    as tiktoken does; its merge list is recovered when asked for (`RankBpeModel`)."""
     p = Path(path)
     ranks = parse_tiktoken(read_file(p), str(p))
     special = dict(special_tokens or {})
@@ -135,26 +127,11 @@ def load_tiktoken(
     size = max([ranks.max_rank, *taken]) + 1
     if size > 2 * (len(ranks) + len(taken)) + 256:
         raise TokenizerFileError(f"{p}: ranks go up to {size - 1} for only {len(ranks)} tokens")
-    with collector_paused():
-        vocab = ranks.vocab(size)
-        merges = _core.recover_merges(vocab)
-        for text, i in special.items():
-            vocab[i] = text.encode()
-        try:
-            return Tokenizer(vocab, merges, pattern, special_tokens=special)
-        except TokenforgeError as e:
-            raise type(e)(f"{p}: {e}") from None
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for the block (if it was on): the merges of a large vocabulary are
-    hundreds of thousands of tuples, and the passes their allocations set off (over all of them, none in a
-    cycle) took a third of a load."""
-    was_on = gc.isenabled()
-    gc.disable()
+    vocab = ranks.vocab(size)
+    model = RankBpeModel(list(vocab))  # the rank file's tokens alone
+    for text, i in special.items():
+        vocab[i] = text.encode()
     try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
+        return Tokenizer(vocab, pretokenizer=pattern, special_tokens=special, model=model)
+    except TokenforgeError as e:
+        raise type(e)(f"{p}: {e}") from None

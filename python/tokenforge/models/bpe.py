@@ -5,7 +5,9 @@ Encoding runs in `crates/tokenforge-core/src/model/bpe/model.rs` (the merge appl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from tokenforge import _core
@@ -52,3 +54,44 @@ class BpeModel(Model):
             return cls(merges, bool(data.get("ignore_merges", True)))
         except (KeyError, TypeError, ValueError) as e:
             raise TokenizerFileError(f"{source}: corrupt BPE model ({type(e).__name__}: {e})") from None
+
+
+class RankBpeModel(BpeModel):
+    """Rank-ordered BPE over the tokens of a rank file (`.tiktoken`, rank = id), run as tiktoken runs it: the
+    encoder merges any two adjacent parts whose concatenation is a token, lowest rank first (a pre-token that is a
+    token is emitted whole). The merge list that gives the same ids (`merges`: saving, export, continued training)
+    is recovered from the tokens the first time it is asked for: each token of two or more bytes is the merge of
+    the two parts that BPE with the other ranks leaves of its bytes, if it leaves two (Llama-3's `' việc'` is
+    built, as tiktoken builds it, only when higher ranks bring its bytes down to two parts; a token no ranks
+    build has no merge and is only ever emitted whole). The core does both
+    (`crates/tokenforge-core/src/model/bpe/recover.rs`)."""
+
+    def __init__(self, tokens: list[bytes]) -> None:
+        self._tokens = tokens
+        self._merges: list[Merge] | None = None
+        self.ignore_merges = True
+
+    @property
+    def merges(self) -> list[Merge]:  # type: ignore[override]
+        """The merge list, recovered from the tokens the first time."""
+        if self._merges is None:
+            with collector_paused():
+                self._merges = _core.recover_merges(self._tokens)
+        return self._merges
+
+    def core(self, vocab: Sequence[bytes], special_tokens: dict[str, int]) -> _core.BpeModel:
+        return _core.BpeModel.by_rank(self.ignore_merges)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block (if it was on): a large vocabulary's merges are
+    hundreds of thousands of tuples, and the passes their allocations set off (over all of them, none in a
+    cycle) took as long as recovering them."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()

@@ -15,4 +15,4 @@ pub mod trainer;
 
 pub use model::{validate_merges, Bpe, BpeModel, Pair};
 pub use rank_file::{RankFile, RankFileError};
-pub use recover::recover_merges;
+pub use recover::{pair_ranks, recover_merges};

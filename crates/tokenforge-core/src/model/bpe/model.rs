@@ -6,6 +6,7 @@ use rand_xoshiro::rand_core::Rng;
 
 use crate::model::bpe::apply::{apply_merges_from, Ranks};
 use crate::model::bpe::dropout::merge_with_dropout;
+use crate::model::bpe::pair_ranks;
 use crate::model::Vocab;
 
 /// A pair of token ids, left then right.
@@ -64,6 +65,11 @@ pub fn validate_merges(vocab: &[Vec<u8>], merges: &[(Pair, u32)]) -> Result<()> 
 
 const NO_ID: u32 = u32::MAX;
 
+/// The id of each byte's token ([`NO_ID`] for a byte without one).
+fn byte_ids(vocab: &Vocab) -> [u32; 256] {
+    std::array::from_fn(|b| vocab.id(&[b as u8]).unwrap_or(NO_ID))
+}
+
 /// Rank-ordered BPE on one pre-token (tiktoken's semantics, Hugging Face's BPE with `ignore_merges`): a
 /// pre-token that is itself a token is emitted whole; otherwise its bytes are merged pair by pair, always the
 /// adjacent pair with the lowest merge rank (leftmost among equals), by [`apply_merges_from`].
@@ -77,12 +83,15 @@ impl Bpe {
     /// The model of `merges` (`merges[rank]` the pair and the id it makes) over `vocab`, checked.
     pub fn new(vocab: &Vocab, merges: &[(Pair, u32)], ignore_merges: bool) -> Result<Self> {
         validate_merges(vocab.tokens(), merges)?;
-        let mut byte_ids = [NO_ID; 256];
-        for (b, id) in byte_ids.iter_mut().enumerate() {
-            *id = vocab.id(&[b as u8]).unwrap_or(NO_ID);
-        }
         let ranks = merges.iter().zip(0..).map(|(&(pair, new), rank)| (pair, (rank, new))).collect();
-        Ok(Bpe { byte_ids, ranks, ignore_merges })
+        Ok(Bpe { byte_ids: byte_ids(vocab), ranks, ignore_merges })
+    }
+
+    /// tiktoken's model of a rank file's vocabulary (rank = id): any two adjacent parts whose concatenation is
+    /// a token merge, lowest rank first ([`pair_ranks`]; the same ids as the merge list `recover_merges` gives).
+    pub fn by_rank(vocab: &Vocab, ignore_merges: bool) -> Self {
+        let ranks = pair_ranks(vocab.tokens(), |t| vocab.id(t));
+        Bpe { byte_ids: byte_ids(vocab), ranks, ignore_merges }
     }
 
     /// True with `ignore_merges`: a pre-token that is a token is that token.

@@ -5,7 +5,8 @@
 //! they leave two, else it has no merge (it is only ever emitted whole, tiktoken's rule).
 //!
 //! Rank-ordered BPE is the one merge applier ([`apply_merges`]) given every pair of tokens whose concatenation
-//! is a token, ranked by that token.
+//! is a token, ranked by that token ([`pair_ranks`]; the encoder of a rank file's vocabulary runs on that table
+//! directly, `Bpe::by_rank`, and the merge list is only recovered when asked for).
 //!
 //! Every token is independent of the others once the table of all pairs is built (each ranked by the first
 //! token that is their concatenation), so tokens are recovered on all cores.
@@ -15,6 +16,23 @@ use rustc_hash::FxHashMap;
 use crate::model::bpe::apply::{apply_merges, PairRanks, Ranks};
 use crate::model::bpe::ranks::Merge;
 use crate::model::bpe::Pair;
+
+/// tiktoken's merge priorities over `tokens` (bytes by id, rank = id): every pair of tokens whose concatenation
+/// is a token, ranked by that token (the first id of those bytes). `id_of` gives the first id of some bytes
+/// (`None` for bytes that are no token, or only a reserved one: special tokens make no pair).
+pub fn pair_ranks(tokens: &[Vec<u8>], id_of: impl Fn(&[u8]) -> Option<u32> + Sync) -> Ranks {
+    let made: Vec<(Pair, u32)> = tokens
+        .par_iter()
+        .zip(0..tokens.len() as u32)
+        .flat_map_iter(|(token, id)| {
+            let first = token.len() >= 2 && id_of(token) == Some(id);
+            let id_of = &id_of;
+            (1..if first { token.len() } else { 0 })
+                .filter_map(move |k| Some(((id_of(&token[..k])?, id_of(&token[k..])?), id)))
+        })
+        .collect();
+    made.into_iter().map(|(pair, id)| (pair, (id, id))).collect()
+}
 
 /// For each id of `tokens` (bytes by rank; empty for an unused id), the pair whose merge makes it (see the
 /// module docs), `None` for single bytes, empty ids and tokens without a merge.
@@ -26,16 +44,7 @@ pub fn recover_merges(tokens: &[Vec<u8>]) -> Vec<Option<Pair>> {
         }
     }
     let byte_ids: Vec<Option<u32>> = (0..=255u8).map(|b| ids.get(&[b][..]).copied()).collect();
-    // Every pair whose concatenation is a token, with that token, in id order.
-    let made: Vec<(Pair, u32)> = tokens
-        .par_iter()
-        .enumerate()
-        .flat_map_iter(|(id, token)| {
-            let ids = &ids;
-            (1..token.len()).filter_map(move |k| Some(((*ids.get(&token[..k])?, *ids.get(&token[k..])?), id as u32)))
-        })
-        .collect();
-    let ranks: Ranks = made.into_iter().map(|(pair, id)| (pair, (id, id))).collect();
+    let ranks = pair_ranks(tokens, |t| ids.get(t).copied());
     // All ranks but the token's own (two parts are the answer, not something to merge): ranks above its own
     // only come into play when the lower ones leave three parts or more, so where those leave two, these are
     // the same two.
@@ -130,22 +139,46 @@ mod tests {
         out
     }
 
-    #[test]
-    fn all_tokens_at_once_agree_with_one_by_one() {
+    /// Vocabularies of a small alphabet's bytes (some missing), then strings of it in random order: tokens
+    /// the lower ranks cannot build, repeated tokens, unused ids.
+    fn vocabularies() -> impl Iterator<Item = Vec<Vec<u8>>> {
         let mut seed = 42u64;
-        let mut next = |m: u64| {
+        let mut next = move |m: u64| {
             seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             ((seed >> 33) % m) as usize
         };
-        for round in 0..200 {
-            // Single bytes of a small alphabet (some missing), then strings of it in random order: tokens the
-            // lower ranks cannot build, repeated tokens, unused ids.
+        (0..200).map(move |_| {
             let mut tokens: Vec<Vec<u8>> = (b'a'..=b'e').filter(|_| next(10) > 0).map(|b| vec![b]).collect();
             for _ in 0..next(60) {
                 let len = [0, 2, 2, 3, 3, 4, 5, 8][next(8)];
                 tokens.push((0..len).map(|_| b'a' + next(5) as u8).collect());
             }
-            assert_eq!(recover_merges(&tokens), one_by_one(&tokens), "round {round}: {tokens:?}");
+            tokens
+        })
+    }
+
+    #[test]
+    fn all_tokens_at_once_agree_with_one_by_one() {
+        for tokens in vocabularies() {
+            assert_eq!(recover_merges(&tokens), one_by_one(&tokens), "{tokens:?}");
+        }
+    }
+
+    #[test]
+    fn merging_by_rank_gives_the_ids_of_the_recovered_merges() {
+        use crate::model::bpe::Bpe;
+        use crate::model::Vocab;
+        for tokens in vocabularies() {
+            let merges: Vec<(Pair, u32)> =
+                recover_merges(&tokens).into_iter().zip(0..).filter_map(|(pair, id)| Some((pair?, id))).collect();
+            let vocab = Vocab::new(tokens.clone(), &[]);
+            let (by_rank, by_merges) = (Bpe::by_rank(&vocab, true), Bpe::new(&vocab, &merges, true).unwrap());
+            for piece in tokens.iter().flat_map(|a| tokens.iter().map(move |b| [a.as_slice(), b].concat())) {
+                let (mut x, mut y) = (Vec::new(), Vec::new());
+                let same =
+                    (by_rank.encode_piece(&vocab, &piece, &mut x), by_merges.encode_piece(&vocab, &piece, &mut y));
+                assert_eq!((same.0.is_ok(), x), (same.1.is_ok(), y), "{piece:?} of {tokens:?}");
+            }
         }
     }
 }
