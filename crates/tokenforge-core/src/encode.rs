@@ -92,10 +92,9 @@ impl Encoder {
         let mut seed = PieceCache::new(CACHE_ENTRIES);
         let mut short_tokens = 0;
         if model.emits_tokens_whole() {
-            let firsts: Vec<(u128, u32)> = (vocab.tokens().par_iter().enumerate())
-                .filter_map(|(id, tok)| {
-                    Some((piece_cache::key(tok)?, vocab.id(tok).filter(|&first| first == id as u32)?))
-                })
+            let firsts: Vec<(u128, u32)> = (vocab.tokens().iter().zip(0..))
+                .filter(|&(_, id)| vocab.is_first(id))
+                .filter_map(|(tok, id)| Some((piece_cache::key(tok)?, id)))
                 .collect();
             short_tokens = firsts.len();
             seed.insert_all(&firsts);

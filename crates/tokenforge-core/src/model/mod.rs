@@ -24,6 +24,8 @@ use crate::error::{Error, Result};
 pub struct Vocab {
     tokens: Vec<Vec<u8>>,
     ids: FxHashMap<Vec<u8>, u32>,
+    /// Whether looking up each id's bytes gives that id.
+    firsts: Vec<bool>,
 }
 
 impl Vocab {
@@ -31,12 +33,18 @@ impl Vocab {
     pub fn new(tokens: Vec<Vec<u8>>, reserved: &[u32]) -> Self {
         let reserved: FxHashSet<u32> = reserved.iter().copied().collect();
         let mut ids = FxHashMap::with_capacity_and_hasher(tokens.len(), Default::default());
+        let mut firsts = vec![false; tokens.len()];
         for (id, tok) in tokens.iter().enumerate() {
             if !reserved.contains(&(id as u32)) {
-                ids.entry(tok.clone()).or_insert(id as u32);
+                firsts[id] = *ids.entry(tok.clone()).or_insert(id as u32) == id as u32;
             }
         }
-        Vocab { tokens, ids }
+        Vocab { tokens, ids, firsts }
+    }
+
+    /// True when looking up the bytes of token `id` gives `id`: an ordinary token, no lower id with its bytes.
+    pub fn is_first(&self, id: u32) -> bool {
+        self.firsts.get(id as usize).copied().unwrap_or(false)
     }
 
     /// Number of ids.

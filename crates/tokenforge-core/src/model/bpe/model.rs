@@ -90,7 +90,7 @@ impl Bpe {
     /// tiktoken's model of a rank file's vocabulary (rank = id): any two adjacent parts whose concatenation is
     /// a token merge, lowest rank first ([`pair_ranks`]; the same ids as the merge list `recover_merges` gives).
     pub fn by_rank(vocab: &Vocab, ignore_merges: bool) -> Self {
-        let ranks = pair_ranks(vocab.tokens(), |t| vocab.id(t));
+        let ranks = pair_ranks(vocab.tokens(), |t| vocab.id(t), |id| vocab.is_first(id));
         Bpe { byte_ids: byte_ids(vocab), ranks, ignore_merges }
     }
 

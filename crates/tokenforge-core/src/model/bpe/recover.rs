@@ -19,13 +19,18 @@ use crate::model::bpe::Pair;
 
 /// tiktoken's merge priorities over `tokens` (bytes by id, rank = id): every pair of tokens whose concatenation
 /// is a token, ranked by that token (the first id of those bytes). `id_of` gives the first id of some bytes
-/// (`None` for bytes that are no token, or only a reserved one: special tokens make no pair).
-pub fn pair_ranks(tokens: &[Vec<u8>], id_of: impl Fn(&[u8]) -> Option<u32> + Sync) -> Ranks {
+/// (`None` for bytes that are no token, or only a reserved one: special tokens make no pair), `is_first` whether
+/// that is a given id.
+pub fn pair_ranks(
+    tokens: &[Vec<u8>],
+    id_of: impl Fn(&[u8]) -> Option<u32> + Sync,
+    is_first: impl Fn(u32) -> bool + Sync,
+) -> Ranks {
     let made: Vec<(Pair, u32)> = tokens
         .par_iter()
         .zip(0..tokens.len() as u32)
         .flat_map_iter(|(token, id)| {
-            let first = token.len() >= 2 && id_of(token) == Some(id);
+            let first = token.len() >= 2 && is_first(id);
             let id_of = &id_of;
             (1..if first { token.len() } else { 0 })
                 .filter_map(move |k| Some(((id_of(&token[..k])?, id_of(&token[k..])?), id)))
@@ -38,13 +43,14 @@ pub fn pair_ranks(tokens: &[Vec<u8>], id_of: impl Fn(&[u8]) -> Option<u32> + Syn
 /// module docs), `None` for single bytes, empty ids and tokens without a merge.
 pub fn recover_merges(tokens: &[Vec<u8>]) -> Vec<Option<Pair>> {
     let mut ids: FxHashMap<&[u8], u32> = FxHashMap::with_capacity_and_hasher(tokens.len(), Default::default());
+    let mut firsts = vec![false; tokens.len()];
     for (id, t) in tokens.iter().enumerate() {
         if !t.is_empty() {
-            ids.entry(t.as_slice()).or_insert(id as u32);
+            firsts[id] = *ids.entry(t.as_slice()).or_insert(id as u32) == id as u32;
         }
     }
     let byte_ids: Vec<Option<u32>> = (0..=255u8).map(|b| ids.get(&[b][..]).copied()).collect();
-    let ranks = pair_ranks(tokens, |t| ids.get(t).copied());
+    let ranks = pair_ranks(tokens, |t| ids.get(t).copied(), |id| firsts[id as usize]);
     // All ranks but the token's own (two parts are the answer, not something to merge): ranks above its own
     // only come into play when the lower ones leave three parts or more, so where those leave two, these are
     // the same two.
