@@ -83,7 +83,11 @@ impl Bpe {
     /// The model of `merges` (`merges[rank]` the pair and the id it makes) over `vocab`, checked.
     pub fn new(vocab: &Vocab, merges: &[(Pair, u32)], ignore_merges: bool) -> Result<Self> {
         validate_merges(vocab.tokens(), merges)?;
-        let ranks = merges.iter().zip(0..).map(|(&(pair, new), rank)| (pair, (rank, new))).collect();
+        // Merges that make ids in increasing order (a trained model's, GPT-2's) rank as the ids they make: the
+        // merge table then keeps 8 bytes a pair (see `ranks.rs`).
+        let by_id = merges.windows(2).all(|w| w[0].1 < w[1].1);
+        let ranks =
+            merges.iter().zip(0..).map(|(&(pair, new), rank)| (pair, (if by_id { new } else { rank }, new))).collect();
         Ok(Bpe { byte_ids: byte_ids(vocab), ranks, ignore_merges })
     }
 

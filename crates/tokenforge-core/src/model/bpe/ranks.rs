@@ -1,48 +1,244 @@
 //! Merge priorities, `pair → (rank, id of the merged token)`, as flat tables, because the merge loop of a
 //! piece that misses the encoder's cache is a chain of lookups that mostly miss the CPU's caches: pairs of two
 //! ids below 256 (the bytes, in byte-level vocabularies: every piece's first lookups) index a dense table of
-//! 512 KiB; other pairs live in an open-addressing table of 16-byte slots (linear probing, at most half full),
-//! so that a lookup reads one cache line.
+//! 512 KiB; other pairs live in an open-addressing table (linear probing, at most half full), so that a lookup
+//! reads one cache line. Its slots are 8 bytes while every merge's rank is the id it makes (tiktoken's rule,
+//! what a `.tiktoken` vocabulary encodes with): the pair and that id in one word, half the table a 16-byte slot
+//! makes (o200k's 446k pairs: 8 MiB instead of 16), so that fewer of a fresh instance's lookups leave the
+//! core's caches. The first merge that does not fit moves the table to 16-byte slots.
 use crate::model::bpe::Pair;
 use crate::piece_cache::prefetch;
 
 /// `(rank, id of the merged token)`.
 pub type Merge = (u32, u32);
 
-/// A slot of the table: an empty one has the key [`EMPTY`].
-#[derive(Clone, Copy)]
-#[repr(C, align(16))]
-struct Slot {
-    key: u64,
-    merge: Merge,
-}
-
-/// The key of an empty slot (no pair of ids below `u32::MAX` has it).
-const EMPTY: u64 = u64::MAX;
 /// A dense-table entry with no merge.
 const NONE: Merge = (u32::MAX, 0);
 /// Ids below this form the dense table's pairs.
 const DENSE: u32 = 256;
 
-/// Merge priorities (see the module docs). The first rank given for a pair wins.
+/// How a slot of the table holds a pair (as a key) and its merge.
+trait Slot: Copy {
+    /// An empty slot, and its key (no pair's).
+    const EMPTY: Self;
+    const EMPTY_KEY: u64;
+    /// Whether a slot of this kind holds `pair` with `merge`.
+    fn holds(pair: Pair, merge: Merge) -> bool;
+    /// The key of `pair`, if a slot of this kind can hold it.
+    fn key(pair: Pair) -> Option<u64>;
+    fn new(key: u64, merge: Merge) -> Self;
+    fn key_of(&self) -> u64;
+    fn merge(&self) -> Merge;
+    fn pair(&self) -> Pair;
+}
+
+/// Any pair, any merge: 16 bytes.
+#[derive(Clone, Copy)]
+#[repr(C, align(16))]
+struct Wide {
+    key: u64,
+    merge: Merge,
+}
+
+impl Slot for Wide {
+    const EMPTY: Self = Wide { key: Self::EMPTY_KEY, merge: NONE };
+    // No pair of ids below `u32::MAX` has it.
+    const EMPTY_KEY: u64 = u64::MAX;
+    fn holds(_: Pair, _: Merge) -> bool {
+        true
+    }
+    #[inline(always)]
+    fn key((a, b): Pair) -> Option<u64> {
+        Some((a as u64) << 32 | b as u64)
+    }
+    fn new(key: u64, merge: Merge) -> Self {
+        Wide { key, merge }
+    }
+    #[inline(always)]
+    fn key_of(&self) -> u64 {
+        self.key
+    }
+    #[inline(always)]
+    fn merge(&self) -> Merge {
+        self.merge
+    }
+    fn pair(&self) -> Pair {
+        ((self.key >> 32) as u32, self.key as u32)
+    }
+}
+
+/// A merge whose rank is the id it makes, ids below `2^ID_BITS - 1`: `(left << ID_BITS | right) << ID_BITS |
+/// id`, 8 bytes.
+#[derive(Clone, Copy)]
+struct Narrow(u64);
+
+const ID_BITS: u32 = 21;
+const ID_MASK: u64 = (1 << ID_BITS) - 1;
+
+impl Slot for Narrow {
+    const EMPTY: Self = Narrow(u64::MAX);
+    // The key of two ids of all ones, which `key` does not give.
+    const EMPTY_KEY: u64 = u64::MAX >> ID_BITS;
+    fn holds(pair: Pair, (rank, id): Merge) -> bool {
+        rank == id && (id as u64) < ID_MASK && Self::key(pair).is_some()
+    }
+    #[inline(always)]
+    fn key((a, b): Pair) -> Option<u64> {
+        ((a as u64) < ID_MASK && (b as u64) < ID_MASK).then_some((a as u64) << ID_BITS | b as u64)
+    }
+    fn new(key: u64, (_, id): Merge) -> Self {
+        Narrow(key << ID_BITS | id as u64)
+    }
+    #[inline(always)]
+    fn key_of(&self) -> u64 {
+        self.0 >> ID_BITS
+    }
+    #[inline(always)]
+    fn merge(&self) -> Merge {
+        let id = (self.0 & ID_MASK) as u32;
+        (id, id)
+    }
+    fn pair(&self) -> Pair {
+        let key = self.key_of();
+        ((key >> ID_BITS) as u32, (key & ID_MASK) as u32)
+    }
+}
+
+/// Open addressing with linear probing, at most half full, `1 << bits` slots.
 #[derive(Clone)]
-pub struct Ranks {
-    dense: Box<[Merge]>,
-    slots: Vec<Slot>,
-    /// log2 of `slots.len()`.
+struct Table<S> {
+    slots: Vec<S>,
     bits: u32,
     len: usize,
 }
 
+impl<S: Slot> Table<S> {
+    fn new(bits: u32) -> Self {
+        Table { slots: vec![S::EMPTY; 1 << bits], bits, len: 0 }
+    }
+
+    #[inline(always)]
+    fn home(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - self.bits)) as usize
+    }
+
+    #[inline(always)]
+    fn get(&self, pair: Pair) -> Option<Merge> {
+        let key = S::key(pair)?;
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(key);
+        loop {
+            let s = &self.slots[i];
+            if s.key_of() == key {
+                return Some(s.merge());
+            }
+            if s.key_of() == S::EMPTY_KEY {
+                return None;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Asks for the line of `pair`'s home slot.
+    fn prefetch(&self, pair: Pair) {
+        if let Some(key) = S::key(pair) {
+            prefetch(&self.slots[self.home(key)]);
+        }
+    }
+
+    /// Gives `pair` (which a slot holds, [`Slot::holds`]) the merge `merge` unless it has one already.
+    fn insert_first(&mut self, pair: Pair, merge: Merge) {
+        if (self.len + 1) * 2 > self.slots.len() {
+            self.resize(self.bits + 1);
+        }
+        let Some(key) = S::key(pair) else { return };
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(key);
+        while self.slots[i].key_of() != S::EMPTY_KEY {
+            if self.slots[i].key_of() == key {
+                return;
+            }
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = S::new(key, merge);
+        self.len += 1;
+    }
+
+    /// Makes room for `more` pairs at once.
+    fn reserve(&mut self, more: usize) {
+        let bits = ((self.len + more) * 2).next_power_of_two().trailing_zeros();
+        if bits > self.bits {
+            self.resize(bits);
+        }
+    }
+
+    fn remove(&mut self, pair: Pair) -> Option<Merge> {
+        let key = S::key(pair)?;
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(key);
+        while self.slots[i].key_of() != key {
+            if self.slots[i].key_of() == S::EMPTY_KEY {
+                return None;
+            }
+            i = (i + 1) & mask;
+        }
+        let merge = self.slots[i].merge();
+        // Backward-shift deletion: move up each later slot of the run that may sit at `i` (its home is not
+        // cyclically in (i, j]), so that no lookup stops early at the hole.
+        let mut j = i;
+        loop {
+            j = (j + 1) & mask;
+            let s = self.slots[j];
+            if s.key_of() == S::EMPTY_KEY {
+                break;
+            }
+            let home = self.home(s.key_of());
+            if (j.wrapping_sub(home) & mask) >= (j.wrapping_sub(i) & mask) {
+                self.slots[i] = s;
+                i = j;
+            }
+        }
+        self.slots[i] = S::EMPTY;
+        self.len -= 1;
+        Some(merge)
+    }
+
+    /// Moves the pairs to a table of `1 << bits` slots.
+    fn resize(&mut self, bits: u32) {
+        self.bits = bits;
+        let old = std::mem::replace(&mut self.slots, vec![S::EMPTY; 1 << bits]);
+        let mask = self.slots.len() - 1;
+        for s in old.into_iter().filter(|s| s.key_of() != S::EMPTY_KEY) {
+            let mut i = self.home(s.key_of());
+            while self.slots[i].key_of() != S::EMPTY_KEY {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = s;
+        }
+    }
+
+    fn entries(&self) -> impl Iterator<Item = (Pair, Merge)> + '_ {
+        self.slots.iter().filter(|s| s.key_of() != S::EMPTY_KEY).map(|s| (s.pair(), s.merge()))
+    }
+}
+
+/// The pairs past the dense table, in 8-byte slots while they fit.
+#[derive(Clone)]
+enum Tables {
+    Narrow(Table<Narrow>),
+    Wide(Table<Wide>),
+}
+
+/// Merge priorities (see the module docs). The first rank given for a pair wins.
+#[derive(Clone)]
+pub struct Ranks {
+    dense: Box<[Merge]>,
+    table: Tables,
+}
+
 impl Default for Ranks {
     fn default() -> Self {
-        let bits = 4;
-        Ranks {
-            dense: vec![NONE; (DENSE * DENSE) as usize].into_boxed_slice(),
-            slots: vec![Slot { key: EMPTY, merge: NONE }; 1 << bits],
-            bits,
-            len: 0,
-        }
+        Ranks { dense: vec![NONE; (DENSE * DENSE) as usize].into_boxed_slice(), table: Tables::Narrow(Table::new(4)) }
     }
 }
 
@@ -73,21 +269,11 @@ impl PairRanks for Ranks {
 }
 
 #[inline(always)]
-fn key((a, b): Pair) -> u64 {
-    (a as u64) << 32 | b as u64
-}
-
-#[inline(always)]
 fn dense_index((a, b): Pair) -> Option<usize> {
     (a < DENSE && b < DENSE).then(|| (a * DENSE + b) as usize)
 }
 
 impl Ranks {
-    #[inline(always)]
-    fn home(&self, key: u64) -> usize {
-        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - self.bits)) as usize
-    }
-
     /// The merge of `pair`, if it has one.
     #[inline(always)]
     pub fn get(&self, pair: Pair) -> Option<Merge> {
@@ -95,17 +281,9 @@ impl Ranks {
             let m = self.dense[i];
             return (m != NONE).then_some(m);
         }
-        let (key, mask) = (key(pair), self.slots.len() - 1);
-        let mut i = self.home(key);
-        loop {
-            let s = &self.slots[i];
-            if s.key == key {
-                return Some(s.merge);
-            }
-            if s.key == EMPTY {
-                return None;
-            }
-            i = (i + 1) & mask;
+        match &self.table {
+            Tables::Narrow(t) => t.get(pair),
+            Tables::Wide(t) => t.get(pair),
         }
     }
 
@@ -117,32 +295,32 @@ impl Ranks {
             }
             return;
         }
-        if (self.len + 1) * 2 > self.slots.len() {
-            self.grow();
+        if !Narrow::holds(pair, merge) {
+            self.widen();
         }
-        let (key, mask) = (key(pair), self.slots.len() - 1);
-        let mut i = self.home(key);
-        while self.slots[i].key != EMPTY {
-            if self.slots[i].key == key {
-                return;
-            }
-            i = (i + 1) & mask;
+        match &mut self.table {
+            Tables::Narrow(t) => t.insert_first(pair, merge),
+            Tables::Wide(t) => t.insert_first(pair, merge),
         }
-        self.slots[i] = Slot { key, merge };
-        self.len += 1;
     }
 
     /// [`insert_first`](Self::insert_first) of each of `merges` in order, with room made at once and each
     /// pair's slot asked for some inserts ahead: the table of a large vocabulary's merges is far bigger than
     /// the CPU's caches, and a miss per insert was most of building it.
     pub fn insert_all_first(&mut self, merges: &[(Pair, Merge)]) {
-        let bits = ((self.len + merges.len()) * 2).next_power_of_two().trailing_zeros();
-        if bits > self.bits {
-            self.resize(bits);
+        if !merges.iter().all(|&(pair, merge)| dense_index(pair).is_some() || Narrow::holds(pair, merge)) {
+            self.widen();
+        }
+        match &mut self.table {
+            Tables::Narrow(t) => t.reserve(merges.len()),
+            Tables::Wide(t) => t.reserve(merges.len()),
         }
         for (k, &(pair, merge)) in merges.iter().enumerate() {
             if let Some(&(ahead, _)) = merges.get(k + AHEAD).filter(|(p, _)| dense_index(*p).is_none()) {
-                prefetch(&self.slots[self.home(key(ahead))]);
+                match &self.table {
+                    Tables::Narrow(t) => t.prefetch(ahead),
+                    Tables::Wide(t) => t.prefetch(ahead),
+                }
             }
             self.insert_first(pair, merge);
         }
@@ -154,50 +332,20 @@ impl Ranks {
             let m = std::mem::replace(&mut self.dense[i], NONE);
             return (m != NONE).then_some(m);
         }
-        let (key, mask) = (key(pair), self.slots.len() - 1);
-        let mut i = self.home(key);
-        while self.slots[i].key != key {
-            if self.slots[i].key == EMPTY {
-                return None;
-            }
-            i = (i + 1) & mask;
+        match &mut self.table {
+            Tables::Narrow(t) => t.remove(pair),
+            Tables::Wide(t) => t.remove(pair),
         }
-        let merge = self.slots[i].merge;
-        // Backward-shift deletion: move up each later slot of the run that may sit at `i` (its home is not
-        // cyclically in (i, j]), so that no lookup stops early at the hole.
-        let mut j = i;
-        loop {
-            j = (j + 1) & mask;
-            let s = self.slots[j];
-            if s.key == EMPTY {
-                break;
-            }
-            let home = self.home(s.key);
-            if (j.wrapping_sub(home) & mask) >= (j.wrapping_sub(i) & mask) {
-                self.slots[i] = s;
-                i = j;
-            }
-        }
-        self.slots[i] = Slot { key: EMPTY, merge: NONE };
-        self.len -= 1;
-        Some(merge)
     }
 
-    fn grow(&mut self) {
-        self.resize(self.bits + 1);
-    }
-
-    /// Moves the pairs to a table of `1 << bits` slots.
-    fn resize(&mut self, bits: u32) {
-        self.bits = bits;
-        let old = std::mem::replace(&mut self.slots, vec![Slot { key: EMPTY, merge: NONE }; 1 << self.bits]);
-        let mask = self.slots.len() - 1;
-        for s in old.into_iter().filter(|s| s.key != EMPTY) {
-            let mut i = self.home(s.key);
-            while self.slots[i].key != EMPTY {
-                i = (i + 1) & mask;
+    /// Moves the pairs to 16-byte slots (a merge that 8 bytes do not hold is coming).
+    fn widen(&mut self) {
+        if let Tables::Narrow(narrow) = &self.table {
+            let mut wide = Table::new(narrow.bits);
+            for (pair, merge) in narrow.entries() {
+                wide.insert_first(pair, merge);
             }
-            self.slots[i] = s;
+            self.table = Tables::Wide(wide);
         }
     }
 }
@@ -207,8 +355,8 @@ mod tests {
     use super::*;
     use rustc_hash::FxHashMap;
 
-    #[test]
-    fn agrees_with_a_hash_map_through_inserts_and_removals() {
+    /// Random inserts, removals and lookups against a hash map; `merge_of(step)` is what an insert gives.
+    fn agrees_with_a_hash_map(merge_of: impl Fn(u32) -> Merge, big: u32) -> Ranks {
         let (mut ranks, mut want) = (Ranks::default(), FxHashMap::default());
         let mut seed = 7u64;
         let mut next = |m: u64| {
@@ -221,16 +369,52 @@ mod tests {
             if next(4) == 0 {
                 assert_eq!(ranks.remove(pair), want.remove(&pair), "remove {pair:?} at {step}");
             } else {
-                ranks.insert_first(pair, (step, step + 1));
-                want.entry(pair).or_insert((step, step + 1));
+                ranks.insert_first(pair, merge_of(step));
+                want.entry(pair).or_insert(merge_of(step));
             }
             let probe = (next(300), next(300));
             assert_eq!(ranks.get(probe), want.get(&probe).copied(), "{probe:?} at {step}");
+            // A pair of ids past what 8 bytes hold, aliasing a held one if its bits were packed as they are.
+            let alias = (probe.0 >> 1, probe.1 | (probe.0 & 1) << ID_BITS | big);
+            assert_eq!(ranks.get(alias), want.get(&alias).copied(), "{alias:?} at {step}");
         }
         for (&pair, &merge) in &want {
             assert_eq!(ranks.get(pair), Some(merge));
         }
-        assert_eq!(ranks.len, want.keys().filter(|p| dense_index(**p).is_none()).count());
+        let len = match &ranks.table {
+            Tables::Narrow(t) => t.len,
+            Tables::Wide(t) => t.len,
+        };
+        assert_eq!(len, want.keys().filter(|p| dense_index(**p).is_none()).count());
+        ranks
+    }
+
+    #[test]
+    fn agrees_with_a_hash_map_in_16_byte_slots() {
+        let ranks = agrees_with_a_hash_map(|step| (step, step + 1), 0);
+        assert!(matches!(ranks.table, Tables::Wide(_)));
+    }
+
+    #[test]
+    fn agrees_with_a_hash_map_in_8_byte_slots() {
+        let ranks = agrees_with_a_hash_map(|step| (step + 300, step + 300), 1 << ID_BITS);
+        assert!(matches!(ranks.table, Tables::Narrow(_)));
+    }
+
+    #[test]
+    fn a_merge_8_bytes_do_not_hold_moves_the_table_to_16() {
+        let big = (1 << ID_BITS) + 5;
+        for odd in [((300, 301), (7, 8)), ((300, big), (7, 7)), ((300, 301), (big, big))] {
+            let mut ranks: Ranks = (0..1000).map(|i| ((300 + i, 400), (1000 + i, 1000 + i))).collect();
+            assert!(matches!(ranks.table, Tables::Narrow(_)));
+            ranks.insert_first(odd.0, odd.1);
+            assert!(matches!(ranks.table, Tables::Wide(_)), "{odd:?}");
+            assert_eq!(ranks.get(odd.0), Some(odd.1));
+            assert!((0..1000).all(|i| ranks.get((300 + i, 400)) == Some((1000 + i, 1000 + i))));
+            // insert_all_first checks the whole list first.
+            let all: Ranks = [((300, 400), (9, 9)), odd].into_iter().collect();
+            assert_eq!((all.get((300, 400)), all.get(odd.0)), (Some((9, 9)), Some(odd.1)));
+        }
     }
 
     #[test]
