@@ -75,6 +75,18 @@ fn merge_linked<R: PairRanks>(
         (rank[i], new[i]) = if i + 1 < n { pair(syms[i], syms[i + 1]) } else { (NO_RANK, 0) };
         (next[i], prev[i]) = (i as u16 + 1, (i as u16).wrapping_sub(1));
     }
+    // Each merge's two new pairs are looked up right after it, a chain that waits on memory: ask now, all at
+    // once, for the lines of the new pairs of each pair's merge while its neighbours are still the first ones.
+    for i in 0..n - 1 {
+        if rank[i] != NO_RANK {
+            if i > 0 {
+                ranks.prefetch((syms[i - 1], new[i]));
+            }
+            if i + 2 < n {
+                ranks.prefetch((new[i], syms[i + 2]));
+            }
+        }
+    }
     loop {
         let (mut at, mut best) = (usize::MAX, NO_RANK);
         for (i, &r) in rank.iter().enumerate() {

@@ -140,6 +140,7 @@ impl<S: Slot> Table<S> {
     }
 
     /// Asks for the line of `pair`'s home slot.
+    #[inline(always)]
     fn prefetch(&self, pair: Pair) {
         if let Some(key) = S::key(pair) {
             prefetch(&self.slots[self.home(key)]);
@@ -259,12 +260,26 @@ const AHEAD: usize = 16;
 pub trait PairRanks {
     /// The merge of `pair`, if it has one.
     fn get(&self, pair: Pair) -> Option<Merge>;
+
+    /// Asks for the line that [`get`](Self::get) of `pair` reads first (a hint; none by default).
+    fn prefetch(&self, _pair: Pair) {}
 }
 
 impl PairRanks for Ranks {
     #[inline(always)]
     fn get(&self, pair: Pair) -> Option<Merge> {
         Ranks::get(self, pair)
+    }
+
+    #[inline(always)]
+    fn prefetch(&self, pair: Pair) {
+        match dense_index(pair) {
+            Some(i) => prefetch(&self.dense[i]),
+            None => match &self.table {
+                Tables::Narrow(t) => t.prefetch(pair),
+                Tables::Wide(t) => t.prefetch(pair),
+            },
+        }
     }
 }
 
