@@ -22,14 +22,11 @@ trait Slot: Copy {
     /// An empty slot, and its key (no pair's).
     const EMPTY: Self;
     const EMPTY_KEY: u64;
-    /// Whether a slot of this kind holds `pair` with `merge`.
-    fn holds(pair: Pair, merge: Merge) -> bool;
     /// The key of `pair`, if a slot of this kind can hold it.
     fn key(pair: Pair) -> Option<u64>;
     fn new(key: u64, merge: Merge) -> Self;
     fn key_of(&self) -> u64;
     fn merge(&self) -> Merge;
-    fn pair(&self) -> Pair;
 }
 
 /// Any pair, any merge: 16 bytes.
@@ -44,9 +41,6 @@ impl Slot for Wide {
     const EMPTY: Self = Wide { key: Self::EMPTY_KEY, merge: NONE };
     // No pair of ids below `u32::MAX` has it.
     const EMPTY_KEY: u64 = u64::MAX;
-    fn holds(_: Pair, _: Merge) -> bool {
-        true
-    }
     #[inline(always)]
     fn key((a, b): Pair) -> Option<u64> {
         Some((a as u64) << 32 | b as u64)
@@ -62,9 +56,6 @@ impl Slot for Wide {
     fn merge(&self) -> Merge {
         self.merge
     }
-    fn pair(&self) -> Pair {
-        ((self.key >> 32) as u32, self.key as u32)
-    }
 }
 
 /// A merge whose rank is the id it makes, ids below `2^ID_BITS - 1`: `(left << ID_BITS | right) << ID_BITS |
@@ -79,9 +70,6 @@ impl Slot for Narrow {
     const EMPTY: Self = Narrow(u64::MAX);
     // The key of two ids of all ones, which `key` does not give.
     const EMPTY_KEY: u64 = u64::MAX >> ID_BITS;
-    fn holds(pair: Pair, (rank, id): Merge) -> bool {
-        rank == id && (id as u64) < ID_MASK && Self::key(pair).is_some()
-    }
     #[inline(always)]
     fn key((a, b): Pair) -> Option<u64> {
         ((a as u64) < ID_MASK && (b as u64) < ID_MASK).then_some((a as u64) << ID_BITS | b as u64)
@@ -98,6 +86,14 @@ impl Slot for Narrow {
         let id = (self.0 & ID_MASK) as u32;
         (id, id)
     }
+}
+
+impl Narrow {
+    /// Whether a slot holds `pair` with `merge`.
+    fn holds(pair: Pair, (rank, id): Merge) -> bool {
+        rank == id && (id as u64) < ID_MASK && Self::key(pair).is_some()
+    }
+
     fn pair(&self) -> Pair {
         let key = self.key_of();
         ((key >> ID_BITS) as u32, (key & ID_MASK) as u32)
@@ -147,7 +143,7 @@ impl<S: Slot> Table<S> {
         }
     }
 
-    /// Gives `pair` (which a slot holds, [`Slot::holds`]) the merge `merge` unless it has one already.
+    /// Gives `pair` (which a slot holds) the merge `merge` unless it has one already.
     fn insert_first(&mut self, pair: Pair, merge: Merge) {
         if (self.len + 1) * 2 > self.slots.len() {
             self.resize(self.bits + 1);
@@ -217,9 +213,11 @@ impl<S: Slot> Table<S> {
             self.slots[i] = s;
         }
     }
+}
 
+impl Table<Narrow> {
     fn entries(&self) -> impl Iterator<Item = (Pair, Merge)> + '_ {
-        self.slots.iter().filter(|s| s.key_of() != S::EMPTY_KEY).map(|s| (s.pair(), s.merge()))
+        self.slots.iter().filter(|s| s.key_of() != Narrow::EMPTY_KEY).map(|s| (s.pair(), s.merge()))
     }
 }
 
