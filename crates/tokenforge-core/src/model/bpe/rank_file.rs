@@ -7,7 +7,7 @@ use base64::alphabet::STANDARD;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Python's strict base64: canonical padding required, bits after the last byte ignored.
 const BASE64: GeneralPurpose = GeneralPurpose::new(
@@ -91,10 +91,10 @@ impl RankFile {
             }
         }
         // A repeat on an earlier line comes before the problem that ended the reading.
-        let mut seen: FxHashMap<&[u8], ()> = FxHashMap::with_capacity_and_hasher(tokens.len(), Default::default());
+        let mut seen: FxHashSet<&[u8]> = FxHashSet::with_capacity_and_hasher(tokens.len(), Default::default());
         let mut ranks = FxHashMap::with_capacity_and_hasher(tokens.len(), Default::default());
         for ((token, &rank), &line) in tokens.iter().zip(&rank_order).zip(&line_of) {
-            if seen.insert(token, ()).is_some() {
+            if !seen.insert(token) {
                 return Err(RankFileError::TokenTwice { line, token: token.clone() });
             }
             if let Some(&first) = ranks.get(&rank) {
